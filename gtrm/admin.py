@@ -1,0 +1,49 @@
+"""The admin site: where coordinators review and IM officers manage reference data."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+class GtrmAdminAuthenticationForm(AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter the username and password of a coordinator or IM officer account."
+        ),
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        if not user.may_use_admin:
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                  params={"username": self.username_field.verbose_name})
+
+
+class GtrmAdminSite(admin.AdminSite):
+    site_header = _("GTRM Peru · review and administration")
+    site_title = _("GTRM Peru admin")
+    index_title = _("Review and administration")
+    login_form = GtrmAdminAuthenticationForm
+
+    def has_permission(self, request) -> bool:
+        return request.user.is_active and request.user.may_use_admin
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            # A signed-in partner gets the same 404 for every admin page, so the admin neither
+            # offers them a login form nor tells which reports exist.
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise Http404
+            return inner(request, *args, **kwargs)
+
+        guarded.__wrapped__ = inner
+        for attr in ("csrf_exempt", "login_required"):
+            if hasattr(inner, attr):
+                setattr(guarded, attr, getattr(inner, attr))
+        return guarded

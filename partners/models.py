@@ -1,0 +1,183 @@
+"""Organisations, users and their roles: who belongs where and what each role may do."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationType(models.TextChoices):
+    UN_AGENCY = "un_agency", _("UN agency")
+    INGO = "ingo", _("International NGO")
+    NNGO = "nngo", _("National NGO")
+    RMO = "rmo", _("Refugee- and migrant-led organisation")
+    RED_CROSS = "red_cross", _("Red Cross / Red Crescent")
+    FAITH_BASED = "faith_based", _("Faith-based organisation")
+    DONOR = "donor", _("Donor / embassy")
+    ACADEMIC = "academic", _("Academic / research")
+    OTHER = "other", _("Other")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def partners(self) -> OrganisationQuerySet:
+        """Return the organisations of the GTRM partner list (not the platform itself)."""
+        return self.filter(is_partner=True, active=True)
+
+
+class Organisation(models.Model):
+    acronym = models.CharField(_("acronym"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(
+        _("short name"),
+        max_length=100,
+        unique=True,
+        help_text=_("As written in the partner list of the situation report."),
+    )
+    type = models.CharField(_("type"), max_length=20, choices=OrganisationType.choices)
+    is_partner = models.BooleanField(
+        _("GTRM partner"),
+        default=True,
+        help_text=_("Listed among the GTRM partners. The platform's own team is not."),
+    )
+    rmrp_appealing = models.BooleanField(_("appealing in the RMRP"), default=False)
+    sectors = models.ManyToManyField(
+        "reporting.Sector",
+        verbose_name=_("sectors it reports in"),
+        related_name="organisations",
+        blank=True,
+    )
+    active = models.BooleanField(_("active"), default=True)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["short_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type__in=OrganisationType.values),
+                name="partners_organisation_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", _("Partner reporter")
+    FOCAL_POINT = "focal_point", _("Partner focal point")
+    COORDINATOR = "coordinator", _("Sector coordinator")
+    IM_OFFICER = "im_officer", _("IM officer")
+
+
+PARTNER_ROLES = frozenset({Role.REPORTER, Role.FOCAL_POINT})
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.IM_OFFICER})
+
+# What a coordinator may do in the admin; an IM officer may do everything.
+COORDINATOR_PERMISSIONS = frozenset(
+    {
+        "reporting.view_monthlyreport",
+        "reporting.review_monthlyreport",
+        "reporting.view_activityline",
+        "reporting.view_reviewevent",
+    }
+)
+
+
+class GtrmUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.IM_OFFICER)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REPORTER)
+    sectors = models.ManyToManyField(
+        "reporting.Sector",
+        verbose_name=_("sectors coordinated"),
+        related_name="coordinators",
+        blank=True,
+    )
+    invited_by = models.ForeignKey(
+        "self",
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = GtrmUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="partners_user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=PARTNER_ROLES) | Q(organisation__isnull=False),
+                name="partners_user_partner_has_organisation",
+                violation_error_message=_("Partner reporters and focal points need an organisation."),
+            ),
+            # The admin is for coordinators and IM officers only: a partner is never staff.
+            models.CheckConstraint(
+                condition=Q(is_staff=False) | Q(role__in=STAFF_ROLES) | Q(is_superuser=True),
+                name="partners_user_partner_not_staff",
+                violation_error_message=_("Partner reporters and focal points cannot be staff."),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        # Admin access follows the role; nobody has to remember to tick "staff status".
+        self.is_staff = self.is_superuser or self.role in STAFF_ROLES
+
+    @property
+    def is_im_officer(self) -> bool:
+        return self.is_active and (self.is_superuser or self.role == Role.IM_OFFICER)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_active and self.role == Role.COORDINATOR
+
+    @property
+    def is_partner_user(self) -> bool:
+        return self.is_active and self.role in PARTNER_ROLES and self.organisation_id is not None
+
+    @property
+    def is_focal_point(self) -> bool:
+        return self.is_partner_user and self.role == Role.FOCAL_POINT
+
+    @property
+    def may_use_admin(self) -> bool:
+        return self.is_im_officer or self.is_coordinator
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if self.is_im_officer:
+            return True
+        if self.is_coordinator and perm in COORDINATOR_PERMISSIONS:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_im_officer:
+            return True
+        if self.is_coordinator and any(p.startswith(f"{app_label}.") for p in COORDINATOR_PERMISSIONS):
+            return True
+        return super().has_module_perms(app_label)

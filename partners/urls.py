@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "partners"
+
+urlpatterns = [
+    path("team/", views.team, name="team"),
+    path("team/<int:pk>/deactivate/", views.member_active, {"active": False},
+         name="member-deactivate"),
+    path("team/<int:pk>/reactivate/", views.member_active, {"active": True},
+         name="member-reactivate"),
+    path("team/<int:pk>/resend/", views.member_resend, name="member-resend"),
+]

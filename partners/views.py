@@ -1,0 +1,75 @@
+"""The focal point's team page: invite, deactivate and reactivate reporters."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import InviteForm
+from .models import User
+
+
+def _team_member(request: HttpRequest, pk: int) -> User:
+    # Only the focal point's own organisation: anyone else's account is a 404.
+    return get_object_or_404(User, pk=pk, organisation_id=request.user.organisation_id)
+
+
+def _focal_point_only(request: HttpRequest) -> None:
+    if not request.user.is_focal_point:
+        raise PermissionDenied(services.NOT_FOCAL_POINT)
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    """List the organisation's accounts and invite new reporters."""
+    _focal_point_only(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invite_reporter(
+                by=request.user,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": user.email}
+            )
+            return redirect("partners:team")
+    members = User.objects.filter(organisation_id=request.user.organisation_id).order_by(
+        "-is_active", "last_name", "username"
+    )
+    return render(request, "partners/team.html", {"form": form, "members": members})
+
+
+@login_required
+@require_POST
+def member_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
+    _focal_point_only(request)
+    member = _team_member(request, pk)
+    services.set_reporter_active(by=request.user, user=member, active=active)
+    message = _("%(user)s can sign in again.") if active else _("%(user)s can no longer sign in.")
+    messages.success(request, message % {"user": member.get_full_name() or member.username})
+    return redirect("partners:team")
+
+
+@login_required
+@require_POST
+def member_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    _focal_point_only(request)
+    member = _team_member(request, pk)
+    services.resend_invitation(
+        by=request.user, user=member, base_url=request.build_absolute_uri("/")
+    )
+    messages.success(request, _("Invitation sent again to %(email)s.") % {"email": member.email})
+    return redirect("partners:team")

@@ -1,0 +1,508 @@
+"""Review of monthly reports (coordinators, IM) and reference data (IM) in the admin."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import workflow
+from .models import (
+    ActivityLine,
+    Indicator,
+    LineChange,
+    Location,
+    MonthlyReport,
+    PeriodEvent,
+    ReportingPeriod,
+    ReportStatus,
+    ReviewEvent,
+    Sector,
+)
+
+STATUS_COLOURS = {
+    ReportStatus.DRAFT: "#6c757d",
+    ReportStatus.SUBMITTED: "#0d6efd",
+    ReportStatus.RETURNED: "#b02a37",
+    ReportStatus.APPROVED: "#198754",
+    ReportStatus.REOPENED: "#b35c00",
+}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("The partner reads this on the report."),
+    )
+
+
+class OptionalReasonForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class AdminNotFoundMixin:
+    """Answer 404, not a redirect, for an object outside the user's queryset, so the admin
+    says no more about another sector's reports than a made-up id would."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+
+def run_transition(modeladmin, request, queryset, perform, done_message) -> None:
+    """Apply `perform(report)` to each selected report and tell the user what happened."""
+    done, failed = 0, []
+    for report in queryset.select_related("organisation", "sector", "period"):
+        try:
+            perform(report)
+            done += 1
+        except workflow.WorkflowError as error:
+            failed.append(f"{report}: {error}")
+    if done:
+        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
+    for failure in failed:
+        modeladmin.message_user(request, failure, messages.ERROR)
+
+
+def ask_reason(
+    modeladmin, request, queryset, *, action: str, title, button, perform, done,
+    form_class: type[forms.Form] = ReasonForm,
+):
+    """Show a page asking for a reason, then apply `perform(obj, reason)` to the selection."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        run_transition(modeladmin, request, queryset, lambda obj: perform(obj, reason), done)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "button": button,
+        "objects": queryset,
+        "form": form,
+        "action": action,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/reason_form.html", context)
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    title = _("department")
+    parameter_name = "department"
+
+    def lookups(self, request, model_admin):
+        return [(loc.code, loc.name) for loc in Location.objects.departments()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        department = Location.objects.departments().filter(code=self.value()).first()
+        return queryset.with_lines_in(department) if department else queryset.none()
+
+
+class TopLevelSectorFilter(admin.SimpleListFilter):
+    title = _("sector")
+    parameter_name = "sector"
+
+    def lookups(self, request, model_admin):
+        return [(s.code, s.name) for s in Sector.objects.reviewable_by(request.user)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(sector__code=self.value()) if self.value() else queryset
+
+
+class PeriodFilter(admin.SimpleListFilter):
+    title = _("period")
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        return [(p.code, str(p)) for p in ReportingPeriod.objects.all()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            year, month = (int(part) for part in self.value().split("-"))
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(period__month__year=year, period__month__month=month)
+
+
+class ActivityLineInline(admin.TabularInline):
+    model = ActivityLine
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    fields = (
+        "indicator", "location", "population_type", "modality", "implementing_partner",
+        "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
+        "quantity", "cash_usd", "description",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_related()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReviewEventInline(admin.TabularInline):
+    model = ReviewEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "from_status", "to_status", "by", "reason")
+    readonly_fields = fields
+    verbose_name_plural = _("review history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LineChangeInline(admin.TabularInline):
+    model = LineChange
+    extra = 0
+    can_delete = False
+    fields = ("at", "by", "action", "summary", "changes")
+    readonly_fields = fields
+    verbose_name_plural = _("audit trail of lines")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(AdminNotFoundMixin, admin.ModelAdmin):
+    list_display = (
+        "organisation", "sector", "period", "status_badge", "line_count", "people_month",
+        "submitted_at", "waiting", "reviewed_by",
+    )
+    list_display_links = ("organisation",)
+    list_filter = (PeriodFilter, TopLevelSectorFilter, "status", DepartmentFilter, "organisation")
+    search_fields = ("organisation__short_name", "organisation__acronym", "organisation__name")
+    list_select_related = ("organisation", "sector", "period", "reviewed_by")
+    list_per_page = 50
+    ordering = ("-period__month", "organisation__short_name", "sector__order")
+    fields = (
+        "organisation", "sector", "period", "status", "is_nil", "status_reason",
+        "submitted_at", "submitted_by", "reviewed_at", "reviewed_by", "created_at", "updated_at",
+    )
+    readonly_fields = fields
+    inlines = (ActivityLineInline, ReviewEventInline, LineChangeInline)
+    actions = ("approve_selected", "return_selected", "reopen_selected")
+    change_form_template = "admin/reporting/monthlyreport/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .reviewable_by(request.user)
+            .annotate(
+                line_count=Count("lines"),
+                people_month=Sum("lines__total_monthly"),
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Reports change only through the review actions, never by editing fields.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("reporting.view_monthlyreport")
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("reporting.review_monthlyreport")
+
+    def has_reopen_permission(self, request):
+        return request.user.is_im_officer
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj):
+        return format_html(
+            '<strong style="color:{}">{}</strong>',
+            STATUS_COLOURS.get(obj.status, "#000"),
+            obj.get_status_display(),
+        )
+
+    @admin.display(description=_("lines"), ordering="line_count")
+    def line_count(self, obj):
+        return _("nil report") if obj.is_nil else obj.line_count
+
+    @admin.display(description=_("people in the month"), ordering="people_month")
+    def people_month(self, obj):
+        return obj.people_month or 0
+
+    @admin.display(description=_("waiting"))
+    def waiting(self, obj):
+        if obj.status != ReportStatus.SUBMITTED or not obj.submitted_at:
+            return "—"
+        days = (timezone.now() - obj.submitted_at).days
+        return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+
+    @admin.action(description=_("Approve selected reports"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        run_transition(
+            self, request, queryset,
+            lambda report: workflow.approve_report(report=report, by=request.user),
+            lambda n: ngettext("Approved %(n)d report.", "Approved %(n)d reports.", n) % {"n": n},
+        )
+
+    @admin.action(description=_("Return selected reports with a reason"), permissions=["review"])
+    def return_selected(self, request, queryset):
+        return ask_reason(
+            self, request, queryset, action="return_selected",
+            title=_("Return reports to the partner"), button=_("Return"),
+            perform=lambda report, reason: workflow.return_report(
+                report=report, by=request.user, reason=reason
+            ),
+            done=lambda n: ngettext("Returned %(n)d report.", "Returned %(n)d reports.", n)
+            % {"n": n},
+        )
+
+    @admin.action(description=_("Reopen selected approved reports"), permissions=["reopen"])
+    def reopen_selected(self, request, queryset):
+        return ask_reason(
+            self, request, queryset, action="reopen_selected",
+            title=_("Reopen approved reports"), button=_("Reopen"),
+            perform=lambda report, reason: workflow.reopen_report(
+                report=report, by=request.user, reason=reason
+            ),
+            done=lambda n: ngettext("Reopened %(n)d report.", "Reopened %(n)d reports.", n)
+            % {"n": n},
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="reporting_monthlyreport_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request, object_id):
+        """Approve, return or reopen one report from its page."""
+        report = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_url = reverse("admin:reporting_monthlyreport_change", args=[report.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        action = request.POST.get("action")
+        reason = request.POST.get("reason", "")
+        perform = {
+            "approve": lambda: workflow.approve_report(report=report, by=request.user),
+            "return": lambda: workflow.return_report(report=report, by=request.user, reason=reason),
+            "reopen": lambda: workflow.reopen_report(report=report, by=request.user, reason=reason),
+        }.get(action)
+        if perform is None:
+            raise Http404
+        try:
+            perform()
+        except workflow.WorkflowError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        self.message_user(
+            request,
+            _("%(report)s is now %(status)s.") % {
+                "report": report, "status": report.get_status_display(),
+            },
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:reporting_monthlyreport_changelist") + "?status=submitted"
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["review_actions"] = [
+                action for action in workflow.allowed_actions(report=obj, user=request.user)
+                if action in ("approve", "return", "reopen")
+            ]
+            context["review_url"] = reverse(
+                "admin:reporting_monthlyreport_review", args=[obj.pk]
+            )
+            context["report"] = obj
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class PeriodEventInline(admin.TabularInline):
+    model = PeriodEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "action", "by", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(AdminNotFoundMixin, admin.ModelAdmin):
+    list_display = ("__str__", "month", "deadline", "lock_date", "status", "report_count")
+    list_filter = ("status",)
+    readonly_fields = ("status", "status_changed_at", "status_changed_by")
+    fields = ("month", "deadline", "lock_date", *readonly_fields)
+    inlines = (PeriodEventInline,)
+    actions = ("lock_selected", "unlock_selected")
+    date_hierarchy = "month"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(report_count=Count("reports"))
+
+    @admin.display(description=_("reports"), ordering="report_count")
+    def report_count(self, obj):
+        return obj.report_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once reports hang off a period, moving its month would move them all.
+        if obj is not None and obj.reports.exists():
+            return ("month", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.reports.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description=_("Lock selected periods"))
+    def lock_selected(self, request, queryset):
+        return ask_reason(
+            self, request, queryset, action="lock_selected", title=_("Lock periods"),
+            button=_("Lock"), form_class=OptionalReasonForm,
+            perform=lambda period, reason: workflow.lock_period(
+                period=period, by=request.user, reason=reason
+            ),
+            done=lambda n: ngettext("Locked %(n)d period.", "Locked %(n)d periods.", n) % {"n": n},
+        )
+
+    @admin.action(description=_("Unlock selected periods (with a reason)"))
+    def unlock_selected(self, request, queryset):
+        return ask_reason(
+            self, request, queryset, action="unlock_selected", title=_("Unlock periods"),
+            button=_("Unlock"),
+            perform=lambda period, reason: workflow.unlock_period(
+                period=period, by=request.user, reason=reason
+            ),
+            done=lambda n: ngettext("Unlocked %(n)d period.", "Unlocked %(n)d periods.", n)
+            % {"n": n},
+        )
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ("code", "name_es", "name_en", "unit", "counts_people", "active")
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_es", "name_en", "parent", "order", "active")
+    list_filter = ("active", "parent")
+    search_fields = ("code", "name_es", "name_en")
+    list_select_related = ("parent",)
+    filter_horizontal = ("lead_organisations",)
+    inlines = (IndicatorInline,)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_es", "name_en", "sector", "unit", "counts_people", "active")
+    list_filter = ("sector", "unit", "counts_people", "active")
+    search_fields = ("code", "name_es", "name_en")
+    list_select_related = ("sector",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+    raw_id_fields = ("parent",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "report", "action", "from_status", "to_status", "by", "reason")
+    list_filter = ("action", "to_status")
+    list_select_related = ("report__organisation", "report__sector", "report__period", "by")
+    search_fields = ("report__organisation__short_name", "by__username", "reason")
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        reports = MonthlyReport.objects.reviewable_by(request.user)
+        return super().get_queryset(request).filter(report__in=reports)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LineChange)
+class LineChangeAdmin(admin.ModelAdmin):
+    list_display = ("at", "report", "action", "summary", "by")
+    list_filter = ("action",)
+    list_select_related = ("report__organisation", "report__sector", "report__period", "by")
+    search_fields = ("report__organisation__short_name", "by__username", "summary")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+

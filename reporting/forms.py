@@ -1,0 +1,213 @@
+"""Forms of the partner pages."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Field, Layout, Row
+from django import forms
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Organisation
+
+from . import messages as msg
+from .models import (
+    ActivityLine,
+    Indicator,
+    Location,
+    LocationLevel,
+    MonthlyReport,
+    ReportingPeriod,
+    ReportStatus,
+    Sector,
+)
+
+
+class IndicatorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Indicator) -> str:
+        return f"{obj.code} · {obj.name} ({obj.get_unit_display()})"
+
+
+class LocationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Location) -> str:
+        return obj.name
+
+
+class ActivityLineForm(forms.ModelForm):
+    """One activity line: what, where, for whom, how many."""
+
+    indicator = IndicatorChoiceField(queryset=Indicator.objects.none(), label=_("Indicator"))
+    department = LocationChoiceField(
+        queryset=Location.objects.departments(), to_field_name="code", label=_("Department")
+    )
+    province = LocationChoiceField(
+        queryset=Location.objects.filter(level=LocationLevel.PROVINCE),
+        to_field_name="code",
+        required=False,
+        label=_("Province"),
+        help_text=_("Optional."),
+    )
+    district = LocationChoiceField(
+        queryset=Location.objects.filter(level=LocationLevel.DISTRICT).select_related("parent"),
+        to_field_name="code",
+        required=False,
+        label=_("District"),
+        help_text=_("Optional."),
+    )
+    implementing_partner = forms.ModelChoiceField(
+        queryset=Organisation.objects.partners(),
+        required=False,
+        label=_("Implementing partner"),
+        help_text=_("Leave empty if your organisation implemented it directly."),
+    )
+
+    class Meta:
+        model = ActivityLine
+        fields = (
+            "indicator", "department", "population_type", "modality", "implementing_partner",
+            "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
+            "quantity", "cash_usd", "description",
+        )
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "cash_usd": forms.NumberInput(attrs={"min": 0, "step": "0.01"}),
+        }
+
+    def __init__(self, *args, report: MonthlyReport, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.report = report
+        self.report = report
+        indicators = Indicator.objects.for_sector(report.sector).select_related("sector")
+        current = self.instance.indicator_id
+        self.fields["indicator"].queryset = indicators.filter(
+            Q(active=True) | Q(pk=current) if current else Q(active=True)
+        ).order_by("sector__order", "code")
+        for name in ("girls", "boys", "women", "men", "other", "new_beneficiaries",
+                     "total_monthly", "quantity"):
+            self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
+        self.fields["new_beneficiaries"].widget.attrs["data-sum-of"] = "girls boys women men other"
+
+        if self.instance.pk and not self.is_bound:
+            self.initial["department"] = self.instance.department.code
+            if self.instance.province:
+                self.initial["province"] = self.instance.province.code
+            if self.instance.district:
+                self.initial["district"] = self.instance.district.code
+        self._narrow_place_choices()
+        self.helper = self._helper()
+
+    def _selected(self, name: str) -> str:
+        value = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+        return value or ""
+
+    def _narrow_place_choices(self) -> None:
+        """Offer only the provinces of the chosen department and the districts of the chosen
+        province; the page's script refreshes them when the choice changes. Validation still
+        accepts any place, so a mismatch gets a message that names it."""
+        department, province = self._selected("department"), self._selected("province")
+        empty = [("", "---------")]
+        provinces = Location.objects.filter(
+            level=LocationLevel.PROVINCE, parent__code=department
+        ).order_by("name") if department else []
+        districts = Location.objects.filter(
+            level=LocationLevel.DISTRICT, parent__code=province
+        ).order_by("name") if province else []
+        self.fields["province"].widget.choices = empty + [(p.code, p.name) for p in provinces]
+        self.fields["district"].widget.choices = empty + [(d.code, d.name) for d in districts]
+        url = reverse("reporting:locations")
+        self.fields["department"].widget.attrs.update(
+            {"data-children": "province", "data-children-url": url}
+        )
+        self.fields["province"].widget.attrs.update(
+            {"data-children": "district", "data-children-url": url}
+        )
+
+    def _helper(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.layout = Layout(
+            Row(Column("indicator", css_class="col-12")),
+            Row(
+                Column("department", css_class="col-md-4"),
+                Column("province", css_class="col-md-4"),
+                Column("district", css_class="col-md-4"),
+            ),
+            Row(
+                Column("population_type", css_class="col-md-4"),
+                Column("modality", css_class="col-md-4"),
+                Column("implementing_partner", css_class="col-md-4"),
+            ),
+            HTML(
+                '<h2 class="h6 mt-2">{% load i18n %}{% trans "People reached" %}</h2>'
+            ),
+            Row(
+                Column("girls", css_class="col-6 col-md"),
+                Column("boys", css_class="col-6 col-md"),
+                Column("women", css_class="col-6 col-md"),
+                Column("men", css_class="col-6 col-md"),
+                Column("other", css_class="col-6 col-md"),
+            ),
+            Row(
+                Column("new_beneficiaries", css_class="col-md-6"),
+                Column("total_monthly", css_class="col-md-6"),
+            ),
+            Row(
+                Column("quantity", css_class="col-md-6"),
+                Column(Field("cash_usd"), css_class="col-md-6"),
+            ),
+            "description",
+        )
+        return helper
+
+    def clean(self):
+        cleaned = super().clean()
+        department = cleaned.get("department")
+        province = cleaned.get("province")
+        district = cleaned.get("district")
+        if district is not None and province is None:
+            province = cleaned["province"] = district.parent
+        if department is not None:
+            if province is not None and not province.lies_in(department):
+                self.add_error("province", forms.ValidationError(
+                    msg.PROVINCE_OUTSIDE_DEPARTMENT,
+                    params={"province": province, "department": department},
+                ))
+            elif district is not None and not district.lies_in(province):
+                self.add_error("district", forms.ValidationError(
+                    msg.DISTRICT_OUTSIDE_PROVINCE,
+                    params={"district": district, "province": province},
+                ))
+            else:
+                self.instance.location = district or province or department
+        return cleaned
+
+
+class StartReportForm(forms.Form):
+    """Choose a period and sector to open (or create) the organisation's report."""
+
+    period = forms.ModelChoiceField(queryset=ReportingPeriod.objects.all(), label=_("Month"))
+    sector = forms.ModelChoiceField(queryset=Sector.objects.top_level(), label=_("Sector"))
+
+
+class NilReportForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(),
+    )
+
+
+class ReportFilterForm(forms.Form):
+    period = forms.ModelChoiceField(
+        queryset=ReportingPeriod.objects.all(), required=False, label=_("Month")
+    )
+    sector = forms.ModelChoiceField(
+        queryset=Sector.objects.top_level(), required=False, label=_("Sector")
+    )
+    status = forms.ChoiceField(required=False, label=_("Status"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *ReportStatus.choices]

@@ -1,0 +1,808 @@
+"""Reference data (sectors, indicators, locations, periods) and the monthly reports themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Length
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from partners.models import Organisation, User
+
+from . import messages as msg
+
+models.CharField.register_lookup(Length)
+
+
+class Bilingual(models.Model):
+    """A Spanish and an English name, shown in the language of the page."""
+
+    name_es = models.CharField(_("name (Spanish)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "es").startswith("en"):
+            return self.name_en or self.name_es
+        return self.name_es or self.name_en
+
+
+class SectorQuerySet(models.QuerySet):
+    def top_level(self) -> SectorQuerySet:
+        return self.filter(parent__isnull=True)
+
+    def reviewable_by(self, user: User) -> SectorQuerySet:
+        """Return the top-level sectors whose reports `user` reviews (a sub-sector's lead
+        reviews the reports of its parent sector, where the sub-sector's lines live)."""
+        if not user.is_active:
+            return self.none()
+        if user.is_im_officer:
+            return self.top_level()
+        if not user.is_coordinator:
+            return self.none()
+        return self.top_level().filter(
+            Q(pk__in=user.sectors.values("pk")) | Q(subsectors__in=user.sectors.values("pk"))
+        ).distinct()
+
+
+class Sector(Bilingual):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent sector"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subsectors",
+        help_text=_("Set for a sub-sector (Child Protection is a sub-sector of Protection)."),
+    )
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
+    lead_organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("lead organisations"), related_name="led_sectors", blank=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = SectorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")), name="reporting_sector_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError(
+                {"parent": _("Sub-sectors have one level: %(parent)s is itself a sub-sector.")
+                 % {"parent": self.parent}}
+            )
+
+    @property
+    def is_top_level(self) -> bool:
+        return self.parent_id is None
+
+
+class IndicatorUnit(models.TextChoices):
+    PEOPLE = "people", _("people")
+    HOUSEHOLDS = "households", _("households")
+    KITS = "kits", _("kits")
+    SESSIONS = "sessions", _("sessions")
+    CONSULTATIONS = "consultations", _("consultations")
+    ITEMS = "items", _("items")
+    ORGANISATIONS = "organisations", _("organisations")
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def for_sector(self, sector: Sector) -> IndicatorQuerySet:
+        """Return the indicators of `sector` and of its sub-sectors."""
+        return self.filter(Q(sector=sector) | Q(sector__parent=sector))
+
+
+class Indicator(Bilingual):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    unit = models.CharField(
+        _("unit"), max_length=20, choices=IndicatorUnit.choices, default=IndicatorUnit.PEOPLE
+    )
+    counts_people = models.BooleanField(
+        _("counts people reached"),
+        default=True,
+        help_text=_(
+            "Its beneficiaries count toward people reached. Trainings of staff, awareness "
+            "sessions and items do not."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["sector__order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__in=IndicatorUnit.values), name="reporting_indicator_unit_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(counts_people=False) | Q(unit=IndicatorUnit.PEOPLE),
+                name="reporting_indicator_counts_people_in_people",
+                violation_error_message=_("Only an indicator counted in people can count people reached."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+    @property
+    def measures_people(self) -> bool:
+        return self.unit == IndicatorUnit.PEOPLE
+
+
+class LocationLevel(models.TextChoices):
+    DEPARTMENT = "department", _("department")
+    PROVINCE = "province", _("province")
+    DISTRICT = "district", _("district")
+
+
+CODE_LENGTH = {LocationLevel.DEPARTMENT: 2, LocationLevel.PROVINCE: 4, LocationLevel.DISTRICT: 6}
+
+
+def normalise_ubigeo(code: str) -> str:
+    """Return the INEI code of a ubigeo written as `15`, `PE15`, `150000` or `1501 `."""
+    code = (code or "").strip().upper()
+    if code.startswith("PE"):
+        code = code[2:]
+    if len(code) == 6 and code.endswith("0000"):
+        return code[:2]
+    if len(code) == 6 and code.endswith("00"):
+        return code[:4]
+    if len(code) in (1, 3, 5) and code.isdigit():
+        # Spreadsheets drop leading zeros: 1 is Amazonas (01).
+        return code.zfill(len(code) + 1)
+    return code
+
+
+class LocationQuerySet(models.QuerySet):
+    def departments(self) -> LocationQuerySet:
+        return self.filter(level=LocationLevel.DEPARTMENT)
+
+    def by_code(self, code: str) -> Location:
+        return self.get(code=normalise_ubigeo(code))
+
+
+class Location(models.Model):
+    code = models.CharField(_("ubigeo (INEI)"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    level = models.CharField(_("level"), max_length=10, choices=LocationLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    objects = LocationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(level=LocationLevel.DEPARTMENT, parent__isnull=True, code__length=2)
+                    | Q(level=LocationLevel.PROVINCE, parent__isnull=False, code__length=4)
+                    | Q(level=LocationLevel.DISTRICT, parent__isnull=False, code__length=6)
+                ),
+                name="reporting_location_level_shape",
+                violation_error_message=_(
+                    "A department has a 2-digit code and no parent; a province 4 digits, a "
+                    "district 6, each inside its parent."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def department_code(self) -> str:
+        return self.code[:2]
+
+    def lies_in(self, other: Location) -> bool:
+        """Return whether this location is `other` or inside it."""
+        return self.code.startswith(other.code)
+
+
+class PeriodStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    LOCKED = "locked", _("locked")
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def current(self, today: dt.date | None = None) -> ReportingPeriod | None:
+        """Return the period partners are reporting on now: the latest open month that has
+        begun, else the latest period of all."""
+        today = today or timezone.localdate()
+        started = self.filter(month__lte=today)
+        return (
+            started.filter(status=PeriodStatus.OPEN).order_by("-month").first()
+            or started.order_by("-month").first()
+            or self.order_by("month").first()
+        )
+
+
+class ReportingPeriod(models.Model):
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    deadline = models.DateField(_("deadline"), help_text=_("Last day to report on time."))
+    lock_date = models.DateField(
+        _("planned lock date"),
+        null=True,
+        blank=True,
+        help_text=_("When the IM team plans to lock the period. Locking is done by hand."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("status changed by"),
+    )
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PeriodStatus.values), name="reporting_period_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gte=F("month")),
+                name="reporting_period_deadline_after_month",
+                violation_error_message=_("The deadline cannot come before the month starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return date_format(self.month, "F Y").capitalize()
+
+    def clean(self) -> None:
+        if self.month and self.month.day != 1:
+            raise ValidationError({"month": _("A period starts on the first day of a month.")})
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == PeriodStatus.LOCKED
+
+    @property
+    def code(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+    def days_to_deadline(self, today: dt.date | None = None) -> int:
+        return (self.deadline - (today or timezone.localdate())).days
+
+
+class PeriodEvent(models.Model):
+    class Action(models.TextChoices):
+        LOCK = "lock", _("locked")
+        UNLOCK = "unlock", _("unlocked")
+
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="events", verbose_name=_("period")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("period lock event")
+        verbose_name_plural = _("period lock events")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="unlock") | ~Q(reason=""),
+                name="reporting_periodevent_unlock_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_action_display()}"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    RETURNED = "returned", _("returned")
+    APPROVED = "approved", _("approved")
+    REOPENED = "reopened", _("reopened")
+
+
+EDITABLE_STATUSES = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED, ReportStatus.REOPENED})
+
+
+class MonthlyReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MonthlyReportQuerySet:
+        """Return the reports `user` may see: their organisation's; for a coordinator, the
+        submitted and reviewed reports of their sectors; for an IM officer, all."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_im_officer:
+            return self.all()
+        if user.is_partner_user:
+            return self.filter(organisation_id=user.organisation_id)
+        if user.is_coordinator:
+            return self.reviewable_by(user)
+        return self.none()
+
+    def reviewable_by(self, user) -> MonthlyReportQuerySet:
+        """Return the reports `user` reviews in the admin. Drafts stay with the partner."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_im_officer:
+            return self.all()
+        if not user.is_coordinator:
+            return self.none()
+        return self.filter(sector__in=Sector.objects.reviewable_by(user)).exclude(
+            status=ReportStatus.DRAFT
+        )
+
+    def approved(self) -> MonthlyReportQuerySet:
+        return self.filter(status=ReportStatus.APPROVED)
+
+    def for_period(self, period: ReportingPeriod) -> MonthlyReportQuerySet:
+        return self.filter(period=period)
+
+    def with_line_count(self) -> MonthlyReportQuerySet:
+        return self.annotate(line_count=Count("lines"))
+
+    def with_lines_in(self, department: Location) -> MonthlyReportQuerySet:
+        """Return the reports with at least one line in `department`."""
+        return self.filter(
+            Exists(ActivityLine.objects.filter(report=OuterRef("pk"), department=department))
+        )
+
+
+class MonthlyReport(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, related_name="reports"
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="reports"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    is_nil = models.BooleanField(
+        _("no activities this month"),
+        default=False,
+        help_text=_("A nil report: the organisation reported that it had no activities."),
+    )
+    status_reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Why the report was last returned or reopened.")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        User, verbose_name=_("submitted by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, verbose_name=_("reviewed by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MonthlyReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-period__month", "organisation__short_name", "sector__order"]
+        permissions = [
+            ("review_monthlyreport", _("Can approve and return submitted reports")),
+            ("reopen_monthlyreport", _("Can reopen approved reports")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sector", "period"],
+                name="reporting_monthlyreport_one_per_org_sector_period",
+                violation_error_message=_(
+                    "This organisation already has a report for this sector and month."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReportStatus.values),
+                name="reporting_monthlyreport_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[ReportStatus.RETURNED, ReportStatus.REOPENED])
+                | ~Q(status_reason=""),
+                name="reporting_monthlyreport_return_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "status"], name="reporting_report_period_status")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.sector} · {self.period}"
+
+    @property
+    def is_editable(self) -> bool:
+        """Whether partners may change the lines now (status and period both allow it)."""
+        return self.status in EDITABLE_STATUSES and not self.period.is_locked
+
+    def is_owned_by(self, user) -> bool:
+        return bool(user.is_partner_user and user.organisation_id == self.organisation_id)
+
+    def submitted_late(self) -> bool:
+        return bool(
+            self.submitted_at
+            and timezone.localdate(self.submitted_at) > self.period.deadline
+        )
+
+
+class PopulationType(models.TextChoices):
+    DESTINATION = "destination", _("In destination")
+    TRANSIT = "transit", _("In transit")
+    HOST = "host", _("Host community")
+    PENDULAR = "pendular", _("Pendular")
+    RETURNEE = "returnee", _("Returnees")
+
+
+class Modality(models.TextChoices):
+    SERVICE = "service", _("Service")
+    IN_KIND = "in_kind", _("In kind")
+    CASH = "cash", _("Cash")
+    VOUCHER = "voucher", _("Voucher")
+
+
+CASH_MODALITIES = frozenset({Modality.CASH, Modality.VOUCHER})
+DISAGGREGATION_FIELDS = ("girls", "boys", "women", "men", "other")
+
+
+class ActivityLineQuerySet(models.QuerySet):
+    def approved(self) -> ActivityLineQuerySet:
+        return self.filter(report__status=ReportStatus.APPROVED)
+
+    def with_related(self) -> ActivityLineQuerySet:
+        """Fetch what a table of lines shows, in the same query."""
+        return self.select_related(
+            "indicator", "department", "location__parent", "implementing_partner"
+        )
+
+
+class ActivityLine(models.Model):
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="lines"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="lines"
+    )
+    department = models.ForeignKey(
+        Location, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": LocationLevel.DEPARTMENT},
+    )
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("The most precise place: the department itself, a province or a district."),
+    )
+    population_type = models.CharField(
+        _("population type"), max_length=12, choices=PopulationType.choices
+    )
+    modality = models.CharField(_("modality"), max_length=10, choices=Modality.choices)
+    implementing_partner = models.ForeignKey(
+        Organisation, verbose_name=_("implementing partner"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="implemented_lines",
+        help_text=_("Leave empty when the reporting organisation implemented it itself."),
+    )
+    girls = models.PositiveIntegerField(_("girls (0–17)"), default=0)
+    boys = models.PositiveIntegerField(_("boys (0–17)"), default=0)
+    women = models.PositiveIntegerField(_("women (18+)"), default=0)
+    men = models.PositiveIntegerField(_("men (18+)"), default=0)
+    other = models.PositiveIntegerField(_("other (any age)"), default=0)
+    new_beneficiaries = models.PositiveIntegerField(
+        _("new beneficiaries"),
+        default=0,
+        help_text=_("Reached for the first time this year by your organisation in this sector."),
+    )
+    total_monthly = models.PositiveIntegerField(
+        _("total monthly beneficiaries"),
+        default=0,
+        help_text=_("Everyone reached this month, repeats included."),
+    )
+    quantity = models.PositiveIntegerField(
+        _("quantity"), null=True, blank=True,
+        help_text=_("For indicators counted in kits, sessions and other units."),
+    )
+    cash_usd = models.DecimalField(
+        _("cash transferred (USD)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0, message=msg.NEGATIVE_VALUE)],
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User, verbose_name=_("updated by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    objects = ActivityLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity line")
+        verbose_name_plural = _("activity lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    new_beneficiaries=F("girls") + F("boys") + F("women") + F("men") + F("other")
+                ),
+                name="reporting_activityline_disaggregation_sums_to_new",
+                violation_error_message=msg.DISAGGREGATION_MISMATCH,
+            ),
+            models.CheckConstraint(
+                condition=Q(total_monthly__gte=F("new_beneficiaries")),
+                name="reporting_activityline_total_at_least_new",
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_usd__isnull=True) | Q(modality__in=CASH_MODALITIES),
+                name="reporting_activityline_cash_only_for_cash_modality",
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_usd__isnull=True) | Q(cash_usd__gte=0),
+                name="reporting_activityline_cash_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(population_type__in=PopulationType.values),
+                name="reporting_activityline_population_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(modality__in=Modality.values),
+                name="reporting_activityline_modality_valid",
+            ),
+            # One line per indicator × place × population × modality × implementer; two
+            # partial constraints because NULL implementers never clash in a plain one.
+            models.UniqueConstraint(
+                fields=["report", "indicator", "location", "population_type", "modality",
+                        "implementing_partner"],
+                condition=Q(implementing_partner__isnull=False),
+                name="reporting_activityline_unique_with_partner",
+            ),
+            models.UniqueConstraint(
+                fields=["report", "indicator", "location", "population_type", "modality"],
+                condition=Q(implementing_partner__isnull=True),
+                name="reporting_activityline_unique_direct",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "population_type"], name="reporting_line_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} · {self.location} · {self.get_population_type_display()}"
+
+    @property
+    def province(self) -> Location | None:
+        if self.location.level == LocationLevel.PROVINCE:
+            return self.location
+        if self.location.level == LocationLevel.DISTRICT:
+            return self.location.parent
+        return None
+
+    @property
+    def district(self) -> Location | None:
+        return self.location if self.location.level == LocationLevel.DISTRICT else None
+
+    def clean(self) -> None:
+        """Check the rules of one line; every error is attached to the field it concerns."""
+        errors: dict[str, list] = {}
+
+        def add(field: str, message, **params) -> None:
+            errors.setdefault(field, []).append(ValidationError(message, params=params or None))
+
+        counts = [getattr(self, name) for name in DISAGGREGATION_FIELDS]
+        numbers_ok = all(isinstance(n, int) and n >= 0 for n in counts) and all(
+            isinstance(n, int) and n >= 0 for n in (self.new_beneficiaries, self.total_monthly)
+        )
+        if numbers_ok:
+            if sum(counts) != self.new_beneficiaries:
+                add("new_beneficiaries", msg.DISAGGREGATION_MISMATCH,
+                    new=self.new_beneficiaries, sum=sum(counts))
+            if self.total_monthly < self.new_beneficiaries:
+                add("total_monthly", msg.TOTAL_BELOW_NEW,
+                    total=self.total_monthly, new=self.new_beneficiaries)
+
+        if self.cash_usd is not None and self.modality not in CASH_MODALITIES:
+            add("cash_usd", msg.CASH_WITHOUT_CASH_MODALITY,
+                modality=Modality(self.modality).label if self.modality in Modality.values
+                else self.modality)
+        elif self.cash_usd is None and self.modality in CASH_MODALITIES:
+            add("cash_usd", msg.CASH_REQUIRED)
+
+        indicator = self.indicator if self.indicator_id else None
+        if indicator is not None:
+            self._check_indicator(indicator, add)
+
+        if self.department_id and self.location_id:
+            department, location = self.department, self.location
+            if department.level != LocationLevel.DEPARTMENT:
+                add("department", msg.NOT_A_DEPARTMENT, location=department)
+            elif not location.lies_in(department):
+                add("location", msg.LOCATION_OUTSIDE_DEPARTMENT,
+                    location=location, department=department)
+
+        if not errors and self.report_id and indicator is not None and self.location_id:
+            duplicate = self._duplicate()
+            if duplicate is not None:
+                add(NON_FIELD_ERRORS, msg.DUPLICATE_LINE, line=duplicate)
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_indicator(self, indicator: Indicator, add) -> None:
+        if self.report_id:
+            sector = self.report.sector
+            if indicator.sector_id != sector.pk and indicator.sector.parent_id != sector.pk:
+                add("indicator", msg.INDICATOR_OUTSIDE_SECTOR, indicator=indicator.code,
+                    indicator_sector=indicator.sector, sector=sector)
+        if not indicator.active and (self._state.adding or self._indicator_changed()):
+            add("indicator", msg.INDICATOR_INACTIVE, indicator=indicator.code)
+        if indicator.measures_people:
+            if self.quantity is not None:
+                add("quantity", msg.QUANTITY_NOT_APPLICABLE, indicator=indicator.code)
+            if isinstance(self.total_monthly, int) and self.total_monthly == 0:
+                add("total_monthly", msg.NOTHING_REACHED)
+        elif not self.quantity:
+            add("quantity", msg.QUANTITY_REQUIRED, indicator=indicator.code,
+                unit=indicator.get_unit_display())
+
+    def _indicator_changed(self) -> bool:
+        stored = type(self).objects.filter(pk=self.pk).values_list("indicator_id", flat=True).first()
+        return stored != self.indicator_id
+
+    def _duplicate(self) -> int | None:
+        """Return the number (position in the report) of a line this one would duplicate."""
+        siblings = type(self).objects.filter(
+            report_id=self.report_id,
+            indicator_id=self.indicator_id,
+            location_id=self.location_id,
+            population_type=self.population_type,
+            modality=self.modality,
+            implementing_partner_id=self.implementing_partner_id,
+        ).exclude(pk=self.pk)
+        clash = siblings.values_list("pk", flat=True).first()
+        if clash is None:
+            return None
+        return type(self).objects.filter(report_id=self.report_id, pk__lte=clash).count()
+
+    def validate_constraints(self, exclude=None) -> None:
+        # clean() reports a duplicate with the line it clashes with; the unique constraints
+        # (the only ones that involve `report`) stay as the database's guard.
+        super().validate_constraints(exclude=set(exclude or ()) | {"report"})
+
+
+class ReviewEvent(models.Model):
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("submitted")
+        DECLARE_NIL = "declare_nil", _("declared no activities")
+        WITHDRAW = "withdraw", _("withdrew the submission")
+        APPROVE = "approve", _("approved")
+        RETURN = "return", _("returned")
+        REOPEN = "reopen", _("reopened")
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=10, choices=ReportStatus.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=ReportStatus.choices)
+    by = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action__in=["return", "reopen"]) | ~Q(reason=""),
+                name="reporting_reviewevent_reason_for_return_and_reopen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.get_action_display()}"
+
+
+class LineChange(models.Model):
+    """One entry of the audit trail of activity lines: who changed what, and when."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("added")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE,
+        related_name="line_changes",
+    )
+    line_id = models.BigIntegerField(_("line id"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    summary = models.CharField(_("line"), max_length=255)
+    changes = models.JSONField(
+        _("changes"), default=dict, blank=True,
+        help_text=_("Field name → [before, after]; for an added or deleted line, its values."),
+    )
+    by = models.ForeignKey(User, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("line change")
+        verbose_name_plural = _("line changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.summary} {self.get_action_display()}"
+
+    def readable_changes(self) -> list[tuple[str, object, object]]:
+        """Return (field label, before, after) for display; before is None for an added line."""
+        rows = []
+        for field_name, value in self.changes.items():
+            try:
+                field = ActivityLine._meta.get_field(field_name)
+            except FieldDoesNotExist:  # a field since removed: show its raw name
+                rows.append((field_name, *_before_after(self.action, value)))
+                continue
+            before, after = _before_after(self.action, value)
+            if field.choices:
+                labels = dict(field.flatchoices)
+                before, after = labels.get(before, before), labels.get(after, after)
+            rows.append((str(field.verbose_name), before, after))
+        return rows
+
+
+def _before_after(action: str, value) -> tuple[object, object]:
+    if action == LineChange.Action.UPDATE:
+        return value[0], value[1]
+    if action == LineChange.Action.CREATE:
+        return None, value
+    return value, None

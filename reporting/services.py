@@ -1,0 +1,154 @@
+"""Changes to a report's content: starting a report, adding, changing and deleting lines.
+
+Each change re-reads the report under a row lock and refuses it unless the report is editable
+now, so a line cannot slip into a report that was submitted or locked a moment earlier. Every
+change of a line is written to the audit trail (LineChange).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from partners.models import User
+
+from . import messages as msg
+from .models import (
+    ActivityLine,
+    LineChange,
+    MonthlyReport,
+    ReportingPeriod,
+    Sector,
+)
+from .workflow import NotPermitted, WorkflowError
+
+AUDITED_FIELDS = (
+    "indicator",
+    "department",
+    "location",
+    "population_type",
+    "modality",
+    "implementing_partner",
+    "girls",
+    "boys",
+    "women",
+    "men",
+    "other",
+    "new_beneficiaries",
+    "total_monthly",
+    "quantity",
+    "cash_usd",
+    "description",
+)
+
+
+def check_editable(*, report: MonthlyReport, user: User) -> None:
+    """Raise WorkflowError unless `user` may change the lines of `report` now."""
+    if not report.is_owned_by(user):
+        raise NotPermitted(msg.NOT_YOUR_ORGANISATION % {"organisation": report.organisation})
+    if report.period.is_locked:
+        raise WorkflowError(msg.PERIOD_LOCKED % {"period": report.period})
+    if not report.is_editable:
+        raise WorkflowError(msg.REPORT_NOT_EDITABLE % {"status": report.get_status_display()})
+
+
+def _lock_report(report_id: int, user: User) -> MonthlyReport:
+    report = (
+        MonthlyReport.objects.select_for_update()
+        .select_related("period", "organisation")
+        .get(pk=report_id)
+    )
+    check_editable(report=report, user=user)
+    return report
+
+
+def start_report(
+    *, organisation_id: int, sector: Sector, period: ReportingPeriod, by: User
+) -> MonthlyReport:
+    """Return the organisation's report for `sector` and `period`, creating a draft if needed."""
+    if not sector.is_top_level:
+        raise WorkflowError(msg.SECTOR_NOT_TOP_LEVEL % {"sector": sector, "parent": sector.parent})
+    if not (by.is_partner_user and by.organisation_id == organisation_id):
+        raise NotPermitted(msg.NOT_YOUR_ORGANISATION % {"organisation": by.organisation})
+    existing = MonthlyReport.objects.filter(
+        organisation_id=organisation_id, sector=sector, period=period
+    ).first()
+    if existing is not None:
+        return existing
+    if period.is_locked:
+        raise WorkflowError(msg.PERIOD_LOCKED % {"period": period})
+    try:
+        with transaction.atomic():
+            return MonthlyReport.objects.create(
+                organisation_id=organisation_id, sector=sector, period=period, created_by=by
+            )
+    except IntegrityError:
+        # Two tabs started the same report at once; the other one created it.
+        return MonthlyReport.objects.get(
+            organisation_id=organisation_id, sector=sector, period=period
+        )
+
+
+def _value(line: ActivityLine, field: str):
+    """Return what the audit trail keeps of a field: codes for references, as they read then."""
+    if field == "indicator":
+        return line.indicator.code
+    if field in ("department", "location"):
+        place = getattr(line, field)
+        return f"{place.code} {place.name}"
+    if field == "implementing_partner":
+        return line.implementing_partner.acronym if line.implementing_partner_id else None
+    value = getattr(line, field)
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _describe(line: ActivityLine) -> str:
+    return str(line)[:255]
+
+
+def save_line(*, line: ActivityLine, by: User) -> ActivityLine:
+    """Add or change `line` (already validated) and record the change in the audit trail."""
+    with transaction.atomic():
+        report = _lock_report(line.report_id, by)
+        if line.pk is None:
+            before = None
+            line.created_by = by
+        else:
+            stored = ActivityLine.objects.get(pk=line.pk, report_id=report.pk)
+            before = {field: _value(stored, field) for field in AUDITED_FIELDS}
+        line.updated_by = by
+        line.save()
+        after = {field: _value(line, field) for field in AUDITED_FIELDS}
+        if before is None:
+            LineChange.objects.create(
+                report=report, line_id=line.pk, action=LineChange.Action.CREATE,
+                summary=_describe(line), changes=after, by=by,
+            )
+        else:
+            changes = {
+                field: [before[field], after[field]]
+                for field in AUDITED_FIELDS
+                if before[field] != after[field]
+            }
+            if changes:
+                LineChange.objects.create(
+                    report=report, line_id=line.pk, action=LineChange.Action.UPDATE,
+                    summary=_describe(line), changes=changes, by=by,
+                )
+        if report.is_nil:
+            # Reporting an activity withdraws the earlier "no activities this month".
+            MonthlyReport.objects.filter(pk=report.pk).update(is_nil=False)
+    return line
+
+
+def delete_line(*, line: ActivityLine, by: User) -> None:
+    """Delete `line` and record its values in the audit trail."""
+    with transaction.atomic():
+        report = _lock_report(line.report_id, by)
+        values = {field: _value(line, field) for field in AUDITED_FIELDS}
+        LineChange.objects.create(
+            report=report, line_id=line.pk, action=LineChange.Action.DELETE,
+            summary=_describe(line), changes=values, by=by,
+        )
+        line.delete()

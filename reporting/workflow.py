@@ -1,0 +1,227 @@
+"""The only code that changes a report's status or a period's lock.
+
+Each transition is a conditional UPDATE (`WHERE status IN <sources> AND period is open`) inside a
+transaction, so that two people acting on the same report at once cannot both win: the loser
+updates no row and gets RACE_LOST. Every change writes a ReviewEvent (or PeriodEvent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from partners.models import User
+
+from . import messages as msg
+from .models import (
+    EDITABLE_STATUSES,
+    MonthlyReport,
+    PeriodEvent,
+    PeriodStatus,
+    ReportingPeriod,
+    ReportStatus,
+    ReviewEvent,
+    Sector,
+)
+
+Action = ReviewEvent.Action
+
+
+class WorkflowError(Exception):
+    """A transition that is not allowed; str() is a message for the user."""
+
+
+class NotPermitted(WorkflowError):
+    """The user may not perform this transition on this report."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    actor: str  # "partner", "reviewer" or "im"
+    needs_reason: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    Action.SUBMIT: Transition(EDITABLE_STATUSES, ReportStatus.SUBMITTED, "partner"),
+    Action.DECLARE_NIL: Transition(EDITABLE_STATUSES, ReportStatus.SUBMITTED, "partner"),
+    Action.WITHDRAW: Transition(frozenset({ReportStatus.SUBMITTED}), ReportStatus.DRAFT, "partner"),
+    Action.APPROVE: Transition(
+        frozenset({ReportStatus.SUBMITTED}), ReportStatus.APPROVED, "reviewer"
+    ),
+    Action.RETURN: Transition(
+        frozenset({ReportStatus.SUBMITTED}), ReportStatus.RETURNED, "reviewer", needs_reason=True
+    ),
+    Action.REOPEN: Transition(
+        frozenset({ReportStatus.APPROVED}), ReportStatus.REOPENED, "im", needs_reason=True
+    ),
+}
+
+
+def may_review(user: User, report: MonthlyReport) -> bool:
+    if user.is_im_officer:
+        return True
+    return Sector.objects.reviewable_by(user).filter(pk=report.sector_id).exists()
+
+
+def allowed_actions(*, report: MonthlyReport, user: User) -> list[str]:
+    """Return the transitions `user` may perform on `report` now (for showing buttons)."""
+    if report.period.is_locked:
+        return []
+    actions = []
+    for action, transition in TRANSITIONS.items():
+        if report.status not in transition.sources:
+            continue
+        try:
+            _check_actor(transition, report=report, user=user)
+        except NotPermitted:
+            continue
+        actions.append(action)
+    return actions
+
+
+def _check_actor(transition: Transition, *, report: MonthlyReport, user: User) -> None:
+    if transition.actor == "partner" and not report.is_owned_by(user):
+        raise NotPermitted(msg.NOT_YOUR_ORGANISATION % {"organisation": report.organisation})
+    if transition.actor == "reviewer" and not may_review(user, report):
+        raise NotPermitted(msg.NOT_A_REVIEWER % {"sector": report.sector})
+    if transition.actor == "im" and not user.is_im_officer:
+        raise NotPermitted(msg.ONLY_IM)
+
+
+def _transition(
+    action: str, *, report: MonthlyReport, by: User, reason: str = "", **fields
+) -> MonthlyReport:
+    transition = TRANSITIONS[action]
+    reason = (reason or "").strip()
+    _check_actor(transition, report=report, user=by)
+    if transition.needs_reason and not reason:
+        raise WorkflowError(msg.REASON_REQUIRED)
+
+    with transaction.atomic():
+        current = (
+            MonthlyReport.objects.select_for_update()
+            .select_related("period")
+            .get(pk=report.pk)
+        )
+        if current.period.is_locked:
+            raise WorkflowError(msg.PERIOD_LOCKED % {"period": current.period})
+        if current.status not in transition.sources:
+            if report.status != current.status:
+                raise WorkflowError(msg.RACE_LOST % {"status": current.get_status_display()})
+            raise WorkflowError(
+                msg.TRANSITION_NOT_ALLOWED
+                % {"status": current.get_status_display(), "action": Action(action).label}
+            )
+        if action == Action.SUBMIT and not current.is_nil and not current.lines.exists():
+            raise WorkflowError(msg.EMPTY_SUBMISSION)
+        if action == Action.DECLARE_NIL and current.lines.exists():
+            raise WorkflowError(msg.NIL_WITH_LINES)
+
+        if transition.needs_reason:
+            fields["status_reason"] = reason
+        elif transition.target in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+            fields.setdefault("status_reason", current.status_reason)
+        updated = MonthlyReport.objects.filter(
+            pk=report.pk,
+            status__in=transition.sources,
+            period__status=PeriodStatus.OPEN,
+        ).update(status=transition.target, updated_at=timezone.now(), **fields)
+        if updated != 1:
+            current.refresh_from_db(fields=["status"])
+            raise WorkflowError(msg.RACE_LOST % {"status": current.get_status_display()})
+        ReviewEvent.objects.create(
+            report_id=report.pk,
+            action=action,
+            from_status=current.status,
+            to_status=transition.target,
+            by=by,
+            reason=reason,
+        )
+    report.refresh_from_db()
+    return report
+
+
+def submit_report(*, report: MonthlyReport, by: User) -> MonthlyReport:
+    """Send a draft, returned or reopened report to the sector's coordinators."""
+    now = timezone.now()
+    return _transition(Action.SUBMIT, report=report, by=by, submitted_at=now, submitted_by=by)
+
+
+def declare_nil_report(*, report: MonthlyReport, by: User, note: str = "") -> MonthlyReport:
+    """Submit `report` as a nil report: the organisation had no activities in the sector."""
+    now = timezone.now()
+    return _transition(
+        Action.DECLARE_NIL, report=report, by=by, reason=note,
+        is_nil=True, submitted_at=now, submitted_by=by,
+    )
+
+
+def withdraw_report(*, report: MonthlyReport, by: User) -> MonthlyReport:
+    """Take a submission back to draft before anyone has reviewed it."""
+    return _transition(Action.WITHDRAW, report=report, by=by)
+
+
+def approve_report(*, report: MonthlyReport, by: User) -> MonthlyReport:
+    """Accept a submitted report: its lines now count in the figures."""
+    return _transition(
+        Action.APPROVE, report=report, by=by, reviewed_at=timezone.now(), reviewed_by=by
+    )
+
+
+def return_report(*, report: MonthlyReport, by: User, reason: str) -> MonthlyReport:
+    """Send a submitted report back to the partner with the reason it needs fixing."""
+    return _transition(
+        Action.RETURN, report=report, by=by, reason=reason,
+        reviewed_at=timezone.now(), reviewed_by=by,
+    )
+
+
+def reopen_report(*, report: MonthlyReport, by: User, reason: str) -> MonthlyReport:
+    """Let the partner correct an approved report; it stops counting until approved again."""
+    return _transition(Action.REOPEN, report=report, by=by, reason=reason)
+
+
+def lock_period(*, period: ReportingPeriod, by: User, reason: str = "") -> ReportingPeriod:
+    """Freeze every report of `period` (nothing changes until it is unlocked)."""
+    return _set_period_status(
+        period=period, by=by, reason=reason, target=PeriodStatus.LOCKED,
+        action=PeriodEvent.Action.LOCK,
+    )
+
+
+def unlock_period(*, period: ReportingPeriod, by: User, reason: str) -> ReportingPeriod:
+    """Allow changes to `period` again; the reason is kept in the period's history."""
+    if not (reason or "").strip():
+        raise WorkflowError(msg.REASON_REQUIRED)
+    return _set_period_status(
+        period=period, by=by, reason=reason, target=PeriodStatus.OPEN,
+        action=PeriodEvent.Action.UNLOCK,
+    )
+
+
+def _set_period_status(
+    *, period: ReportingPeriod, by: User, reason: str, target: str, action: str
+) -> ReportingPeriod:
+    if not by.is_im_officer:
+        raise NotPermitted(msg.ONLY_IM)
+    with transaction.atomic():
+        now = timezone.now()
+        updated = (
+            ReportingPeriod.objects.filter(pk=period.pk)
+            .exclude(status=target)
+            .update(status=target, status_changed_at=now, status_changed_by=by)
+        )
+        if updated != 1:
+            raise WorkflowError(
+                msg.PERIOD_ALREADY
+                % {"period": period, "state": PeriodStatus(target).label}
+            )
+        PeriodEvent.objects.create(
+            period=period, action=action, by=by, at=now, reason=(reason or "").strip()
+        )
+    period.refresh_from_db()
+    return period

@@ -1,0 +1,49 @@
+// Activity line form: province and district lists follow the chosen department and province,
+// and "new beneficiaries" follows the sum of girls, boys, women, men and other.
+(function () {
+  "use strict";
+
+  function refill(select, items) {
+    var keep = select.value;
+    var empty = select.options.length ? select.options[0].text : "---------";
+    select.innerHTML = "";
+    select.appendChild(new Option(empty, ""));
+    items.forEach(function (item) {
+      select.appendChild(new Option(item.name, item.code, false, item.code === keep));
+    });
+  }
+
+  function clear(select) {
+    if (select) { refill(select, []); select.dispatchEvent(new Event("change")); }
+  }
+
+  document.querySelectorAll("select[data-children]").forEach(function (parent) {
+    var child = document.getElementById("id_" + parent.dataset.children);
+    if (!child) { return; }
+    parent.addEventListener("change", function () {
+      if (!parent.value) { clear(child); return; }
+      var url = parent.dataset.childrenUrl + "?parent=" + encodeURIComponent(parent.value);
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          refill(child, data.children);
+          child.dispatchEvent(new Event("change"));
+        });
+    });
+  });
+
+  var total = document.querySelector("[data-sum-of]");
+  if (total) {
+    var parts = total.dataset.sumOf.split(" ").map(function (name) {
+      return document.getElementById("id_" + name);
+    }).filter(Boolean);
+    var update = function () {
+      var sum = parts.reduce(function (acc, input) {
+        var value = parseInt(input.value, 10);
+        return acc + (isNaN(value) ? 0 : value);
+      }, 0);
+      total.value = sum;
+    };
+    parts.forEach(function (input) { input.addEventListener("input", update); });
+  }
+})();

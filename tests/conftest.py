@@ -1,0 +1,111 @@
+"""Personas and fixtures shared by the tests.
+
+The reference data of seeds/ is loaded once per test session; each test runs in a transaction
+that is rolled back. The personas:
+
+- alice: reporter at HIAS (organisation A), who owns `report` (HIAS · Protection · Sept 2023)
+- fiona: focal point at HIAS
+- bob: reporter at Cáritas del Perú (organisation B)
+- paula: coordinator of Protection, who reviews `report`
+- carl: coordinator of Health, another sector
+- ivan: IM officer
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+
+from partners.models import Organisation, Role
+from reporting.models import ReportingPeriod, Sector
+
+from .factories import LineFactory, ReportFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("load_seeds", stdout=io.StringIO())
+
+
+@pytest.fixture
+def org_a(db):
+    return Organisation.objects.get(acronym="HIAS")
+
+
+@pytest.fixture
+def org_b(db):
+    return Organisation.objects.get(acronym="CARITAS")
+
+
+@pytest.fixture
+def protection(db):
+    return Sector.objects.get(code="PRO")
+
+
+@pytest.fixture
+def health(db):
+    return Sector.objects.get(code="HEA")
+
+
+@pytest.fixture
+def period(db):
+    return ReportingPeriod.objects.create(
+        month=dt.date(2023, 9, 1), deadline=dt.date(2023, 10, 10), lock_date=dt.date(2023, 10, 25)
+    )
+
+
+@pytest.fixture
+def alice(org_a):
+    return UserFactory(username="alice", organisation=org_a, role=Role.REPORTER)
+
+
+@pytest.fixture
+def fiona(org_a):
+    return UserFactory(username="fiona", organisation=org_a, role=Role.FOCAL_POINT)
+
+
+@pytest.fixture
+def bob(org_b):
+    return UserFactory(username="bob", organisation=org_b, role=Role.REPORTER)
+
+
+@pytest.fixture
+def paula(protection):
+    user = UserFactory(
+        username="paula", organisation=Organisation.objects.get(acronym="ACNUR"),
+        role=Role.COORDINATOR,
+    )
+    user.sectors.add(protection)
+    return user
+
+
+@pytest.fixture
+def carl(health):
+    user = UserFactory(
+        username="carl", organisation=Organisation.objects.get(acronym="OPS/OMS"),
+        role=Role.COORDINATOR,
+    )
+    user.sectors.add(health)
+    return user
+
+
+@pytest.fixture
+def ivan(db):
+    return UserFactory(
+        username="ivan", organisation=Organisation.objects.get(acronym="GTRM"),
+        role=Role.IM_OFFICER,
+    )
+
+
+@pytest.fixture
+def report(org_a, protection, period, alice):
+    return ReportFactory(organisation=org_a, sector=protection, period=period, created_by=alice)
+
+
+@pytest.fixture
+def line(report, alice):
+    return LineFactory(report=report, created_by=alice)

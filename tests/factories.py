@@ -1,0 +1,77 @@
+"""Factories for the tests; reference data (sectors, indicators, locations) comes from seeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from factory.django import DjangoModelFactory
+
+from partners.models import Role, User
+from reporting.models import (
+    ActivityLine,
+    Indicator,
+    Location,
+    Modality,
+    MonthlyReport,
+    PopulationType,
+    ReportingPeriod,
+)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    role = Role.REPORTER
+    is_staff = factory.LazyAttribute(lambda u: u.role in (Role.COORDINATOR, Role.IM_OFFICER))
+    password = factory.django.Password("correct horse battery staple")
+
+
+class PeriodFactory(DjangoModelFactory):
+    class Meta:
+        model = ReportingPeriod
+        django_get_or_create = ("month",)
+
+    month = dt.date(2023, 9, 1)
+    deadline = factory.LazyAttribute(
+        lambda p: (p.month + dt.timedelta(days=40)).replace(day=10)
+    )
+
+
+class ReportFactory(DjangoModelFactory):
+    class Meta:
+        model = MonthlyReport
+
+    period = factory.SubFactory(PeriodFactory)
+
+
+class LineFactory(DjangoModelFactory):
+    """A valid line of a people-counting indicator of the report's sector, in Lima."""
+
+    class Meta:
+        model = ActivityLine
+
+    indicator = factory.LazyAttribute(
+        lambda line: Indicator.objects.filter(
+            sector=line.report.sector, counts_people=True
+        ).order_by("code").first()
+    )
+    department = factory.LazyFunction(lambda: Location.objects.get(code="15"))
+    location = factory.LazyAttribute(lambda line: line.department)
+    population_type = PopulationType.DESTINATION
+    modality = Modality.SERVICE
+    girls = 10
+    boys = 12
+    women = 30
+    men = 25
+    other = 3
+    new_beneficiaries = factory.LazyAttribute(
+        lambda line: line.girls + line.boys + line.women + line.men + line.other
+    )
+    total_monthly = factory.LazyAttribute(lambda line: line.new_beneficiaries + 20)
