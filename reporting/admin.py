@@ -65,12 +65,12 @@ class AdminNotFoundMixin:
 def run_transition(modeladmin, request, queryset, perform, done_message) -> None:
     """Apply `perform(report)` to each selected report and tell the user what happened."""
     done, failed = 0, []
-    for report in queryset.select_related("organisation", "sector", "period"):
+    for obj in queryset:
         try:
-            perform(report)
+            perform(obj)
             done += 1
         except workflow.WorkflowError as error:
-            failed.append(f"{report}: {error}")
+            failed.append(f"{obj}: {error}")
     if done:
         modeladmin.message_user(request, done_message(done), messages.SUCCESS)
     for failure in failed:
@@ -225,6 +225,7 @@ class MonthlyReportAdmin(AdminNotFoundMixin, admin.ModelAdmin):
         return (
             super().get_queryset(request)
             .reviewable_by(request.user)
+            .select_related("organisation", "sector", "period")
             .annotate(
                 line_count=Count("lines"),
                 people_month=Sum("lines__total_monthly"),

@@ -515,7 +515,6 @@ class ActivityLine(models.Model):
     )
     department = models.ForeignKey(
         Location, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+",
-        limit_choices_to={"level": LocationLevel.DEPARTMENT},
     )
     location = models.ForeignKey(
         Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+",

@@ -18,6 +18,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from partners.models import Organisation, Role
 from reporting.models import ReportingPeriod, Sector
@@ -29,6 +30,24 @@ from .factories import LineFactory, ReportFactory, UserFactory
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_seeds", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def test_settings(settings):
+    # PBKDF2 at production strength costs a third of a second per user created.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render without `collectstatic` having built the production manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Compare messages in English; tests of Spanish pages ask for Spanish explicitly."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,0 +1,103 @@
+"""The demo data: accounts, plausible valid activity, and idempotence."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from partners.models import Role, User
+from reporting.models import (
+    ActivityLine,
+    MonthlyReport,
+    PeriodStatus,
+    ReportingPeriod,
+    ReportStatus,
+    ReviewEvent,
+)
+
+
+@pytest.fixture
+def demo(db):
+    call_command("demo_data", stdout=io.StringIO())
+
+
+def counts() -> dict:
+    return {
+        "users": User.objects.count(),
+        "reports": list(MonthlyReport.objects.order_by("pk").values()),
+        "lines": ActivityLine.objects.count(),
+        "events": ReviewEvent.objects.count(),
+        "periods": list(ReportingPeriod.objects.order_by("pk").values()),
+    }
+
+
+def test_the_demo_accounts_sign_in_with_demo(demo, rf):
+    expected = {
+        "im": Role.IM_OFFICER, "coord.health": Role.COORDINATOR,
+        "coord.protection": Role.COORDINATOR, "reporter.hias": Role.REPORTER,
+        "reporter.caritas": Role.REPORTER,
+    }
+    for username, role in expected.items():
+        user = authenticate(rf.post("/accounts/login/"), username=username, password="demo")
+        assert user is not None, username
+        assert user.role == role
+    assert User.objects.get(username="reporter.hias").organisation.acronym == "HIAS"
+    assert User.objects.get(username="reporter.caritas").organisation.short_name == (
+        "Cáritas del Perú"
+    )
+    assert list(User.objects.get(username="coord.protection").sectors.values_list(
+        "code", flat=True)) == ["PRO"]
+
+
+def test_running_it_again_changes_nothing(demo):
+    before = counts()
+    out = io.StringIO()
+    call_command("demo_data", stdout=out)
+    assert counts() == before
+    assert "nothing changed" in out.getvalue()
+
+
+def test_it_builds_three_months_of_mostly_approved_activity(demo):
+    periods = ReportingPeriod.objects.order_by("month")
+    assert [p.code for p in periods] == ["2023-07", "2023-08", "2023-09"]
+    assert periods[0].status == PeriodStatus.LOCKED
+    reports = MonthlyReport.objects.all()
+    organisations = reports.values("organisation").distinct().count()
+    assert organisations >= 70
+    approved = reports.filter(status=ReportStatus.APPROVED).count()
+    assert approved / reports.count() > 0.7
+    september = reports.filter(period__month__month=9)
+    for status in (ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.RETURNED):
+        assert september.filter(status=status).exists(), status
+    assert reports.filter(is_nil=True).exists()
+
+
+def test_every_demo_line_obeys_the_rules(demo):
+    lines = ActivityLine.objects.select_related(
+        "report__sector", "indicator__sector", "department", "location"
+    )
+    for line in lines:
+        line.full_clean()
+
+
+def test_the_demo_accounts_have_reports_to_act_on(demo):
+    september = MonthlyReport.objects.filter(period__month__month=9)
+    hias_protection = september.get(organisation__acronym="HIAS", sector__code="PRO")
+    assert hias_protection.status == ReportStatus.DRAFT and not hias_protection.lines.exists()
+    assert september.filter(sector__code="PRO", status=ReportStatus.SUBMITTED).exists()
+    assert september.filter(sector__code="HEA", status=ReportStatus.SUBMITTED).exists()
+    returned = september.get(organisation__acronym="CARITAS", sector__code="HEA")
+    assert returned.status == ReportStatus.RETURNED and returned.status_reason
+
+
+def test_statuses_and_review_history_agree(demo):
+    for report in MonthlyReport.objects.prefetch_related("events"):
+        events = list(report.events.all())
+        if report.status == ReportStatus.DRAFT:
+            assert events == []
+        else:
+            assert events[-1].to_status == report.status
+            assert report.submitted_at is not None

@@ -1,0 +1,249 @@
+"""Every validation rule of an activity line: in the form (the message names the field) and in
+the database (the constraint holds even if code skips validation)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from partners.models import Organisation
+from reporting import messages as msg
+from reporting.forms import ActivityLineForm
+from reporting.models import ActivityLine, Indicator, Location, normalise_ubigeo
+
+from .factories import LineFactory
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "indicator": Indicator.objects.get(code="PRO-01").pk,
+        "department": "15",
+        "province": "",
+        "district": "",
+        "population_type": "destination",
+        "modality": "service",
+        "implementing_partner": "",
+        "girls": "10",
+        "boys": "12",
+        "women": "30",
+        "men": "25",
+        "other": "3",
+        "new_beneficiaries": "80",
+        "total_monthly": "95",
+        "quantity": "",
+        "cash_usd": "",
+        "description": "Orientación legal en Lima",
+    }
+    data.update({key: str(value) for key, value in overrides.items()})
+    return data
+
+
+def errors_for(report, **overrides) -> dict[str, list[str]]:
+    form = ActivityLineForm(form_data(**overrides), instance=ActivityLine(report=report),
+                            report=report)
+    form.is_valid()
+    return {field: list(messages) for field, messages in form.errors.items()}
+
+
+def test_a_complete_line_is_valid(report):
+    assert errors_for(report) == {}
+
+
+def test_the_five_figures_must_add_up_to_new_beneficiaries(report):
+    errors = errors_for(report, new_beneficiaries=81, total_monthly=95)
+    assert errors == {
+        "new_beneficiaries": [msg.DISAGGREGATION_MISMATCH % {"new": 81, "sum": 80}]
+    }
+
+
+def test_total_monthly_cannot_be_below_new(report):
+    errors = errors_for(report, total_monthly=79)
+    assert errors == {"total_monthly": [msg.TOTAL_BELOW_NEW % {"total": 79, "new": 80}]}
+
+
+@pytest.mark.parametrize("field", ["girls", "boys", "women", "men", "other",
+                                   "new_beneficiaries", "total_monthly", "quantity"])
+def test_no_number_may_be_negative(field, report):
+    errors = errors_for(report, **{field: -1})
+    assert field in errors
+    assert "greater than or equal to 0" in errors[field][0]
+
+
+def test_cash_may_not_be_negative(report):
+    errors = errors_for(report, modality="cash", cash_usd="-5")
+    assert errors["cash_usd"] == [str(msg.NEGATIVE_VALUE)]
+
+
+def test_a_people_indicator_needs_people_reached(report):
+    errors = errors_for(report, girls=0, boys=0, women=0, men=0, other=0,
+                        new_beneficiaries=0, total_monthly=0)
+    assert errors == {"total_monthly": [str(msg.NOTHING_REACHED)]}
+
+
+def test_the_indicator_must_belong_to_the_reports_sector(report):
+    health = Indicator.objects.get(code="HEA-01")
+    form = ActivityLineForm(form_data(indicator=health.pk), instance=ActivityLine(report=report),
+                            report=report)
+    assert not form.is_valid()
+    # The form does not even offer it...
+    assert "indicator" in form.errors
+    # ...and the model refuses it with a message that names both sectors.
+    line = LineFactory.build(report=report, indicator=health)
+    with pytest.raises(Exception) as caught:
+        line.full_clean()
+    assert caught.value.message_dict["indicator"] == [
+        msg.INDICATOR_OUTSIDE_SECTOR % {
+            "indicator": "HEA-01", "indicator_sector": health.sector, "sector": report.sector,
+        }
+    ]
+
+
+def test_a_sub_sectors_indicator_belongs_to_the_parent_sectors_report(report):
+    child = Indicator.objects.get(code="PRO-CP-01")
+    assert errors_for(report, indicator=child.pk) == {}
+
+
+def test_cash_is_only_for_cash_or_voucher(report):
+    errors = errors_for(report, modality="service", cash_usd="100.00")
+    assert errors == {"cash_usd": [msg.CASH_WITHOUT_CASH_MODALITY % {"modality": "Service"}]}
+
+
+@pytest.mark.parametrize("modality", ["cash", "voucher"])
+def test_a_cash_or_voucher_line_states_the_amount(modality, report):
+    assert errors_for(report, modality=modality) == {"cash_usd": [str(msg.CASH_REQUIRED)]}
+    assert errors_for(report, modality=modality, cash_usd="2500.50") == {}
+
+
+def test_quantity_is_required_for_a_non_people_unit(report):
+    sessions = Indicator.objects.get(code="PRO-07")
+    errors = errors_for(report, indicator=sessions.pk)
+    assert errors == {
+        "quantity": [msg.QUANTITY_REQUIRED % {"indicator": "PRO-07", "unit": "sessions"}]
+    }
+    assert errors_for(report, indicator=sessions.pk, quantity=12) == {}
+
+
+def test_quantity_is_refused_for_a_people_indicator(report):
+    errors = errors_for(report, quantity=5)
+    assert errors == {"quantity": [msg.QUANTITY_NOT_APPLICABLE % {"indicator": "PRO-01"}]}
+
+
+def test_the_province_must_lie_in_the_department(report):
+    errors = errors_for(report, department="15", province="2401")  # Tumbes province
+    assert errors == {
+        "province": [msg.PROVINCE_OUTSIDE_DEPARTMENT % {"province": "Tumbes", "department": "Lima"}]
+    }
+
+
+def test_the_district_must_lie_in_the_province(report):
+    errors = errors_for(report, department="15", province="1501", district="150201")
+    assert errors == {
+        "district": [msg.DISTRICT_OUTSIDE_PROVINCE % {"district": "Barranca", "province": "Lima"}]
+    }
+
+
+def test_a_district_alone_is_placed_in_its_province(report):
+    form = ActivityLineForm(form_data(district="150132"), instance=ActivityLine(report=report),
+                            report=report)
+    assert form.is_valid(), form.errors
+    assert form.instance.location.code == "150132"
+    assert form.instance.location.name == "San Juan de Lurigancho"
+    assert form.instance.department.code == "15"
+
+
+def test_the_model_refuses_a_location_outside_the_department(report):
+    line = LineFactory.build(report=report, location=Location.objects.get(code="2401"))
+    with pytest.raises(Exception) as caught:
+        line.full_clean()
+    assert caught.value.message_dict["location"] == [
+        msg.LOCATION_OUTSIDE_DEPARTMENT % {"location": "Tumbes", "department": "Lima"}
+    ]
+
+
+def test_the_department_must_be_a_department(report):
+    lima_province = Location.objects.get(code="1501")
+    line = LineFactory.build(report=report, department=lima_province, location=lima_province)
+    with pytest.raises(Exception) as caught:
+        line.full_clean()
+    assert caught.value.message_dict["department"] == [
+        msg.NOT_A_DEPARTMENT % {"location": "Lima"}
+    ]
+
+
+def test_two_lines_may_not_share_indicator_place_population_modality_and_partner(report, line):
+    errors = errors_for(report, indicator=line.indicator_id)
+    assert errors == {"__all__": [msg.DUPLICATE_LINE % {"line": 1}]}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"population_type": "transit"},
+        {"modality": "in_kind"},
+        {"department": "24"},
+        {"province": "1501"},
+    ],
+    ids=["population", "modality", "department", "province"],
+)
+def test_a_line_differing_in_one_key_is_not_a_duplicate(change, report, line):
+    assert errors_for(report, indicator=line.indicator_id, **change) == {}
+
+
+def test_a_different_implementing_partner_is_not_a_duplicate(report, line):
+    partner = Organisation.objects.get(acronym="ACNUR")
+    errors = errors_for(report, indicator=line.indicator_id, implementing_partner=partner.pk)
+    assert errors == {}
+
+
+def test_editing_a_line_does_not_clash_with_itself(report, line):
+    form = ActivityLineForm(
+        form_data(indicator=line.indicator_id, total_monthly=300), instance=line, report=report
+    )
+    assert form.is_valid(), form.errors
+
+
+def test_an_inactive_indicator_is_refused_for_new_lines(report):
+    Indicator.objects.filter(code="PRO-02").update(active=False)
+    line = LineFactory.build(report=report, indicator=Indicator.objects.get(code="PRO-02"))
+    with pytest.raises(Exception) as caught:
+        line.full_clean()
+    assert caught.value.message_dict["indicator"] == [
+        msg.INDICATOR_INACTIVE % {"indicator": "PRO-02"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "constraint"),
+    [
+        ({"new_beneficiaries": 81}, "disaggregation_sums_to_new"),
+        ({"total_monthly": 10}, "total_at_least_new"),
+        ({"cash_usd": Decimal("10")}, "cash_only_for_cash_modality"),
+        ({"modality": "cash", "cash_usd": Decimal("-1")}, "cash_not_negative"),
+        ({"population_type": "tourist"}, "population_type_valid"),
+        ({"modality": "airdrop"}, "modality_valid"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_the_database_enforces_the_row_rules(overrides, constraint, report):
+    line = LineFactory.build(report=report, **overrides)
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        line.save()
+
+
+@pytest.mark.parametrize("with_partner", [False, True])
+def test_the_database_refuses_duplicate_lines(with_partner, report):
+    partner = Organisation.objects.get(acronym="ACNUR") if with_partner else None
+    LineFactory(report=report, implementing_partner=partner)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LineFactory(report=report, implementing_partner=partner)
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("15", "15"), ("PE15", "15"), ("pe15", "15"), ("150000", "15"), ("150100", "1501"),
+     ("150132", "150132"), ("1", "01"), ("101", "0101"), (" 2401 ", "2401")],
+)
+def test_ubigeo_codes_are_read_in_every_common_form(written, code):
+    assert normalise_ubigeo(written) == code

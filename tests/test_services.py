@@ -1,0 +1,146 @@
+"""Changing a report's lines: who may, when, and the audit trail it leaves."""
+
+from __future__ import annotations
+
+import pytest
+
+from reporting import messages as msg
+from reporting import services, workflow
+from reporting.models import (
+    ActivityLine,
+    LineChange,
+    Location,
+    MonthlyReport,
+    ReportStatus,
+    Sector,
+)
+
+from .factories import LineFactory
+
+
+def test_adding_a_line_is_recorded_with_its_values(report, alice):
+    line = LineFactory.build(report=report)
+    services.save_line(line=line, by=alice)
+    change = LineChange.objects.get(report=report)
+    assert (change.action, change.by, change.line_id) == ("create", alice, line.pk)
+    assert change.changes["total_monthly"] == 100
+    assert change.changes["department"] == "15 Lima"
+    assert line.created_by == alice and line.updated_by == alice
+
+
+def test_changing_a_line_records_only_what_changed(report, line, alice, fiona):
+    line.total_monthly = 140
+    line.location = Location.objects.get(code="150132")
+    services.save_line(line=line, by=fiona)
+    change = LineChange.objects.get(report=report, action="update")
+    assert change.by == fiona
+    assert change.changes == {
+        "location": ["15 Lima", "150132 San Juan de Lurigancho"],
+        "total_monthly": [100, 140],
+    }
+    labels = [label for label, _, _ in change.readable_changes()]
+    assert labels == ["location", "total monthly beneficiaries"]
+
+
+def test_saving_an_unchanged_line_records_nothing(report, line, alice):
+    services.save_line(line=line, by=alice)
+    assert not LineChange.objects.filter(action="update").exists()
+
+
+def test_deleting_a_line_keeps_its_values_in_the_trail(report, line, alice):
+    line_id = line.pk
+    services.delete_line(line=line, by=alice)
+    assert not ActivityLine.objects.filter(pk=line_id).exists()
+    change = LineChange.objects.get(action="delete")
+    assert change.line_id == line_id and change.changes["new_beneficiaries"] == 80
+
+
+@pytest.mark.parametrize("status", [ReportStatus.SUBMITTED, ReportStatus.APPROVED])
+def test_lines_do_not_change_in_a_submitted_or_approved_report(status, report, line, alice):
+    MonthlyReport.objects.filter(pk=report.pk).update(status=status)
+    line.total_monthly = 500
+    with pytest.raises(workflow.WorkflowError, match="can only change while it is a draft"):
+        services.save_line(line=line, by=alice)
+    with pytest.raises(workflow.WorkflowError):
+        services.save_line(line=LineFactory.build(report=report, population_type="host"), by=alice)
+    with pytest.raises(workflow.WorkflowError):
+        services.delete_line(line=line, by=alice)
+    line.refresh_from_db()
+    assert line.total_monthly == 100
+    assert report.lines.count() == 1
+    assert not LineChange.objects.exists()
+
+
+@pytest.mark.parametrize("status", [ReportStatus.RETURNED, ReportStatus.REOPENED])
+def test_lines_change_in_a_returned_or_reopened_report(status, report, line, alice):
+    MonthlyReport.objects.filter(pk=report.pk).update(status=status, status_reason="fix")
+    line.total_monthly = 90
+    services.save_line(line=line, by=alice)
+    line.refresh_from_db()
+    assert line.total_monthly == 90
+
+
+def test_lines_do_not_change_in_a_locked_period(report, line, alice, ivan):
+    workflow.lock_period(period=report.period, by=ivan)
+    line.total_monthly = 500
+    with pytest.raises(workflow.WorkflowError, match="is locked"):
+        services.save_line(line=line, by=alice)
+    with pytest.raises(workflow.WorkflowError, match="is locked"):
+        services.delete_line(line=line, by=alice)
+
+
+def test_the_report_is_rechecked_at_save_time(report, line, alice):
+    """A line form opened before the report was submitted cannot slip in afterwards."""
+    stale = MonthlyReport.objects.get(pk=report.pk)
+    workflow.submit_report(report=report, by=alice)
+    new_line = LineFactory.build(report=stale, population_type="transit")
+    with pytest.raises(workflow.WorkflowError):
+        services.save_line(line=new_line, by=alice)
+    assert report.lines.count() == 1
+
+
+@pytest.mark.parametrize("who", ["bob", "paula", "ivan"])
+def test_only_the_organisations_users_change_lines(who, report, line, request):
+    line.total_monthly = 500
+    with pytest.raises(workflow.NotPermitted):
+        services.save_line(line=line, by=request.getfixturevalue(who))
+
+
+def test_adding_a_line_to_a_nil_report_withdraws_the_nil_declaration(report, alice, paula):
+    workflow.declare_nil_report(report=report, by=alice)
+    workflow.return_report(report=report, by=paula, reason="You worked in Tumbes this month.")
+    services.save_line(line=LineFactory.build(report=report), by=alice)
+    report.refresh_from_db()
+    assert not report.is_nil
+
+
+def test_starting_a_report_creates_one_draft_and_then_reuses_it(org_a, protection, period, alice):
+    first = services.start_report(
+        organisation_id=org_a.pk, sector=protection, period=period, by=alice
+    )
+    again = services.start_report(
+        organisation_id=org_a.pk, sector=protection, period=period, by=alice
+    )
+    assert first.pk == again.pk and first.status == ReportStatus.DRAFT
+    assert first.created_by == alice
+
+
+def test_reports_are_per_top_level_sector(org_a, period, alice):
+    child = Sector.objects.get(code="PRO-CP")
+    with pytest.raises(workflow.WorkflowError) as caught:
+        services.start_report(organisation_id=org_a.pk, sector=child, period=period, by=alice)
+    assert str(caught.value) == msg.SECTOR_NOT_TOP_LEVEL % {"sector": child, "parent": child.parent}
+
+
+def test_nobody_starts_another_organisations_report(org_a, protection, period, bob):
+    with pytest.raises(workflow.NotPermitted):
+        services.start_report(organisation_id=org_a.pk, sector=protection, period=period, by=bob)
+
+
+def test_no_report_is_started_in_a_locked_period(org_a, protection, period, alice, ivan):
+    workflow.lock_period(period=period, by=ivan)
+    period.refresh_from_db()
+    with pytest.raises(workflow.WorkflowError, match="is locked"):
+        services.start_report(organisation_id=org_a.pk, sector=protection, period=period,
+                              by=alice)
+    assert not MonthlyReport.objects.exists()
