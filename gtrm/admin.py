@@ -28,6 +28,8 @@ class GtrmAdminSite(admin.AdminSite):
     site_title = _("GTRM Peru admin")
     index_title = _("Review and administration")
     login_form = GtrmAdminAuthenticationForm
+    # The review queue needs the width more than the model list does.
+    enable_nav_sidebar = False
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and request.user.may_use_admin

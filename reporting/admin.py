@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -148,11 +149,24 @@ class ActivityLineInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
     fields = (
-        "indicator", "location", "population_type", "modality", "implementing_partner",
+        "indicator_code", "place", "population_type", "modality", "implementing_partner",
         "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
         "quantity", "cash_usd", "description",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("indicator"))
+    def indicator_code(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.indicator.name, obj.indicator.code)
+
+    @admin.display(description=_("location"))
+    def place(self, obj):
+        names = [obj.department.name]
+        if obj.province and obj.province != obj.department:
+            names.append(obj.province.name)
+        if obj.district:
+            names.append(obj.district.name)
+        return " · ".join(names)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()
@@ -203,11 +217,14 @@ class LineChangeInline(admin.TabularInline):
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(AdminNotFoundMixin, admin.ModelAdmin):
     list_display = (
-        "organisation", "sector", "period", "status_badge", "line_count", "people_month",
-        "submitted_at", "waiting", "reviewed_by",
+        "organisation", "sector", "period_code", "status_badge", "line_count", "people_month",
+        "submitted", "waiting",
     )
     list_display_links = ("organisation",)
-    list_filter = (PeriodFilter, TopLevelSectorFilter, "status", DepartmentFilter, "organisation")
+    list_filter = (
+        PeriodFilter, TopLevelSectorFilter, "status", DepartmentFilter,
+        ("organisation", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("organisation__short_name", "organisation__acronym", "organisation__name")
     list_select_related = ("organisation", "sector", "period", "reviewed_by")
     list_per_page = 50
@@ -221,6 +238,9 @@ class MonthlyReportAdmin(AdminNotFoundMixin, admin.ModelAdmin):
     actions = ("approve_selected", "return_selected", "reopen_selected")
     change_form_template = "admin/reporting/monthlyreport/change_form.html"
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_queryset(self, request):
         return (
             super().get_queryset(request)
@@ -231,6 +251,11 @@ class MonthlyReportAdmin(AdminNotFoundMixin, admin.ModelAdmin):
                 people_month=Sum("lines__total_monthly"),
             )
         )
+
+    def get_list_display(self, request):
+        if Sector.objects.reviewable_by(request.user).count() == 1:
+            return tuple(field for field in self.list_display if field != "sector")
+        return self.list_display
 
     def has_add_permission(self, request):
         return False
@@ -258,6 +283,19 @@ class MonthlyReportAdmin(AdminNotFoundMixin, admin.ModelAdmin):
             STATUS_COLOURS.get(obj.status, "#000"),
             obj.get_status_display(),
         )
+
+    @admin.display(description=_("month"), ordering="period__month")
+    def period_code(self, obj):
+        return obj.period.code
+
+    @admin.display(description=_("submitted"), ordering="submitted_at")
+    def submitted(self, obj):
+        if not obj.submitted_at:
+            return "—"
+        day = date_format(timezone.localtime(obj.submitted_at), "SHORT_DATE_FORMAT")
+        if obj.submitted_late():
+            return format_html('{} <strong style="color:#b35c00">{}</strong>', day, _("late"))
+        return day
 
     @admin.display(description=_("lines"), ordering="line_count")
     def line_count(self, obj):

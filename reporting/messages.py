@@ -43,7 +43,7 @@ NOT_YOUR_ORGANISATION = _("Only %(organisation)s's reporters may change this rep
 NOT_A_REVIEWER = _("Only the coordinators of %(sector)s or an IM officer may review this report.")
 ONLY_IM = _("Only an IM officer may do this.")
 REASON_REQUIRED = _("Give a reason: the partner will read it.")
-TRANSITION_NOT_ALLOWED = _("A report that is %(status)s cannot be %(action)s.")
+TRANSITION_NOT_ALLOWED = _("You cannot %(action)s a report that is %(status)s.")
 RACE_LOST = _(
     "This report changed while you were looking at it (it is now %(status)s); "
     "reload the page and try again."

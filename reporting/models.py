@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Organisation, User
@@ -310,8 +310,8 @@ class ReportingPeriod(models.Model):
 
 class PeriodEvent(models.Model):
     class Action(models.TextChoices):
-        LOCK = "lock", _("locked")
-        UNLOCK = "unlock", _("unlocked")
+        LOCK = "lock", pgettext_lazy("someone … the period", "locked")
+        UNLOCK = "unlock", pgettext_lazy("someone … the period", "unlocked")
 
     period = models.ForeignKey(
         ReportingPeriod, on_delete=models.CASCADE, related_name="events", verbose_name=_("period")
@@ -720,12 +720,13 @@ class ActivityLine(models.Model):
 
 class ReviewEvent(models.Model):
     class Action(models.TextChoices):
-        SUBMIT = "submit", _("submitted")
-        DECLARE_NIL = "declare_nil", _("declared no activities")
-        WITHDRAW = "withdraw", _("withdrew the submission")
-        APPROVE = "approve", _("approved")
-        RETURN = "return", _("returned")
-        REOPEN = "reopen", _("reopened")
+        # Labels read after a name in the history: "Ana approved".
+        SUBMIT = "submit", pgettext_lazy("someone … the report", "submitted")
+        DECLARE_NIL = "declare_nil", pgettext_lazy("someone … the report", "declared no activities")
+        WITHDRAW = "withdraw", pgettext_lazy("someone … the report", "withdrew the submission")
+        APPROVE = "approve", pgettext_lazy("someone … the report", "approved")
+        RETURN = "return", pgettext_lazy("someone … the report", "returned")
+        REOPEN = "reopen", pgettext_lazy("someone … the report", "reopened")
 
     report = models.ForeignKey(
         MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="events"
@@ -756,9 +757,9 @@ class LineChange(models.Model):
     """One entry of the audit trail of activity lines: who changed what, and when."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("added")
-        UPDATE = "update", _("changed")
-        DELETE = "delete", _("deleted")
+        CREATE = "create", pgettext_lazy("someone … a line", "added")
+        UPDATE = "update", pgettext_lazy("someone … a line", "changed")
+        DELETE = "delete", pgettext_lazy("someone … a line", "deleted")
 
     report = models.ForeignKey(
         MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from partners.models import User
 
@@ -58,6 +59,17 @@ TRANSITIONS: dict[str, Transition] = {
     Action.REOPEN: Transition(
         frozenset({ReportStatus.APPROVED}), ReportStatus.REOPENED, "im", needs_reason=True
     ),
+}
+
+
+# Infinitives for messages ("You cannot approve a report that is draft.").
+ACTION_VERBS = {
+    Action.SUBMIT: pgettext_lazy("to … a report", "submit"),
+    Action.DECLARE_NIL: pgettext_lazy("to … a report", "declare no activities for"),
+    Action.WITHDRAW: pgettext_lazy("to … a report", "withdraw"),
+    Action.APPROVE: pgettext_lazy("to … a report", "approve"),
+    Action.RETURN: pgettext_lazy("to … a report", "return"),
+    Action.REOPEN: pgettext_lazy("to … a report", "reopen"),
 }
 
 
@@ -114,7 +126,7 @@ def _transition(
                 raise WorkflowError(msg.RACE_LOST % {"status": current.get_status_display()})
             raise WorkflowError(
                 msg.TRANSITION_NOT_ALLOWED
-                % {"status": current.get_status_display(), "action": Action(action).label}
+                % {"status": current.get_status_display(), "action": ACTION_VERBS[action]}
             )
         if action == Action.SUBMIT and not current.is_nil and not current.lines.exists():
             raise WorkflowError(msg.EMPTY_SUBMISSION)

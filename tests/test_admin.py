@@ -105,7 +105,7 @@ def test_bulk_approve_approves_the_submitted_and_explains_the_rest(
     assert submitted.status == ReportStatus.APPROVED
     messages = [str(m) for m in response.context["messages"]]
     assert "Approved 1 report." in messages
-    assert any("cannot be approved" in m for m in messages)
+    assert any("You cannot approve a report that is approved." in m for m in messages)
 
 
 def test_bulk_return_asks_for_a_reason_first(client, paula, submitted):
