@@ -103,7 +103,7 @@ AUTH_USER_MODEL = "partners.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses a login for a while after repeated failures (see AXES_* below).
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "partners.backends.UsernameOrEmailBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,8 +122,13 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "gtrm.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "gtrm.security.client_ip"
+AXES_USERNAME_CALLABLE = "gtrm.security.axes_username"
 AXES_VERBOSE = False
+# How many reverse proxies (that append to X-Forwarded-For) stand in front of the app. With 0 the
+# client address is REMOTE_ADDR; behind one proxy, set 1, or every user shares its address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

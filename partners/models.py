@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -120,6 +121,13 @@ class User(AbstractUser):
         related_name="+",
     )
 
+    session_generation = models.PositiveIntegerField(
+        _("session generation"),
+        default=0,
+        editable=False,
+        help_text=_("Raised to end every session of the account, e.g. when it is deactivated."),
+    )
+
     objects = GtrmUserManager()
 
     class Meta:
@@ -147,6 +155,16 @@ class User(AbstractUser):
         super().clean()
         # Admin access follows the role; nobody has to remember to tick "staff status".
         self.is_staff = self.is_superuser or self.role in STAFF_ROLES
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django ties sessions to the password hash; the generation is added so that deactivating
+        # someone ends their open sessions for good, even after they are reactivated.
+        return salted_hmac(
+            "partners.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_im_officer(self) -> bool:

@@ -1,18 +1,27 @@
-"""The focal point's team page: invite, deactivate and reactivate reporters."""
+"""The focal point's team page (invite, deactivate, reactivate reporters) and password reset."""
 
 from __future__ import annotations
 
+from axes.utils import reset as axes_reset
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import InviteForm
 from .models import User
+
+NOT_SENT = gettext_lazy(
+    "The account of %(email)s was created, but the invitation email could not be sent. "
+    "Try “Resend invitation” in a moment; if it fails again, tell the IM team."
+)
 
 
 def _team_member(request: HttpRequest, pk: int) -> User:
@@ -41,6 +50,9 @@ def team(request: HttpRequest) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
+        except services.InvitationNotSent:
+            messages.warning(request, NOT_SENT % {"email": form.cleaned_data["email"]})
+            return redirect("partners:team")
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": user.email}
@@ -68,8 +80,39 @@ def member_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
 def member_resend(request: HttpRequest, pk: int) -> HttpResponse:
     _focal_point_only(request)
     member = _team_member(request, pk)
-    services.resend_invitation(
-        by=request.user, user=member, base_url=request.build_absolute_uri("/")
-    )
-    messages.success(request, _("Invitation sent again to %(email)s.") % {"email": member.email})
+    try:
+        services.resend_invitation(
+            by=request.user, user=member, base_url=request.build_absolute_uri("/")
+        )
+    except services.InvitationNotSent:
+        messages.warning(request, NOT_SENT % {"email": member.email})
+    else:
+        messages.success(
+            request, _("Invitation sent again to %(email)s.") % {"email": member.email}
+        )
     return redirect("partners:team")
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def get_users(self, email):
+        """Include invited people who have not chosen a password yet: this is how someone
+        whose invitation link expired gets a new one."""
+        return (
+            user
+            for user in User.objects.filter(email__iexact=email, is_active=True)
+            if user.email.casefold() == email.casefold()
+        )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Proving the mailbox is enough: lift a lock-out from earlier failed sign-ins.
+        user = form.user
+        for name in {user.username.lower(), user.email.lower()} - {""}:
+            axes_reset(username=name)
+        return response

@@ -34,6 +34,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def test_settings(settings):
+    # Requests without a language preference are answered in English, so tests can compare
+    # messages; the Spanish pages are tested by asking for Spanish.
+    settings.LANGUAGE_CODE = "en"
     # PBKDF2 at production strength costs a third of a second per user created.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Pages render without `collectstatic` having built the production manifest.

@@ -1,0 +1,689 @@
+"""Accounts as people meet them: invitations, the team page, sign-in, throttling, passwords.
+
+Personas from conftest: alice (reporter, HIAS), fiona (focal point, HIAS), bob (reporter,
+Cáritas del Perú). Every persona's password is PASSWORD.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.db.models import F
+from django.test import Client, override_settings
+
+from partners import services
+from partners.models import Role, User
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
+
+PASSWORD = "correct horse battery staple"
+NEW_PASSWORD = "Lluvia-en-Tumbes-2024"
+MARIA = "maria.quispe@example.org"
+
+# The invitation and the reset email carry the same kind of link.
+LINK = re.compile(r"http://testserver(/accounts/reset/[\w-]+/[\w-]+/)")
+
+
+def link_in(message) -> str:
+    """Return the path of the set-password link in an email."""
+    match = LINK.search(message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD, ip: str = "10.0.0.1"):
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+def is_signed_in(client: Client) -> bool:
+    response = client.get("/reports/")
+    return response.status_code == 200
+
+
+def choose_password(client: Client, link: str, password: str = NEW_PASSWORD):
+    """Follow an emailed link as a browser does and submit the new password."""
+    response = client.get(link)
+    # Django takes the token out of the URL (and puts it in the session) before showing the form.
+    assert response.status_code == 302
+    assert re.fullmatch(r"/accounts/reset/[\w-]+/set-password/", response.url)
+    form_url = response.url
+    response = client.get(form_url)
+    assert response.status_code == 200
+    assert response.context["validlink"] is True
+    return client.post(form_url, {"new_password1": password, "new_password2": password})
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    # With DEBUG off the manifest storage needs `collectstatic`, which the tests do not run.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def other_client() -> Client:
+    """A second browser."""
+    return Client()
+
+
+@pytest.fixture
+def fiona_client(client, fiona):
+    client.force_login(fiona)
+    return client
+
+
+@pytest.fixture
+def alice_client(other_client, alice):
+    other_client.force_login(alice)
+    return other_client
+
+
+@pytest.fixture
+def carmen(org_b):
+    """A focal point of Cáritas del Perú, another organisation than alice's."""
+    return UserFactory(username="carmen", organisation=org_b, role=Role.FOCAL_POINT)
+
+
+@pytest.fixture
+def felix(org_a):
+    """HIAS's second focal point."""
+    return UserFactory(username="felix", organisation=org_a, role=Role.FOCAL_POINT)
+
+
+@pytest.fixture
+def invite(fiona_client, django_capture_on_commit_callbacks):
+    """Invite someone from fiona's team page; the email leaves when the transaction commits."""
+
+    def invite(email: str = MARIA, first_name: str = "María", last_name: str = "Quispe"):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fiona_client.post(
+                "/team/", {"email": email, "first_name": first_name, "last_name": last_name}
+            )
+
+    return invite
+
+
+@pytest.fixture
+def maria(invite, mailoutbox):
+    """An invited reporter at HIAS who has not chosen a password yet."""
+    response = invite()
+    assert response.status_code == 302
+    mailoutbox.clear()
+    return User.objects.get(email=MARIA)
+
+
+# Inviting a reporter
+
+
+def test_it_shows_the_team_page_to_a_focal_point(fiona_client, alice, bob):
+    response = fiona_client.get("/team/")
+    assert response.status_code == 200
+    assert {member.organisation.acronym for member in response.context["members"]} == {"HIAS"}
+    assert alice.email in response.content.decode()
+    assert bob.email not in response.content.decode()
+
+
+def test_it_sends_an_anonymous_visitor_to_sign_in_before_the_team_page(client, db):
+    response = client.get("/team/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/team/"
+
+
+def test_it_sends_one_invitation_email_naming_the_organisation(invite, mailoutbox, fiona):
+    response = invite()
+
+    assert response.status_code == 302
+    assert response.url == "/team/"
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [MARIA]
+    assert "HIAS" in message.subject
+    assert "HIAS" in message.body
+    assert "María" in message.body
+    assert fiona.get_full_name() in message.body
+    assert MARIA in message.body  # the username they will sign in with
+    assert link_in(message).startswith("/accounts/reset/")
+
+
+def test_it_makes_the_invited_person_a_reporter_of_the_focal_points_organisation(
+    invite, fiona, org_a
+):
+    invite(email="  Maria.Quispe@Example.org ")
+
+    maria = User.objects.get(email=MARIA)
+    assert maria.username == MARIA
+    assert (maria.first_name, maria.last_name) == ("María", "Quispe")
+    assert maria.organisation == org_a
+    assert maria.role == Role.REPORTER
+    assert maria.invited_by == fiona
+    assert maria.is_active and not maria.is_staff
+    assert not maria.has_usable_password()
+
+
+def test_it_lists_the_invited_person_on_the_team_page(invite, fiona_client):
+    response = fiona_client.get(invite().url)
+
+    maria = User.objects.get(email=MARIA)
+    assert [MARIA in str(message) for message in response.context["messages"]] == [True]
+    assert maria in response.context["members"]
+    # Only someone who has not chosen a password yet gets the "Resend invitation" button.
+    assert f'action="/team/{maria.pk}/resend/"' in response.content.decode()
+
+
+def test_it_does_not_let_the_invited_person_sign_in_before_choosing_a_password(
+    maria, other_client
+):
+    for password in ("", "!", PASSWORD):
+        response = sign_in(other_client, MARIA, password, ip="10.0.0.7")
+        assert response.status_code == 200
+        assert response.context["form"].errors
+    assert not is_signed_in(other_client)
+
+
+def test_it_lets_the_invited_person_choose_a_password_and_sign_in(invite, mailoutbox, other_client):
+    invite()
+    link = link_in(mailoutbox[0])
+
+    response = choose_password(other_client, link)
+    assert response.status_code == 302
+    assert response.url == "/accounts/reset/done/"
+    assert other_client.get(response.url).status_code == 200
+    assert User.objects.get(email=MARIA).check_password(NEW_PASSWORD)
+    assert not is_signed_in(other_client)  # choosing a password does not sign in by itself
+
+    response = sign_in(other_client, MARIA, NEW_PASSWORD)
+    assert response.status_code == 302
+    assert response.url == "/"
+    response = other_client.get("/")
+    assert response.status_code == 200
+    assert response.context["user"].email == MARIA
+
+
+def test_it_does_not_accept_the_invitation_link_a_second_time(invite, mailoutbox, other_client):
+    invite()
+    link = link_in(mailoutbox[0])
+    choose_password(other_client, link)
+
+    for browser in (other_client, Client()):
+        response = browser.get(link, follow=True)
+        assert response.status_code == 200
+        assert response.context["validlink"] is False
+        assert "form" not in response.context or response.context["form"] is None
+
+    # Not even by posting to the form's URL directly.
+    uidb64 = link.split("/")[3]
+    response = other_client.post(
+        f"/accounts/reset/{uidb64}/set-password/",
+        {"new_password1": "Otra-clave-segura-99", "new_password2": "Otra-clave-segura-99"},
+    )
+    assert response.status_code == 200
+    assert response.context["validlink"] is False
+    assert User.objects.get(email=MARIA).check_password(NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("typed", ["alice@example.org", "ALICE@Example.ORG ", "bob@example.org"])
+def test_it_refuses_to_invite_an_address_that_already_has_an_account(
+    invite, mailoutbox, alice, bob, typed
+):
+    accounts = User.objects.count()
+
+    response = invite(email=typed)
+
+    assert response.status_code == 200
+    assert User.objects.count() == accounts
+    assert mailoutbox == []
+    address = typed.strip().lower()
+    assert response.context["form"].errors["email"] == [services.EMAIL_TAKEN % {"email": address}]
+    assert address in response.content.decode()
+
+
+def test_it_refuses_to_invite_the_same_person_twice(invite, mailoutbox):
+    invite()
+    response = invite()
+
+    assert response.status_code == 200
+    assert User.objects.filter(email=MARIA).count() == 1
+    assert len(mailoutbox) == 1
+    assert MARIA in response.context["form"].errors["email"][0]
+
+
+def test_it_invites_a_person_whose_address_has_an_apostrophe(invite, mailoutbox):
+    response = invite(email="rosa.o'brien@example.org", first_name="Rosa", last_name="O'Brien")
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="rosa.o'brien@example.org").exists()
+    assert len(mailoutbox) == 1
+
+
+def test_it_forbids_a_reporter_to_invite(alice_client, mailoutbox, django_capture_on_commit_callbacks):
+    assert alice_client.get("/team/").status_code == 403
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            "/team/", {"email": MARIA, "first_name": "María", "last_name": "Quispe"}
+        )
+
+    assert response.status_code == 403
+    assert not User.objects.filter(email=MARIA).exists()
+    assert mailoutbox == []
+
+
+# Deactivating, reactivating and resending
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "resend"])
+def test_it_hides_alice_from_a_focal_point_of_another_organisation(
+    client, carmen, alice, mailoutbox, action
+):
+    client.force_login(carmen)
+
+    response = client.post(f"/team/{alice.pk}/{action}/")
+
+    assert response.status_code == 404
+    alice.refresh_from_db()
+    assert alice.is_active
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "resend"])
+def test_it_forbids_a_reporter_to_manage_a_colleague(alice_client, maria, mailoutbox, action):
+    response = alice_client.post(f"/team/{maria.pk}/{action}/")
+
+    assert response.status_code == 403
+    maria.refresh_from_db()
+    assert maria.is_active
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate", "resend"])
+def test_it_rejects_get_on_the_team_actions(fiona_client, alice, action):
+    response = fiona_client.get(f"/team/{alice.pk}/{action}/")
+
+    assert response.status_code == 405
+    alice.refresh_from_db()
+    assert alice.is_active
+
+
+def test_it_forbids_a_focal_point_to_deactivate_themselves(fiona_client, fiona):
+    response = fiona_client.post(f"/team/{fiona.pk}/deactivate/")
+
+    assert response.status_code == 403
+    fiona.refresh_from_db()
+    assert fiona.is_active
+    assert is_signed_in(fiona_client)
+
+
+@pytest.mark.parametrize("action", ["deactivate", "reactivate"])
+def test_it_forbids_a_focal_point_to_change_another_focal_point(fiona_client, felix, action):
+    response = fiona_client.post(f"/team/{felix.pk}/{action}/")
+
+    assert response.status_code == 403
+    felix.refresh_from_db()
+    assert felix.is_active
+
+
+def test_it_stops_a_deactivated_reporter_from_signing_in(fiona_client, alice, other_client):
+    response = fiona_client.post(f"/team/{alice.pk}/deactivate/")
+
+    assert response.status_code == 302
+    assert response.url == "/team/"
+    alice.refresh_from_db()
+    assert not alice.is_active
+    response = sign_in(other_client, "alice")
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not is_signed_in(other_client)
+
+
+def test_it_signs_out_a_reporter_when_she_is_deactivated(fiona_client, alice, alice_client):
+    assert is_signed_in(alice_client)
+
+    fiona_client.post(f"/team/{alice.pk}/deactivate/")
+
+    response = alice_client.get("/reports/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/reports/"
+    assert alice_client.get("/").status_code == 302
+
+
+def test_it_lets_a_reactivated_reporter_sign_in_again(fiona_client, alice):
+    fiona_client.post(f"/team/{alice.pk}/deactivate/")
+
+    response = fiona_client.post(f"/team/{alice.pk}/reactivate/")
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.is_active
+    browser = Client()
+    response = sign_in(browser, "alice")
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert is_signed_in(browser)
+
+
+def test_it_shows_the_deactivated_reporter_as_such_on_the_team_page(fiona_client, alice):
+    response = fiona_client.post(f"/team/{alice.pk}/deactivate/", follow=True)
+
+    content = response.content.decode()
+    assert f"/team/{alice.pk}/reactivate/" in content
+    assert f"/team/{alice.pk}/deactivate/" not in content
+
+
+def test_it_does_not_bring_back_an_old_session_when_the_reporter_is_reactivated(
+    fiona_client, alice, alice_client
+):
+    fiona_client.post(f"/team/{alice.pk}/deactivate/")
+    assert not is_signed_in(alice_client)
+
+    fiona_client.post(f"/team/{alice.pk}/reactivate/")
+
+    assert not is_signed_in(alice_client)
+
+
+def test_it_resends_the_invitation_to_someone_who_has_not_chosen_a_password(
+    fiona_client, maria, mailoutbox, other_client
+):
+    response = fiona_client.post(f"/team/{maria.pk}/resend/")
+
+    assert response.status_code == 302
+    assert response.url == "/team/"
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [MARIA]
+    assert "HIAS" in mailoutbox[0].body
+    response = choose_password(other_client, link_in(mailoutbox[0]))
+    assert response.status_code == 302
+    assert sign_in(other_client, MARIA, NEW_PASSWORD).status_code == 302
+
+
+def test_it_refuses_to_resend_once_the_password_is_chosen(fiona_client, alice, mailoutbox):
+    response = fiona_client.post(f"/team/{alice.pk}/resend/")
+
+    assert response.status_code == 403
+    assert mailoutbox == []
+
+
+def test_it_refuses_to_resend_after_the_invited_person_chose_a_password(
+    fiona_client, maria, mailoutbox, other_client
+):
+    fiona_client.post(f"/team/{maria.pk}/resend/")
+    choose_password(other_client, link_in(mailoutbox[0]))
+    mailoutbox.clear()
+
+    response = fiona_client.post(f"/team/{maria.pk}/resend/")
+
+    assert response.status_code == 403
+    assert mailoutbox == []
+
+
+def test_it_does_not_resend_an_invitation_to_a_deactivated_person(fiona_client, maria, mailoutbox):
+    fiona_client.post(f"/team/{maria.pk}/deactivate/")
+
+    fiona_client.post(f"/team/{maria.pk}/resend/")
+
+    assert mailoutbox == []
+
+
+# Password reset
+
+
+def test_it_emails_a_reset_link_to_a_known_address(client, alice, mailoutbox):
+    response = client.post("/accounts/password_reset/", {"email": "alice@example.org"})
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/password_reset/done/"
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["alice@example.org"]
+    assert link_in(mailoutbox[0])
+
+
+def test_it_shows_the_same_page_for_an_unknown_address(client, alice, mailoutbox):
+    known = client.post("/accounts/password_reset/", {"email": "alice@example.org"}, follow=True)
+    mailoutbox.clear()
+
+    unknown = client.post("/accounts/password_reset/", {"email": "nobody@example.org"}, follow=True)
+
+    assert mailoutbox == []
+    assert unknown.redirect_chain == known.redirect_chain == [("/accounts/password_reset/done/", 302)]
+    assert unknown.status_code == known.status_code == 200
+    assert [t.name for t in unknown.templates] == [t.name for t in known.templates]
+
+
+def test_it_lets_the_user_set_a_new_password_with_the_reset_link(client, alice, mailoutbox):
+    client.post("/accounts/password_reset/", {"email": "alice@example.org"})
+    link = link_in(mailoutbox[0])
+
+    response = choose_password(client, link)
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/reset/done/"
+    assert sign_in(Client(), "alice", PASSWORD).status_code == 200  # the old one no longer works
+    assert sign_in(client, "alice", NEW_PASSWORD).status_code == 302
+    assert is_signed_in(client)
+    assert Client().get(link, follow=True).context["validlink"] is False
+
+
+def test_it_sends_no_reset_link_to_a_deactivated_account(client, fiona_client, alice, mailoutbox):
+    fiona_client.post(f"/team/{alice.pk}/deactivate/")
+
+    response = client.post("/accounts/password_reset/", {"email": "alice@example.org"})
+
+    assert response.status_code == 302
+    assert mailoutbox == []
+
+
+def test_it_lets_an_invited_person_get_a_new_link_from_the_reset_page(client, maria, mailoutbox):
+    response = client.post("/accounts/password_reset/", {"email": MARIA})
+
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+
+
+# Sign in and throttling
+
+
+def fail(client: Client, username: str, times: int, ip: str = "10.0.0.1") -> list[int]:
+    return [sign_in(client, username, "wrong password", ip).status_code for _ in range(times)]
+
+
+def test_it_signs_in_and_lands_on_the_home_page(client, alice):
+    response = sign_in(client, "alice")
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_it_lets_a_signed_in_user_sign_in_as_someone_else(alice_client, bob):
+    # On a shared computer the next person gets the form, not the previous person's home page.
+    response = alice_client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert 'name="password"' in response.content.decode()
+
+    sign_in(alice_client, "bob")
+    assert alice_client.get("/").context["user"] == bob
+
+
+def test_it_does_not_follow_a_next_address_on_another_site(client, alice):
+    response = client.post(
+        "/accounts/login/?next=https://evil.example/",
+        {"username": "alice", "password": PASSWORD, "next": "https://evil.example/"},
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/"
+
+
+def test_it_locks_a_username_out_from_an_address_after_five_failures(client, alice):
+    statuses = fail(client, "alice", 5)
+
+    # The fifth failure already answers with the locked-out page.
+    assert statuses == [200, 200, 200, 200, 429]
+    response = sign_in(client, "alice", PASSWORD)
+    assert response.status_code == 429
+    assert "registration/locked_out.html" in [t.name for t in response.templates]
+    assert "/accounts/password_reset/" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not is_signed_in(client)
+
+
+def test_it_does_not_lock_out_another_username_from_the_same_address(client, alice, bob):
+    fail(client, "alice", 5)
+
+    response = sign_in(client, "bob")
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_it_does_not_lock_out_the_same_username_from_another_address(client, alice):
+    fail(client, "alice", 5, ip="10.0.0.1")
+
+    response = sign_in(client, "alice", ip="10.0.0.2")
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_it_lets_the_user_in_again_after_the_cool_off(client, alice):
+    fail(client, "alice", 5)
+    assert sign_in(client, "alice").status_code == 429
+
+    AccessAttempt.objects.filter(username="alice").update(
+        attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+    )
+
+    response = sign_in(client, "alice")
+    assert response.status_code == 302
+    assert is_signed_in(client)
+    assert not AccessAttempt.objects.filter(username="alice").exists()
+
+
+def test_it_keeps_the_lockout_until_the_cool_off_has_passed(client, alice):
+    fail(client, "alice", 5)
+
+    AccessAttempt.objects.filter(username="alice").update(
+        attempt_time=F("attempt_time") - settings.AXES_COOLOFF_TIME + timedelta(minutes=1)
+    )
+
+    assert sign_in(client, "alice").status_code == 429
+
+
+def test_it_lets_the_user_in_again_once_the_attempts_are_reset(client, alice):
+    fail(client, "alice", 5)
+
+    axes_reset(username="alice")
+
+    assert sign_in(client, "alice").status_code == 302
+
+
+def test_it_forgets_earlier_failures_after_a_successful_sign_in(client, alice):
+    assert fail(client, "alice", 4) == [200] * 4
+    assert sign_in(client, "alice").status_code == 302
+    client.post("/accounts/logout/")
+
+    assert fail(client, "alice", 4) == [200] * 4
+    assert sign_in(client, "alice").status_code == 302
+
+
+@override_settings(AXES_COOLOFF_TIME=timedelta(minutes=30))
+def test_it_tells_a_locked_out_user_how_long_to_wait(client, alice):
+    fail(client, "alice", 5)
+
+    response = sign_in(client, "alice")
+
+    assert response.status_code == 429
+    notice = re.search(r'class="alert[^"]*">(.*?)</div>', response.content.decode(), re.S).group(1)
+    assert re.search(r"\b30\b", notice) and not re.search(r"\b15\b", notice)
+
+
+def test_it_lets_a_locked_out_user_in_after_resetting_the_password(client, alice, mailoutbox):
+    fail(client, "alice", 5)
+    client.post("/accounts/password_reset/", {"email": "alice@example.org"})
+    choose_password(client, link_in(mailoutbox[0]))
+
+    response = sign_in(client, "alice", NEW_PASSWORD)
+
+    assert response.status_code == 302
+
+
+# Password change and sign out
+
+
+def test_it_sends_an_anonymous_visitor_to_sign_in_before_changing_a_password(client, db):
+    response = client.get("/accounts/password_change/")
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/accounts/password_change/"
+
+
+def test_it_lets_a_signed_in_user_change_their_password(client, alice):
+    sign_in(client, "alice")
+    assert client.get("/accounts/password_change/").status_code == 200
+
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/password_change/done/"
+    assert client.get(response.url).status_code == 200
+    assert is_signed_in(client)
+    assert sign_in(Client(), "alice", PASSWORD).status_code == 200
+    assert sign_in(Client(), "alice", NEW_PASSWORD).status_code == 302
+
+
+def test_it_asks_for_the_current_password_before_changing_it(alice_client, alice):
+    response = alice_client.post(
+        "/accounts/password_change/",
+        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert "old_password" in response.context["form"].errors
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+
+def test_it_signs_out_other_browsers_when_the_password_changes(client, alice, alice_client):
+    sign_in(client, "alice")
+
+    client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert is_signed_in(client)
+    assert not is_signed_in(alice_client)
+
+
+def test_it_rejects_get_on_logout(alice_client):
+    response = alice_client.get("/accounts/logout/")
+
+    assert response.status_code == 405
+    assert is_signed_in(alice_client)
+
+
+def test_it_signs_out_on_post(alice_client):
+    session_key = alice_client.session.session_key
+
+    response = alice_client.post("/accounts/logout/")
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/"
+    assert alice_client.session.session_key != session_key
+    response = alice_client.get("/reports/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/reports/"
+
