@@ -23,6 +23,15 @@ class GtrmAdminAuthenticationForm(AdminAuthenticationForm):
                                   params={"username": self.username_field.verbose_name})
 
 
+class NotFoundForOthers:
+    """Answer 404, not a redirect, for an object outside the user's queryset, so that the admin
+    says no more about another sector's data than a made-up id would. Mixed into every
+    ModelAdmin of the project."""
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+
 class GtrmAdminSite(admin.AdminSite):
     site_header = _("GTRM Peru · review and administration")
     site_title = _("GTRM Peru admin")
@@ -33,6 +42,11 @@ class GtrmAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and request.user.may_use_admin
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated and not self.has_permission(request):
+            raise Http404
+        return super().login(request, extra_context)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

@@ -7,11 +7,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from gtrm.admin import NotFoundForOthers
+
 from .models import Organisation, User
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = (
         "short_name", "acronym", "type", "is_partner", "rmrp_appealing", "active", "user_count",
     )
@@ -36,7 +38,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(NotFoundForOthers, BaseUserAdmin):
     list_display = ("username", "email", "organisation", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "organisation__type", "sectors")
     search_fields = ("username", "email", "first_name", "last_name", "organisation__short_name")

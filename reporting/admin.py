@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from gtrm.admin import NotFoundForOthers
+
 from . import workflow
 from .models import (
     ActivityLine,
@@ -53,14 +55,6 @@ class OptionalReasonForm(ReasonForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
-
-
-class AdminNotFoundMixin:
-    """Answer 404, not a redirect, for an object outside the user's queryset, so the admin
-    says no more about another sector's reports than a made-up id would."""
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404
 
 
 def run_transition(modeladmin, request, queryset, perform, done_message) -> None:
@@ -215,7 +209,7 @@ class LineChangeInline(admin.TabularInline):
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(AdminNotFoundMixin, admin.ModelAdmin):
+class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = (
         "organisation", "sector", "period_code", "status_badge", "line_count", "people_month",
         "submitted", "waiting",
@@ -413,7 +407,7 @@ class PeriodEventInline(admin.TabularInline):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(AdminNotFoundMixin, admin.ModelAdmin):
+class ReportingPeriodAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("__str__", "month", "deadline", "lock_date", "status", "report_count")
     list_filter = ("status",)
     readonly_fields = ("status", "status_changed_at", "status_changed_by")
@@ -471,7 +465,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Sector)
-class SectorAdmin(admin.ModelAdmin):
+class SectorAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("code", "name_es", "name_en", "parent", "order", "active")
     list_filter = ("active", "parent")
     search_fields = ("code", "name_es", "name_en")
@@ -484,7 +478,7 @@ class SectorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("code", "name_es", "name_en", "sector", "unit", "counts_people", "active")
     list_filter = ("sector", "unit", "counts_people", "active")
     search_fields = ("code", "name_es", "name_en")
@@ -495,7 +489,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -507,7 +501,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(admin.ModelAdmin):
+class ReviewEventAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("at", "report", "action", "from_status", "to_status", "by", "reason")
     list_filter = ("action", "to_status")
     list_select_related = ("report__organisation", "report__sector", "report__period", "by")
@@ -529,7 +523,7 @@ class ReviewEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(LineChange)
-class LineChangeAdmin(admin.ModelAdmin):
+class LineChangeAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("at", "report", "action", "summary", "by")
     list_filter = ("action",)
     list_select_related = ("report__organisation", "report__sector", "report__period", "by")
