@@ -280,12 +280,8 @@ def _activity(periods, coordinators: dict[int, User], result: DemoReport) -> Non
                 reporter = reporter or _partner_reporter(org, result)
                 report = _make_report(org, sector, period, status, reporter, rng)
                 result.add("reports")
-                if status == "empty":
-                    continue
-                if report.is_nil:
-                    events += _history(report, reporter, coordinators[sector.pk], rng)
-                    continue
-                lines += _make_lines(report, catalogue, rng, reporter)
+                if status != "empty" and not report.is_nil:
+                    lines += _make_lines(report, catalogue, rng, reporter)
                 events += _history(report, reporter, coordinators[sector.pk], rng)
     ActivityLine.objects.bulk_create(lines, batch_size=500)
     ReviewEvent.objects.bulk_create(events, batch_size=500)
@@ -385,7 +381,11 @@ def _line(report, indicator, department, location, population, modality, partner
 def _history(report: MonthlyReport, reporter: User, reviewer: User, rng) -> list[ReviewEvent]:
     """Write the review events that lead to the report's status, with plausible dates."""
     period = report.period
+    started_at = _aware(period.deadline - dt.timedelta(days=rng.randint(10, 14)), 10)
     if report.status == ReportStatus.DRAFT:
+        MonthlyReport.objects.filter(pk=report.pk).update(
+            created_at=started_at, updated_at=started_at + dt.timedelta(days=rng.randint(0, 8))
+        )
         return []
     submitted_day = period.deadline + dt.timedelta(days=rng.randint(-9, 3))
     submitted_at = _aware(submitted_day, rng.randint(9, 18), rng.randint(0, 59))
@@ -399,7 +399,8 @@ def _history(report: MonthlyReport, reporter: User, reviewer: User, rng) -> list
             reason="Sin actividades este mes en este sector." if nil else "",
         )
     ]
-    fields = {"submitted_at": submitted_at, "submitted_by": reporter}
+    fields = {"submitted_at": submitted_at, "submitted_by": reporter, "created_at": started_at,
+              "updated_at": submitted_at}
     reviewed_at = submitted_at + dt.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 5))
     if report.status == ReportStatus.APPROVED:
         events.append(ReviewEvent(
@@ -407,13 +408,13 @@ def _history(report: MonthlyReport, reporter: User, reviewer: User, rng) -> list
             from_status=ReportStatus.SUBMITTED, to_status=ReportStatus.APPROVED,
             by=reviewer, at=reviewed_at,
         ))
-        fields.update(reviewed_at=reviewed_at, reviewed_by=reviewer)
+        fields.update(reviewed_at=reviewed_at, reviewed_by=reviewer, updated_at=reviewed_at)
     elif report.status == ReportStatus.RETURNED:
         events.append(ReviewEvent(
             report=report, action=ReviewEvent.Action.RETURN,
             from_status=ReportStatus.SUBMITTED, to_status=ReportStatus.RETURNED,
             by=reviewer, at=reviewed_at, reason=report.status_reason,
         ))
-        fields.update(reviewed_at=reviewed_at, reviewed_by=reviewer)
+        fields.update(reviewed_at=reviewed_at, reviewed_by=reviewer, updated_at=reviewed_at)
     MonthlyReport.objects.filter(pk=report.pk).update(**fields)
     return events
