@@ -59,3 +59,9 @@ class UserAdmin(NotFoundForOthers, BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, not deleted: their names stay on the review history.
         return False
+
+    def save_model(self, request, obj, form, change):
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Deactivation ends the account's open sessions for good (see User).
+            obj.session_generation += 1
+        super().save_model(request, obj, form, change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,7 @@ COORDINATOR_PERMISSIONS = frozenset(
         "reporting.review_monthlyreport",
         "reporting.view_activityline",
         "reporting.view_reviewevent",
+        "reporting.view_linechange",
     }
 )
 
@@ -137,6 +139,13 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=Role.values), name="partners_user_role_valid"
+            ),
+            # People sign in with their email address: it must name one account.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="partners_user_email_unique",
+                violation_error_message=_("Another account already uses this email address."),
             ),
             models.CheckConstraint(
                 condition=~Q(role__in=PARTNER_ROLES) | Q(organisation__isnull=False),

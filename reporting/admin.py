@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -107,6 +107,19 @@ class DepartmentFilter(admin.SimpleListFilter):
             return queryset
         department = Location.objects.departments().filter(code=self.value()).first()
         return queryset.with_lines_in(department) if department else queryset.none()
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        # Coordinators never see drafts; offering the choice would only show an empty list.
+        hidden = set() if request.user.is_im_officer else {ReportStatus.DRAFT}
+        return [(value, label) for value, label in ReportStatus.choices if value not in hidden]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
 
 
 class TopLevelSectorFilter(admin.SimpleListFilter):
@@ -216,7 +229,7 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
     )
     list_display_links = ("organisation",)
     list_filter = (
-        PeriodFilter, TopLevelSectorFilter, "status", DepartmentFilter,
+        PeriodFilter, TopLevelSectorFilter, StatusFilter, DepartmentFilter,
         ("organisation", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("organisation__short_name", "organisation__acronym", "organisation__name")
@@ -242,7 +255,9 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
             .select_related("organisation", "sector", "period")
             .annotate(
                 line_count=Count("lines"),
-                people_month=Sum("lines__total_monthly"),
+                people_month=Sum(
+                    "lines__total_monthly", filter=Q(lines__indicator__counts_people=True)
+                ),
             )
         )
 
@@ -295,7 +310,7 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
     def line_count(self, obj):
         return _("nil report") if obj.is_nil else obj.line_count
 
-    @admin.display(description=_("people in the month"), ordering="people_month")
+    @admin.display(description=_("people reached in the month"), ordering="people_month")
     def people_month(self, obj):
         return obj.people_month or 0
 
@@ -375,8 +390,10 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
             },
             messages.SUCCESS,
         )
+        # Back to the queue as the reviewer had filtered it.
+        filters = request.GET.get("_changelist_filters", "status=submitted")
         return HttpResponseRedirect(
-            reverse("admin:reporting_monthlyreport_changelist") + "?status=submitted"
+            reverse("admin:reporting_monthlyreport_changelist") + "?" + filters
         )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -459,9 +476,17 @@ class ReportingPeriodAdmin(NotFoundForOthers, admin.ModelAdmin):
 
 
 class IndicatorInline(admin.TabularInline):
+    """Names and use of the sector's indicators; what is counted is changed (or not) on the
+    indicator's own page, which guards indicators that already have lines."""
+
     model = Indicator
     extra = 0
+    can_delete = False
     fields = ("code", "name_es", "name_en", "unit", "counts_people", "active")
+    readonly_fields = ("code", "unit", "counts_people")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Sector)
@@ -473,6 +498,14 @@ class SectorAdmin(NotFoundForOthers, admin.ModelAdmin):
     filter_horizontal = ("lead_organisations",)
     inlines = (IndicatorInline,)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a sector under another moves its approved lines into that sector's figures.
+        if obj is not None and (
+            obj.reports.exists() or ActivityLine.objects.filter(indicator__sector=obj).exists()
+        ):
+            return ("parent",)
+        return ()
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -483,6 +516,13 @@ class IndicatorAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_filter = ("sector", "unit", "counts_people", "active")
     search_fields = ("code", "name_es", "name_en")
     list_select_related = ("sector",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Approved figures were counted with these; changing them would change the figures
+        # without a reopening. Deactivate the indicator and create a new one instead.
+        if obj is not None and obj.lines.exists():
+            return ("sector", "unit", "counts_people")
+        return ()
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -529,6 +569,10 @@ class LineChangeAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_select_related = ("report__organisation", "report__sector", "report__period", "by")
     search_fields = ("report__organisation__short_name", "by__username", "summary")
     date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        reports = MonthlyReport.objects.reviewable_by(request.user)
+        return super().get_queryset(request).filter(report__in=reports)
 
     def has_add_permission(self, request):
         return False

@@ -78,6 +78,12 @@ class ActivityLineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.report = report
         self.report = report
+        partner = self.instance.implementing_partner_id
+        if partner:
+            # A partner deactivated since the line was written stays valid on that line.
+            self.fields["implementing_partner"].queryset = Organisation.objects.filter(
+                Q(is_partner=True, active=True) | Q(pk=partner)
+            )
         indicators = Indicator.objects.for_sector(report.sector).select_related("sector")
         current = self.instance.indicator_id
         self.fields["indicator"].queryset = indicators.filter(
@@ -167,6 +173,12 @@ class ActivityLineForm(forms.ModelForm):
         district = cleaned.get("district")
         if district is not None and province is None:
             province = cleaned["province"] = district.parent
+            if department is not None and not district.lies_in(department):
+                self.add_error("district", forms.ValidationError(
+                    msg.LOCATION_OUTSIDE_DEPARTMENT,
+                    params={"location": district, "department": department},
+                ))
+                return cleaned
         if department is not None:
             if province is not None and not province.lies_in(department):
                 self.add_error("province", forms.ValidationError(
@@ -183,11 +195,22 @@ class ActivityLineForm(forms.ModelForm):
         return cleaned
 
 
+    def _post_clean(self):
+        # The rules that combine fields (sums, cash and modality…) would run on the stored or
+        # default value of a field the person just typed wrong, and contradict its message:
+        # report the field errors first, the combined rules once the fields are right.
+        if self._errors:
+            return
+        super()._post_clean()
+
+
 class StartReportForm(forms.Form):
     """Choose a period and sector to open (or create) the organisation's report."""
 
     period = forms.ModelChoiceField(queryset=ReportingPeriod.objects.all(), label=_("Month"))
-    sector = forms.ModelChoiceField(queryset=Sector.objects.top_level(), label=_("Sector"))
+    sector = forms.ModelChoiceField(
+        queryset=Sector.objects.top_level().filter(active=True), label=_("Sector")
+    )
 
 
 class NilReportForm(forms.Form):

@@ -33,6 +33,9 @@ DUPLICATE_LINE = _(
     "modality and implementing partner (line %(line)s). Edit that line instead."
 )
 NEGATIVE_VALUE = _("Enter a number of zero or more.")
+IMPLAUSIBLE = _("Enter %(limit_value)s or less: a larger figure for one line is surely a typing error.")
+ORGANISATION_INACTIVE = _("%(organisation)s is no longer an active partner; ask the IM team.")
+SECTOR_INACTIVE = _("%(sector)s is no longer an active sector; ask the IM team.")
 
 # Report workflow
 REPORT_NOT_EDITABLE = _(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Length
@@ -88,11 +88,18 @@ class Sector(Bilingual):
         return self.name
 
     def clean(self) -> None:
-        if self.parent_id and self.parent.parent_id:
-            raise ValidationError(
-                {"parent": _("Sub-sectors have one level: %(parent)s is itself a sub-sector.")
-                 % {"parent": self.parent}}
-            )
+        if not self.parent_id:
+            return
+        if self.parent.parent_id:
+            raise ValidationError({"parent": ValidationError(
+                _("Sub-sectors have one level: %(parent)s is itself a sub-sector."),
+                params={"parent": self.parent},
+            )})
+        if self.pk and self.subsectors.exists():
+            raise ValidationError({"parent": ValidationError(
+                _("%(sector)s has sub-sectors of its own, so it cannot be a sub-sector."),
+                params={"sector": self},
+            )})
 
     @property
     def is_top_level(self) -> bool:
@@ -411,6 +418,10 @@ class MonthlyReport(models.Model):
     status_reason = models.TextField(
         _("reason"), blank=True, help_text=_("Why the report was last returned or reopened.")
     )
+    first_submitted_at = models.DateTimeField(
+        _("first submitted at"), null=True, blank=True,
+        help_text=_("When the report first reached the coordinators: on time or late."),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         User, verbose_name=_("submitted by"), on_delete=models.PROTECT, null=True, blank=True,
@@ -470,10 +481,10 @@ class MonthlyReport(models.Model):
         return bool(user.is_partner_user and user.organisation_id == self.organisation_id)
 
     def submitted_late(self) -> bool:
-        return bool(
-            self.submitted_at
-            and timezone.localdate(self.submitted_at) > self.period.deadline
-        )
+        """Whether the first submission came after the deadline (a fix sent after a return
+        does not make an on-time report late)."""
+        first = self.first_submitted_at or self.submitted_at
+        return bool(first and timezone.localdate(first) > self.period.deadline)
 
 
 class PopulationType(models.TextChoices):
@@ -493,6 +504,10 @@ class Modality(models.TextChoices):
 
 CASH_MODALITIES = frozenset({Modality.CASH, Modality.VOUCHER})
 DISAGGREGATION_FIELDS = ("girls", "boys", "women", "men", "other")
+# More people than this in one line is a typing error, not a month of activity (Peru hosts about
+# 1.5 million refugees and migrants from Venezuela).
+MAX_PEOPLE = 2_000_000
+PLAUSIBLE = [MaxValueValidator(MAX_PEOPLE, message=msg.IMPLAUSIBLE)]
 
 
 class ActivityLineQuerySet(models.QuerySet):
@@ -529,23 +544,25 @@ class ActivityLine(models.Model):
         null=True, blank=True, related_name="implemented_lines",
         help_text=_("Leave empty when the reporting organisation implemented it itself."),
     )
-    girls = models.PositiveIntegerField(_("girls (0–17)"), default=0)
-    boys = models.PositiveIntegerField(_("boys (0–17)"), default=0)
-    women = models.PositiveIntegerField(_("women (18+)"), default=0)
-    men = models.PositiveIntegerField(_("men (18+)"), default=0)
-    other = models.PositiveIntegerField(_("other (any age)"), default=0)
+    girls = models.PositiveIntegerField(_("girls (0–17)"), default=0, validators=PLAUSIBLE)
+    boys = models.PositiveIntegerField(_("boys (0–17)"), default=0, validators=PLAUSIBLE)
+    women = models.PositiveIntegerField(_("women (18+)"), default=0, validators=PLAUSIBLE)
+    men = models.PositiveIntegerField(_("men (18+)"), default=0, validators=PLAUSIBLE)
+    other = models.PositiveIntegerField(_("other (any age)"), default=0, validators=PLAUSIBLE)
     new_beneficiaries = models.PositiveIntegerField(
         _("new beneficiaries"),
         default=0,
+        validators=PLAUSIBLE,
         help_text=_("Reached for the first time this year by your organisation in this sector."),
     )
     total_monthly = models.PositiveIntegerField(
         _("total monthly beneficiaries"),
         default=0,
+        validators=PLAUSIBLE,
         help_text=_("Everyone reached this month, repeats included."),
     )
     quantity = models.PositiveIntegerField(
-        _("quantity"), null=True, blank=True,
+        _("quantity"), null=True, blank=True, validators=PLAUSIBLE,
         help_text=_("For indicators counted in kits, sessions and other units."),
     )
     cash_usd = models.DecimalField(

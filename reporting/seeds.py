@@ -1,8 +1,10 @@
-"""Load the reference data of seeds/*.csv into the database, changing only what differs.
+"""Load the reference data of seeds/*.csv into the database.
 
-Each file is upserted by its natural key (acronym, code, ubigeo), so running the loader again
-creates nothing and changes nothing unless a CSV changed. Rows are never deleted: reference data
-that reports point to is deactivated in the admin instead.
+Rows are matched by their natural key (acronym, code, ubigeo). By default the loader only
+creates what is missing and leaves existing rows as they are, so that what IM officers edit in
+the admin survives `make run`; it reports the rows that differ from the files. With
+`update=True` it makes existing rows match the files. Running it twice changes nothing. Rows are
+never deleted: reference data that reports point to is deactivated in the admin instead.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ class SeedError(Exception):
 
 @dataclass
 class SeedReport:
+    update: bool = False
     counts: dict[str, Counter] = field(default_factory=dict)
+    created: set = field(default_factory=set)  # (kind, key) of rows created in this run
 
     def count(self, name: str, outcome: str, n: int = 1) -> None:
         self.counts.setdefault(name, Counter())[outcome] += n
@@ -38,11 +42,23 @@ class SeedReport:
     def changed(self) -> int:
         return sum(c["created"] + c["updated"] for c in self.counts.values())
 
+    @property
+    def differing(self) -> int:
+        return sum(c["differs"] for c in self.counts.values())
+
     def lines(self) -> list[str]:
-        return [
-            f"{name}: {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
-            for name, c in self.counts.items()
-        ]
+        lines = []
+        for name, c in self.counts.items():
+            line = f"{name}: {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
+            if c["differs"]:
+                line += f", {c['differs']} kept as edited (differ from the file)"
+            lines.append(line)
+        return lines
+
+    def outcome(self, differs: bool) -> str:
+        if not differs:
+            return "unchanged"
+        return "updated" if self.update else "differs"
 
 
 def _rows(directory: Path, name: str) -> list[dict[str, str]]:
@@ -64,27 +80,33 @@ def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(";") if code.strip()]
 
 
-def _apply(obj, values: dict) -> bool:
-    changed = False
+def _differs(obj, values: dict) -> bool:
+    return any(getattr(obj, name) != value for name, value in values.items())
+
+
+def _apply(obj, values: dict, report: SeedReport) -> bool:
+    """Return whether `obj` must be saved: it differs from the file and we update."""
+    if not _differs(obj, values) or not report.update:
+        return False
     for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed
+        setattr(obj, name, value)
+    return True
 
 
-def _set_m2m(manager, wanted_ids: set[int]) -> bool:
+def _set_m2m(manager, wanted_ids: set[int], *, report: SeedReport, new: bool) -> bool:
+    """Return whether the relation differs from the file; set it if new or updating."""
     current = set(manager.values_list("pk", flat=True))
     if current == wanted_ids:
         return False
-    manager.set(wanted_ids)
+    if new or report.update:
+        manager.set(wanted_ids)
     return True
 
 
 @transaction.atomic
-def load_seeds(directory: Path) -> SeedReport:
+def load_seeds(directory: Path, *, update: bool = False) -> SeedReport:
     """Load every seed file of `directory`; all or nothing."""
-    report = SeedReport()
+    report = SeedReport(update=update)
     org_rows = _rows(directory, "organisations.csv")
     sector_rows = _rows(directory, "sectors.csv")
     indicator_rows = _rows(directory, "indicators.csv")
@@ -121,12 +143,12 @@ def _load_organisations(rows, report: SeedReport) -> dict[str, Organisation]:
             org = Organisation(acronym=acronym, **values)
             _save(org, "organisations.csv", number)
             existing[acronym] = org
+            report.created.add(("organisation", acronym))
             report.count("organisations", "created")
-        elif _apply(org, values):
+            continue
+        report.count("organisations", report.outcome(_differs(org, values)))
+        if _apply(org, values, report):
             _save(org, "organisations.csv", number)
-            report.count("organisations", "updated")
-        else:
-            report.count("organisations", "unchanged")
     return existing
 
 
@@ -159,21 +181,22 @@ def _load_sectors(rows, organisations, report: SeedReport) -> dict[str, Sector]:
         }
         sector = existing.get(row["code"])
         created = sector is None
+        differs = False
         if created:
             sector = Sector(code=row["code"], **values)
-            changed = True
-        else:
-            changed = _apply(sector, values)
-        if changed:
             _save(sector, "sectors.csv", number)
+        else:
+            differs = _differs(sector, values)
+            if _apply(sector, values, report):
+                _save(sector, "sectors.csv", number)
         existing[sector.code] = sector
         leads = set()
         for acronym in _codes(row["lead_organisations"]):
             if acronym not in organisations:
                 raise SeedError(f"sectors.csv row {number}: lead organisation {acronym} is unknown")
             leads.add(organisations[acronym].pk)
-        changed = _set_m2m(sector.lead_organisations, leads) or changed
-        report.count("sectors", "created" if created else "updated" if changed else "unchanged")
+        differs = _set_m2m(sector.lead_organisations, leads, report=report, new=created) or differs
+        report.count("sectors", "created" if created else report.outcome(differs))
     return existing
 
 
@@ -184,10 +207,9 @@ def _link_organisation_sectors(rows, organisations, sectors, report: SeedReport)
             if code not in sectors:
                 raise SeedError(f"organisations.csv row {number}: sector {code} is unknown")
             wanted.add(sectors[code].pk)
-        if _set_m2m(organisations[row["acronym"]].sectors, wanted):
-            report.count("organisation sectors", "updated")
-        else:
-            report.count("organisation sectors", "unchanged")
+        new = ("organisation", row["acronym"]) in report.created
+        differs = _set_m2m(organisations[row["acronym"]].sectors, wanted, report=report, new=new)
+        report.count("organisation sectors", "created" if new else report.outcome(differs))
 
 
 def _load_indicators(rows, sectors, report: SeedReport) -> None:
@@ -207,11 +229,10 @@ def _load_indicators(rows, sectors, report: SeedReport) -> None:
         if indicator is None:
             _save(Indicator(code=row["code"], **values), "indicators.csv", number)
             report.count("indicators", "created")
-        elif _apply(indicator, values):
+            continue
+        report.count("indicators", report.outcome(_differs(indicator, values)))
+        if _apply(indicator, values, report):
             _save(indicator, "indicators.csv", number)
-            report.count("indicators", "updated")
-        else:
-            report.count("indicators", "unchanged")
 
 
 def _load_locations(rows, report: SeedReport) -> None:
@@ -244,14 +265,13 @@ def _load_locations(rows, report: SeedReport) -> None:
                 location = Location(code=row["code"], **values)
                 to_create.append(location)
                 existing[location.code] = location
-            elif _apply(location, values):
+                continue
+            report.count("locations", report.outcome(_differs(location, values)))
+            if _apply(location, values, report):
                 to_update.append(location)
-            else:
-                report.count("locations", "unchanged")
         Location.objects.bulk_create(to_create)
         Location.objects.bulk_update(to_update, ["name", "level", "parent"])
         report.count("locations", "created", len(to_create))
-        report.count("locations", "updated", len(to_update))
         if to_create and not all(loc.pk for loc in to_create):
             # SQLite before 3.35 returns no ids from bulk_create; fetch them for the children.
             for loc in Location.objects.filter(code__in=[loc.code for loc in to_create]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from partners.models import User
 
@@ -47,6 +48,10 @@ def check_editable(*, report: MonthlyReport, user: User) -> None:
     """Raise WorkflowError unless `user` may change the lines of `report` now."""
     if not report.is_owned_by(user):
         raise NotPermitted(msg.NOT_YOUR_ORGANISATION % {"organisation": report.organisation})
+    if not report.organisation.active:
+        raise WorkflowError(msg.ORGANISATION_INACTIVE % {"organisation": report.organisation})
+    if not report.sector.active:
+        raise WorkflowError(msg.SECTOR_INACTIVE % {"sector": report.sector})
     if report.period.is_locked:
         raise WorkflowError(msg.PERIOD_LOCKED % {"period": report.period})
     if not report.is_editable:
@@ -56,7 +61,7 @@ def check_editable(*, report: MonthlyReport, user: User) -> None:
 def _lock_report(report_id: int, user: User) -> MonthlyReport:
     report = (
         MonthlyReport.objects.select_for_update()
-        .select_related("period", "organisation")
+        .select_related("period", "organisation", "sector")
         .get(pk=report_id)
     )
     check_editable(report=report, user=user)
@@ -71,6 +76,10 @@ def start_report(
         raise WorkflowError(msg.SECTOR_NOT_TOP_LEVEL % {"sector": sector, "parent": sector.parent})
     if not (by.is_partner_user and by.organisation_id == organisation_id):
         raise NotPermitted(msg.NOT_YOUR_ORGANISATION % {"organisation": by.organisation})
+    if not by.organisation.active:
+        raise WorkflowError(msg.ORGANISATION_INACTIVE % {"organisation": by.organisation})
+    if not sector.active:
+        raise WorkflowError(msg.SECTOR_INACTIVE % {"sector": sector})
     existing = MonthlyReport.objects.filter(
         organisation_id=organisation_id, sector=sector, period=period
     ).first()
@@ -104,13 +113,19 @@ def _value(line: ActivityLine, field: str):
 
 
 def _describe(line: ActivityLine) -> str:
-    return str(line)[:255]
+    # Codes and place names only, so the trail reads the same in Spanish and English.
+    return f"{line.indicator.code} · {line.location.name} ({line.location.code})"[:255]
 
 
 def save_line(*, line: ActivityLine, by: User) -> ActivityLine:
-    """Add or change `line` (already validated) and record the change in the audit trail."""
+    """Add or change `line` and record the change in the audit trail.
+
+    The rules are checked again under the report's lock (ValidationError), so that two tabs
+    saving the same line at once get the duplicate message, not a database error."""
     with transaction.atomic():
         report = _lock_report(line.report_id, by)
+        line.report = report
+        line.full_clean()
         if line.pk is None:
             before = None
             line.created_by = by
@@ -136,9 +151,8 @@ def save_line(*, line: ActivityLine, by: User) -> ActivityLine:
                     report=report, line_id=line.pk, action=LineChange.Action.UPDATE,
                     summary=_describe(line), changes=changes, by=by,
                 )
-        if report.is_nil:
-            # Reporting an activity withdraws the earlier "no activities this month".
-            MonthlyReport.objects.filter(pk=report.pk).update(is_nil=False)
+        # Reporting an activity withdraws an earlier "no activities this month".
+        MonthlyReport.objects.filter(pk=report.pk).update(is_nil=False, updated_at=timezone.now())
     return line
 
 
@@ -152,3 +166,4 @@ def delete_line(*, line: ActivityLine, by: User) -> None:
             summary=_describe(line), changes=values, by=by,
         )
         line.delete()
+        MonthlyReport.objects.filter(pk=report.pk).update(updated_at=timezone.now())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -72,10 +72,10 @@ def home(request: HttpRequest) -> HttpResponse:
             ).with_line_count()
         }
         own_sectors = Sector.objects.top_level().filter(
-            Q(organisations=user.organisation_id) | Q(pk__in=list(reports))
+            Q(organisations=user.organisation_id, active=True) | Q(pk__in=list(reports))
         ).distinct()
         context["rows"] = [(sector, reports.get(sector.pk)) for sector in own_sectors]
-        context["other_sectors"] = Sector.objects.top_level().exclude(
+        context["other_sectors"] = Sector.objects.top_level().filter(active=True).exclude(
             pk__in=[sector.pk for sector in own_sectors]
         )
     if user.may_use_admin and period is not None:
@@ -206,6 +206,11 @@ def _line_save(request: HttpRequest, report: MonthlyReport, line: ActivityLine) 
     adding = line.pk is None
     try:
         services.save_line(line=form.instance, by=request.user)
+    except ValidationError as error:
+        # Someone else changed the report between validation and saving (e.g. a second tab).
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return _line_form_page(request, report, form, line)
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
         return redirect("reporting:report-detail", pk=report.pk)
@@ -282,7 +287,11 @@ def report_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_nil(request: HttpRequest, pk: int) -> HttpResponse:
     form = NilReportForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        report = _report(request.user, pk)
+        messages.error(request, " ".join(form.errors["note"]))
+        return redirect("reporting:report-detail", pk=report.pk)
+    note = form.cleaned_data["note"]
     return _transition_view(
         request, pk,
         lambda report: workflow.declare_nil_report(report=report, by=request.user, note=note),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
@@ -116,7 +118,7 @@ def _transition(
     with transaction.atomic():
         current = (
             MonthlyReport.objects.select_for_update()
-            .select_related("period")
+            .select_related("period", "organisation", "sector")
             .get(pk=report.pk)
         )
         if current.period.is_locked:
@@ -133,15 +135,20 @@ def _transition(
         if action == Action.DECLARE_NIL and current.lines.exists():
             raise WorkflowError(msg.NIL_WITH_LINES)
 
+        if transition.actor == "partner":
+            _check_still_active(current)
+        target = transition.target
+        if action == Action.WITHDRAW:
+            # Back to where the submission came from: a returned report stays returned, with
+            # the coordinator's reason still on it.
+            target = _status_before_submission(current)
         if transition.needs_reason:
             fields["status_reason"] = reason
-        elif transition.target in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
-            fields.setdefault("status_reason", current.status_reason)
         updated = MonthlyReport.objects.filter(
             pk=report.pk,
             status__in=transition.sources,
             period__status=PeriodStatus.OPEN,
-        ).update(status=transition.target, updated_at=timezone.now(), **fields)
+        ).update(status=target, updated_at=timezone.now(), **fields)
         if updated != 1:
             current.refresh_from_db(fields=["status"])
             raise WorkflowError(msg.RACE_LOST % {"status": current.get_status_display()})
@@ -149,7 +156,7 @@ def _transition(
             report_id=report.pk,
             action=action,
             from_status=current.status,
-            to_status=transition.target,
+            to_status=target,
             by=by,
             reason=reason,
         )
@@ -157,24 +164,53 @@ def _transition(
     return report
 
 
+def _check_still_active(report: MonthlyReport) -> None:
+    if not report.organisation.active:
+        raise WorkflowError(msg.ORGANISATION_INACTIVE % {"organisation": report.organisation})
+    if not report.sector.active:
+        raise WorkflowError(msg.SECTOR_INACTIVE % {"sector": report.sector})
+
+
+def _status_before_submission(report: MonthlyReport) -> str:
+    last = (
+        report.events.filter(action__in=[Action.SUBMIT, Action.DECLARE_NIL])
+        .order_by("-at", "-pk")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    return last if last in EDITABLE_STATUSES else ReportStatus.DRAFT
+
+
+def _submission_fields(by: User) -> dict:
+    now = timezone.now()
+    # The first submission decides whether the report was on time.
+    return {
+        "submitted_at": now,
+        "submitted_by": by,
+        "first_submitted_at": Coalesce(F("first_submitted_at"), Value(now)),
+    }
+
+
 def submit_report(*, report: MonthlyReport, by: User) -> MonthlyReport:
     """Send a draft, returned or reopened report to the sector's coordinators."""
-    now = timezone.now()
-    return _transition(Action.SUBMIT, report=report, by=by, submitted_at=now, submitted_by=by)
+    return _transition(Action.SUBMIT, report=report, by=by, **_submission_fields(by))
 
 
 def declare_nil_report(*, report: MonthlyReport, by: User, note: str = "") -> MonthlyReport:
     """Submit `report` as a nil report: the organisation had no activities in the sector."""
-    now = timezone.now()
     return _transition(
-        Action.DECLARE_NIL, report=report, by=by, reason=note,
-        is_nil=True, submitted_at=now, submitted_by=by,
+        Action.DECLARE_NIL, report=report, by=by, reason=note, is_nil=True,
+        **_submission_fields(by),
     )
 
 
 def withdraw_report(*, report: MonthlyReport, by: User) -> MonthlyReport:
-    """Take a submission back to draft before anyone has reviewed it."""
-    return _transition(Action.WITHDRAW, report=report, by=by)
+    """Take a submission back, before anyone has reviewed it, to the state it was sent from.
+    A withdrawn "no activities" declaration is withdrawn too."""
+    return _transition(
+        Action.WITHDRAW, report=report, by=by, is_nil=False, submitted_at=None,
+        submitted_by=None,
+    )
 
 
 def approve_report(*, report: MonthlyReport, by: User) -> MonthlyReport:
@@ -194,7 +230,9 @@ def return_report(*, report: MonthlyReport, by: User, reason: str) -> MonthlyRep
 
 def reopen_report(*, report: MonthlyReport, by: User, reason: str) -> MonthlyReport:
     """Let the partner correct an approved report; it stops counting until approved again."""
-    return _transition(Action.REOPEN, report=report, by=by, reason=reason)
+    return _transition(
+        Action.REOPEN, report=report, by=by, reason=reason, reviewed_at=None, reviewed_by=None
+    )
 
 
 def lock_period(*, period: ReportingPeriod, by: User, reason: str = "") -> ReportingPeriod:
