@@ -6,7 +6,7 @@ import pytest
 
 from partners.models import Organisation, Role, User
 from reporting import workflow
-from reporting.models import Location, MonthlyReport, ReportStatus, ReviewEvent
+from reporting.models import LineChange, Location, MonthlyReport, ReportStatus, ReviewEvent
 
 from .factories import LineFactory, ReportFactory
 
@@ -232,3 +232,83 @@ def test_a_partner_can_never_be_staff_in_the_database(alice):
 
     with pytest.raises(IntegrityError, match="partner_not_staff"), transaction.atomic():
         User.objects.filter(pk=alice.pk).update(is_staff=True)
+
+
+def test_what_approved_lines_were_counted_with_cannot_be_edited(client, ivan, line):
+    client.force_login(ivan)
+    indicator = line.indicator
+    page = client.get(f"/admin/reporting/indicator/{indicator.pk}/change/").content.decode()
+    assert 'name="counts_people"' not in page and 'name="unit"' not in page
+    unused = line.report.sector.indicators.exclude(pk=indicator.pk).filter(lines=None).first()
+    page = client.get(f"/admin/reporting/indicator/{unused.pk}/change/").content.decode()
+    assert 'name="counts_people"' in page
+    sector_page = client.get(f"/admin/reporting/sector/{line.report.sector_id}/change/")
+    assert 'name="parent"' not in sector_page.content.decode()
+
+
+def test_a_sector_with_sub_sectors_cannot_become_a_sub_sector(protection, health):
+    from django.core.exceptions import ValidationError
+
+    protection.parent = health
+    with pytest.raises(ValidationError, match="has sub-sectors of its own"):
+        protection.full_clean()
+
+
+def test_deactivating_someone_in_the_admin_ends_their_sessions(client, ivan, alice):
+    from django.test import Client
+
+    alice_browser = Client()
+    alice_browser.force_login(alice)
+    client.force_login(ivan)
+    form = client.get(f"/admin/partners/user/{alice.pk}/change/").context["adminform"].form
+    data = {name: value for name, value in form.initial.items()
+            if value is not None and name not in ("sectors", "password", "last_login",
+                                                  "date_joined")}
+    data.update({"is_active": "", "sectors": [], "organisation": alice.organisation_id})
+    response = client.post(f"/admin/partners/user/{alice.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    User.objects.filter(pk=alice.pk).update(is_active=True)
+    assert alice_browser.get("/").status_code == 302  # back to the sign-in page
+
+
+def test_two_accounts_cannot_share_an_email(alice):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError, match="email_unique"), transaction.atomic():
+        User.objects.create(username="other", email="ALICE@example.org", role=Role.IM_OFFICER)
+
+
+def test_a_coordinator_sees_the_audit_trail_of_their_sectors_only(
+    client, paula, carl, submitted, alice
+):
+    change = LineChange.objects.create(
+        report=submitted, line_id=1, action="update", summary="PRO-01 · Lima (15)", by=alice,
+        changes={"total_monthly": [1, 2]},
+    )
+    client.force_login(paula)
+    assert client.get("/admin/reporting/linechange/").context["cl"].result_count == 1
+    assert client.get(f"/admin/reporting/linechange/{change.pk}/change/").status_code == 200
+    client.force_login(carl)
+    assert client.get("/admin/reporting/linechange/").context["cl"].result_count == 0
+    assert client.get(f"/admin/reporting/linechange/{change.pk}/change/").status_code == 404
+
+
+def test_after_a_review_the_queue_keeps_its_filters(client, paula, submitted):
+    client.force_login(paula)
+    response = client.post(
+        f"{CHANGELIST}{submitted.pk}/review/?_changelist_filters=status%3Dsubmitted%26period%3D2023-09",
+        {"action": "approve"},
+    )
+    assert response.url == f"{CHANGELIST}?status=submitted&period=2023-09"
+
+
+def test_the_queue_counts_only_people_reached(client, paula, submitted):
+    from reporting.models import Indicator
+
+    training = Indicator.objects.get(code="PRO-06")  # staff trained: people, but not counted
+    MonthlyReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.DRAFT)
+    LineFactory(report=submitted, indicator=training, girls=0, boys=0, other=0, women=5, men=5)
+    MonthlyReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.SUBMITTED)
+    client.force_login(paula)
+    row = client.get(CHANGELIST).context["cl"].result_list.get(pk=submitted.pk)
+    assert row.people_month == 100

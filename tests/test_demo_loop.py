@@ -200,3 +200,11 @@ def test_the_monthly_loop_works_end_to_end(language, db):
                 f"/reports/{report.pk}/nil/"):
         assert caritas.post(url).status_code == 404, url
     assert f"/reports/{report.pk}/" not in caritas.get("/reports/").content.decode()
+
+
+def test_a_nil_note_that_is_too_long_is_refused_with_a_message(client, report, alice):
+    client.force_login(alice)
+    response = client.post(f"/reports/{report.pk}/nil/", {"note": "x" * 501}, follow=True)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT and not report.is_nil
+    assert "at most 500 characters" in " ".join(str(m) for m in response.context["messages"])

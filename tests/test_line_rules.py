@@ -247,3 +247,42 @@ def test_the_database_refuses_duplicate_lines(with_partner, report):
 )
 def test_ubigeo_codes_are_read_in_every_common_form(written, code):
     assert normalise_ubigeo(written) == code
+
+
+def test_a_field_typed_wrong_is_reported_alone(report):
+    errors = errors_for(report, total_monthly=-5)
+    assert list(errors) == ["total_monthly"]
+    assert len(errors["total_monthly"]) == 1
+    errors = errors_for(report, modality="cash", cash_usd="1.005")
+    assert list(errors) == ["cash_usd"]
+
+
+def test_implausibly_large_figures_are_refused_on_their_field(report):
+    errors = errors_for(report, girls=3_000_000, new_beneficiaries=3_000_070,
+                        total_monthly=3_000_100)
+    assert set(errors) == {"girls", "new_beneficiaries", "total_monthly"}
+    assert errors["girls"] == [msg.IMPLAUSIBLE % {"limit_value": 2_000_000}]
+
+
+def test_a_district_outside_the_department_is_reported_on_the_district(report):
+    errors = errors_for(report, department="15", province="", district="240101")
+    assert errors == {
+        "district": [msg.LOCATION_OUTSIDE_DEPARTMENT % {"location": "Tumbes",
+                                                        "department": "Lima"}]
+    }
+
+
+def test_a_line_keeps_an_implementing_partner_deactivated_since(report, line):
+    partner = Organisation.objects.get(acronym="ACNUR")
+    line.implementing_partner = partner
+    line.save()
+    Organisation.objects.filter(pk=partner.pk).update(active=False)
+    form = ActivityLineForm(
+        form_data(indicator=line.indicator_id, implementing_partner=partner.pk,
+                  description="corrected"),
+        instance=ActivityLine.objects.get(pk=line.pk), report=report,
+    )
+    assert form.is_valid(), form.errors
+    new_line = ActivityLineForm(form_data(implementing_partner=partner.pk),
+                                instance=ActivityLine(report=report), report=report)
+    assert "implementing_partner" in new_line.errors

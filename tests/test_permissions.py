@@ -836,7 +836,7 @@ def test_it_does_not_let_carl_review_another_sectors_report_through_the_bulk_act
 # --------------------------------------------------------------------------------------------
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-REVIEW_MODELS = {"reporting.MonthlyReport", "reporting.ReviewEvent"}
+REVIEW_MODELS = {"reporting.MonthlyReport", "reporting.ReviewEvent", "reporting.LineChange"}
 
 
 def admin_url(model, suffix: str = "") -> str:

@@ -107,3 +107,21 @@ def test_a_broken_seed_file_is_refused_whole(tmp_path, db):
         load_seeds(tmp_path)
     # The organisation renamed earlier in the same run was rolled back.
     assert Organisation.objects.get(acronym="ACH").name == "Acción Contra el Hambre"
+
+
+def test_loading_keeps_what_im_officers_edited_unless_asked_to_update(db):
+    acnur = Organisation.objects.get(acronym="ACNUR")
+    acnur.name = "ACNUR – Agencia de la ONU para los Refugiados"
+    acnur.save()
+    acnur.sectors.clear()
+    out = io.StringIO()
+    call_command("load_seeds", stdout=out)
+    acnur.refresh_from_db()
+    assert acnur.name == "ACNUR – Agencia de la ONU para los Refugiados"
+    assert not acnur.sectors.exists()
+    assert "2 existing rows differ from the seed files and were kept" in out.getvalue()
+
+    call_command("load_seeds", "--update", stdout=io.StringIO())
+    acnur.refresh_from_db()
+    assert acnur.name == "Alto Comisionado de las Naciones Unidas para los Refugiados"
+    assert acnur.sectors.filter(code="PRO").exists()

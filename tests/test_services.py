@@ -144,3 +144,50 @@ def test_no_report_is_started_in_a_locked_period(org_a, protection, period, alic
         services.start_report(organisation_id=org_a.pk, sector=protection, period=period,
                               by=alice)
     assert not MonthlyReport.objects.exists()
+
+
+def test_a_deactivated_organisation_no_longer_changes_lines_or_starts_reports(
+    report, line, alice, health, period
+):
+    report.organisation.active = False
+    report.organisation.save()
+    line.total_monthly = 500
+    with pytest.raises(workflow.WorkflowError, match="no longer an active partner"):
+        services.save_line(line=line, by=alice)
+    with pytest.raises(workflow.WorkflowError, match="no longer an active partner"):
+        services.start_report(organisation_id=report.organisation_id, sector=health,
+                              period=period, by=alice)
+
+
+def test_a_deactivated_sector_takes_no_new_report(org_a, health, period, alice):
+    health.active = False
+    health.save()
+    with pytest.raises(workflow.WorkflowError, match="no longer an active sector"):
+        services.start_report(organisation_id=org_a.pk, sector=health, period=period, by=alice)
+
+
+def test_a_duplicate_saved_by_another_tab_meanwhile_is_refused_with_the_rule(report, alice):
+    from django.core.exceptions import ValidationError
+
+    first_tab = LineFactory.build(report=report)
+    first_tab.full_clean()  # the form validated it...
+    LineFactory(report=report)  # ...then the same line came in from another tab
+    with pytest.raises(ValidationError) as caught:
+        services.save_line(line=first_tab, by=alice)
+    assert caught.value.message_dict["__all__"] == [msg.DUPLICATE_LINE % {"line": 1}]
+    assert report.lines.count() == 1
+
+
+def test_changing_a_line_marks_the_report_as_changed(report, line, alice):
+    before = MonthlyReport.objects.get(pk=report.pk).updated_at
+    line.total_monthly = 120
+    services.save_line(line=line, by=alice)
+    assert MonthlyReport.objects.get(pk=report.pk).updated_at > before
+
+
+def test_the_audit_summary_reads_the_same_in_every_language(report, alice):
+    from django.utils import translation
+
+    with translation.override("es"):
+        services.save_line(line=LineFactory.build(report=report), by=alice)
+    assert LineChange.objects.get().summary == "PRO-01 · Lima (15)"

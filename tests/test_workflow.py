@@ -272,3 +272,58 @@ def test_a_reopened_report_goes_back_through_review(report, line, alice, paula, 
         ("submit", "alice"), ("approve", "paula"), ("reopen", "ivan"),
         ("submit", "alice"), ("approve", "paula"),
     ]
+
+
+def test_withdrawing_a_fixed_report_returns_it_to_returned_with_its_reason(
+    report, line, alice, paula
+):
+    workflow.submit_report(report=report, by=alice)
+    workflow.return_report(report=report, by=paula, reason="Falta Tumbes")
+    workflow.submit_report(report=report, by=alice)
+    workflow.withdraw_report(report=report, by=alice)
+    assert (report.status, report.status_reason) == (S.RETURNED, "Falta Tumbes")
+    assert report.submitted_at is None and report.submitted_by is None
+
+
+def test_withdrawing_a_nil_declaration_withdraws_the_nil_flag(report, alice):
+    workflow.declare_nil_report(report=report, by=alice)
+    workflow.withdraw_report(report=report, by=alice)
+    assert report.status == S.DRAFT and not report.is_nil
+    with pytest.raises(workflow.WorkflowError, match=str(msg.EMPTY_SUBMISSION)):
+        workflow.submit_report(report=report, by=alice)
+
+
+def test_a_fix_sent_after_the_deadline_does_not_make_an_on_time_report_late(
+    report, line, alice, paula
+):
+    workflow.submit_report(report=report, by=alice)
+    first = report.first_submitted_at
+    MonthlyReport.objects.filter(pk=report.pk).update(
+        first_submitted_at=first.replace(year=2023, month=10, day=5),
+        submitted_at=first.replace(year=2023, month=10, day=5),
+    )
+    workflow.return_report(report=report, by=paula, reason="x")
+    workflow.submit_report(report=report, by=alice)
+    assert report.submitted_at.date() > report.period.deadline
+    assert report.first_submitted_at.date().isoformat() == "2023-10-05"
+    assert not report.submitted_late()
+
+
+def test_reopening_clears_the_earlier_review(report, line, alice, paula, ivan):
+    workflow.submit_report(report=report, by=alice)
+    workflow.approve_report(report=report, by=paula)
+    workflow.reopen_report(report=report, by=ivan, reason="Duplicado")
+    assert report.reviewed_by is None and report.reviewed_at is None
+
+
+def test_a_deactivated_organisation_or_sector_no_longer_submits(report, line, alice):
+    report.organisation.active = False
+    report.organisation.save()
+    with pytest.raises(workflow.WorkflowError, match="no longer an active partner"):
+        workflow.submit_report(report=report, by=alice)
+    report.organisation.active = True
+    report.organisation.save()
+    report.sector.active = False
+    report.sector.save()
+    with pytest.raises(workflow.WorkflowError, match="no longer an active sector"):
+        workflow.submit_report(report=report, by=alice)
