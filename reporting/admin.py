@@ -310,7 +310,7 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
     def line_count(self, obj):
         return _("nil report") if obj.is_nil else obj.line_count
 
-    @admin.display(description=_("people reached in the month"), ordering="people_month")
+    @admin.display(description=_("people (month)"), ordering="people_month")
     def people_month(self, obj):
         return obj.people_month or 0
 

@@ -7,6 +7,7 @@ from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Organisation
@@ -144,9 +145,7 @@ class ActivityLineForm(forms.ModelForm):
                 Column("modality", css_class="col-md-4"),
                 Column("implementing_partner", css_class="col-md-4"),
             ),
-            HTML(
-                '<h2 class="h6 mt-2">{% load i18n %}{% trans "People reached" %}</h2>'
-            ),
+            HTML(format_html('<h2 class="h6 mt-2">{}</h2>', _("People reached"))),
             Row(
                 Column("girls", css_class="col-6 col-md"),
                 Column("boys", css_class="col-6 col-md"),
