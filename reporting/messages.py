@@ -27,7 +27,6 @@ NOT_A_DEPARTMENT = _("%(location)s is not a department.")
 LOCATION_OUTSIDE_DEPARTMENT = _("%(location)s is not in the department of %(department)s.")
 PROVINCE_OUTSIDE_DEPARTMENT = _("Province %(province)s is not in the department of %(department)s.")
 DISTRICT_OUTSIDE_PROVINCE = _("District %(district)s is not in the province of %(province)s.")
-DISTRICT_NEEDS_PROVINCE = _("Choose the province of district %(district)s.")
 DUPLICATE_LINE = _(
     "This report already has a line with the same indicator, location, population type, "
     "modality and implementing partner (line %(line)s). Edit that line instead."

@@ -171,9 +171,6 @@ class LocationLevel(models.TextChoices):
     DISTRICT = "district", _("district")
 
 
-CODE_LENGTH = {LocationLevel.DEPARTMENT: 2, LocationLevel.PROVINCE: 4, LocationLevel.DISTRICT: 6}
-
-
 def normalise_ubigeo(code: str) -> str:
     """Return the INEI code of a ubigeo written as `15`, `PE15`, `150000` or `1501 `."""
     code = (code or "").strip().upper()
@@ -233,10 +230,6 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def department_code(self) -> str:
-        return self.code[:2]
 
     def lies_in(self, other: Location) -> bool:
         """Return whether this location is `other` or inside it."""
@@ -382,9 +375,6 @@ class MonthlyReportQuerySet(models.QuerySet):
 
     def approved(self) -> MonthlyReportQuerySet:
         return self.filter(status=ReportStatus.APPROVED)
-
-    def for_period(self, period: ReportingPeriod) -> MonthlyReportQuerySet:
-        return self.filter(period=period)
 
     def with_line_count(self) -> MonthlyReportQuerySet:
         return self.annotate(line_count=Count("lines"))

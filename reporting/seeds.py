@@ -22,8 +22,6 @@ from partners.models import Organisation
 
 from .models import Indicator, Location, LocationLevel, Sector
 
-SEED_FILES = ("organisations.csv", "sectors.csv", "indicators.csv", "locations.csv")
-
 
 class SeedError(Exception):
     """A seed file is missing or has a row that cannot be loaded; str() names file and row."""
