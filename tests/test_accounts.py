@@ -21,8 +21,6 @@ from partners.models import Role, User
 
 from .factories import UserFactory
 
-pytestmark = pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
-
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "Lluvia-en-Tumbes-2024"
 MARIA = "maria.quispe@example.org"
@@ -62,15 +60,6 @@ def choose_password(client: Client, link: str, password: str = NEW_PASSWORD):
     return client.post(form_url, {"new_password1": password, "new_password2": password})
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings):
-    # With DEBUG off the manifest storage needs `collectstatic`, which the tests do not run.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def other_client() -> Client:
     """A second browser."""
@@ -102,14 +91,13 @@ def felix(org_a):
 
 
 @pytest.fixture
-def invite(fiona_client, django_capture_on_commit_callbacks):
-    """Invite someone from fiona's team page; the email leaves when the transaction commits."""
+def invite(fiona_client):
+    """Invite someone from fiona's team page."""
 
     def invite(email: str = MARIA, first_name: str = "María", last_name: str = "Quispe"):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fiona_client.post(
-                "/team/", {"email": email, "first_name": first_name, "last_name": last_name}
-            )
+        return fiona_client.post(
+            "/team/", {"email": email, "first_name": first_name, "last_name": last_name}
+        )
 
     return invite
 
@@ -266,13 +254,12 @@ def test_it_invites_a_person_whose_address_has_an_apostrophe(invite, mailoutbox)
     assert len(mailoutbox) == 1
 
 
-def test_it_forbids_a_reporter_to_invite(alice_client, mailoutbox, django_capture_on_commit_callbacks):
+def test_it_forbids_a_reporter_to_invite(alice_client, mailoutbox):
     assert alice_client.get("/team/").status_code == 403
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(
-            "/team/", {"email": MARIA, "first_name": "María", "last_name": "Quispe"}
-        )
+    response = alice_client.post(
+        "/team/", {"email": MARIA, "first_name": "María", "last_name": "Quispe"}
+    )
 
     assert response.status_code == 403
     assert not User.objects.filter(email=MARIA).exists()
