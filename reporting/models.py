@@ -813,3 +813,201 @@ def _before_after(action: str, value) -> tuple[object, object]:
     if action == LineChange.Action.CREATE:
         return None, value
     return value, None
+
+
+class KeyFigures(models.Model):
+    """The context figures of a month's situation report, entered by an IM officer: how many
+    refugees and migrants live in Peru, and how much of the RMRP appeal is funded."""
+
+    period = models.OneToOneField(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+        related_name="key_figures",
+    )
+    refugees = models.PositiveIntegerField(
+        _("refugees and migrants in Peru"), null=True, blank=True,
+        help_text=_("Refugees and migrants from Venezuela living in Peru."),
+    )
+    refugees_source = models.CharField(_("source of the population figure"), max_length=255,
+                                       blank=True)
+    refugees_date = models.DateField(_("date of the population figure"), null=True, blank=True)
+    funding_required_usd = models.DecimalField(
+        _("RMRP requirement (USD)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    funding_received_usd = models.DecimalField(
+        _("funds received (USD)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    funding_source = models.CharField(_("source of the funding figures"), max_length=255,
+                                      blank=True, default="Financial Tracking System (FTS)")
+    funding_date = models.DateField(_("date the funding figures were retrieved"), null=True,
+                                    blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User, verbose_name=_("updated by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("key figures")
+        verbose_name_plural = _("key figures")
+        ordering = ["-period__month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(funding_required_usd__isnull=True) | Q(funding_required_usd__gt=0),
+                name="reporting_keyfigures_requirement_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(funding_received_usd__isnull=True) | Q(funding_received_usd__gte=0),
+                name="reporting_keyfigures_received_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.period)
+
+    @property
+    def funded_percent(self) -> int | None:
+        """The share of the requirement funded, in whole per cent (as the sitrep prints it)."""
+        if not self.funding_required_usd or self.funding_received_usd is None:
+            return None
+        return round(self.funding_received_usd * 100 / self.funding_required_usd)
+
+
+class NarrativeKind(models.TextChoices):
+    SITUATION = "situation", _("Situation overview")
+    HIGHLIGHTS = "highlights", _("Sector highlights")
+    COORDINATION = "coordination", _("Coordination")
+
+
+class Narrative(models.Model):
+    """A month's text for the situation report: the situation overview and the coordination
+    notes (IM), or one sector's response highlights (its coordinators)."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+        related_name="narratives",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=NarrativeKind.choices)
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="narratives", help_text=_("For sector highlights only: a top-level sector."),
+    )
+    text_es = models.TextField(
+        _("text (Spanish)"), blank=True,
+        help_text=_("One paragraph per blank line; start a line with “- ” for a bullet and "
+                    "wrap words in **double asterisks** for bold."),
+    )
+    text_en = models.TextField(_("text (English)"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User, verbose_name=_("updated by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("narrative")
+        verbose_name_plural = _("narratives")
+        ordering = ["-period__month", "kind", "sector__order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=NarrativeKind.HIGHLIGHTS, sector__isnull=False)
+                | (~Q(kind=NarrativeKind.HIGHLIGHTS) & Q(sector__isnull=True)),
+                name="reporting_narrative_sector_iff_highlights",
+                violation_error_message=_("Sector highlights name a sector; other texts do not."),
+            ),
+            models.UniqueConstraint(
+                fields=["period", "kind"], condition=Q(sector__isnull=True),
+                name="reporting_narrative_one_per_kind",
+                violation_error_message=_("This month already has this text."),
+            ),
+            models.UniqueConstraint(
+                fields=["period", "sector"], condition=Q(sector__isnull=False),
+                name="reporting_narrative_one_per_sector",
+                violation_error_message=_("This sector already has highlights for this month."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.sector.name if self.sector_id else self.get_kind_display()
+        return f"{self.period} · {label}"
+
+    def clean(self) -> None:
+        if self.kind == NarrativeKind.HIGHLIGHTS and not self.sector_id:
+            raise ValidationError({"sector": _("Choose the sector these highlights are for.")})
+        if self.kind != NarrativeKind.HIGHLIGHTS and self.sector_id:
+            raise ValidationError({"sector": _("Only sector highlights name a sector.")})
+        if self.sector_id and self.sector.parent_id:
+            raise ValidationError({"sector": _(
+                "Write highlights for the top-level sector; sub-sectors report within it."
+            )})
+
+    @property
+    def text(self) -> str:
+        if (get_language() or "es").startswith("en"):
+            return self.text_en or self.text_es
+        return self.text_es or self.text_en
+
+
+class SitrepEdition(models.Model):
+    """A published situation report: its figures and texts frozen as they were when an IM
+    officer published it, so later corrections never change what readers were given."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.PROTECT,
+        related_name="editions",
+    )
+    number = models.PositiveSmallIntegerField(_("edition"))
+    data = models.JSONField(_("frozen report"))
+    note = models.TextField(_("what this edition changes"), blank=True)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        User, verbose_name=_("published by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("situation report edition")
+        verbose_name_plural = _("situation report editions")
+        ordering = ["-period__month", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "number"], name="reporting_sitrepedition_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(period)s, edition %(number)s") % {"period": self.period, "number": self.number}
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE_DEADLINE = "before", _("Before the deadline")
+    OVERDUE = "overdue", _("After the deadline")
+    COORDINATOR = "coordinator", _("To a coordinator, after the deadline")
+
+
+class Reminder(models.Model):
+    """One reminder email sent, so that a second run on the same day sends nothing twice."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=ReminderKind.choices)
+    sent_on = models.DateField(_("sent on"))
+    missing = models.JSONField(_("what was missing"), default=list)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "recipient", "sent_on"], name="reporting_reminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} · {self.recipient} · {self.sent_on}"

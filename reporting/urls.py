@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import completeness_views, converters, dashboard_views, sitrep_views, views
+
+register_converter(converters.MonthConverter, "month")
 
 app_name = "reporting"
 
@@ -16,4 +18,22 @@ urlpatterns = [
     path("reports/<int:pk>/lines/<int:line_pk>/", views.line_edit, name="line-edit"),
     path("reports/<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
     path("locations/", views.location_children, name="locations"),
+    # The numbers, for signed-in users.
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/explain/", dashboard_views.explain, name="dashboard-explain"),
+    path("completeness/", completeness_views.completeness, name="completeness"),
+    path("situation-report/<month:month>/", sitrep_views.sitrep_draft, name="sitrep-draft"),
+    path("situation-report/<month:month>/pdf/", sitrep_views.sitrep_draft_pdf,
+         name="sitrep-draft-pdf"),
+    path("situation-report/<month:month>/publish/", sitrep_views.sitrep_publish,
+         name="sitrep-publish"),
+    # Published situation reports, open to everyone: frozen editions and nothing else.
+    path("sitreps/", sitrep_views.public_list, name="public-sitreps"),
+    path("sitreps/<month:month>/", sitrep_views.public_latest, name="public-sitrep-latest"),
+    path("sitreps/<month:month>/<int:number>/", sitrep_views.public_edition,
+         name="public-sitrep"),
+    path("sitreps/<month:month>/<int:number>/pdf/", sitrep_views.public_edition_pdf,
+         name="public-sitrep-pdf"),
+    path("sitreps/<month:month>/<int:number>/json/", sitrep_views.public_edition_json,
+         name="public-sitrep-json"),
 ]
