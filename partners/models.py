@@ -88,6 +88,10 @@ COORDINATOR_PERMISSIONS = frozenset(
         "reporting.view_activityline",
         "reporting.view_reviewevent",
         "reporting.view_linechange",
+        # Their sectors' highlights for the situation report (NarrativeAdmin narrows the rows).
+        "reporting.view_narrative",
+        "reporting.add_narrative",
+        "reporting.change_narrative",
     }
 )
 

@@ -33,10 +33,16 @@ from reporting import services, workflow
 from reporting.models import (
     ActivityLine,
     Indicator,
+    KeyFigures,
     MonthlyReport,
+    Narrative,
+    NarrativeKind,
     PopulationType,
+    Reminder,
+    ReminderKind,
     ReportStatus,
     Sector,
+    SitrepEdition,
 )
 
 from .factories import LineFactory, PeriodFactory, ReportFactory, UserFactory
@@ -836,6 +842,9 @@ def test_it_does_not_let_carl_review_another_sectors_report_through_the_bulk_act
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 REVIEW_MODELS = {"reporting.MonthlyReport", "reporting.ReviewEvent", "reporting.LineChange"}
+# What a coordinator writes in the admin: their sectors' highlights for the situation report.
+COORDINATOR_WRITES = {"reporting.Narrative"}
+COORDINATOR_MODELS = REVIEW_MODELS | COORDINATOR_WRITES
 
 
 def admin_url(model, suffix: str = "") -> str:
@@ -851,6 +860,14 @@ def one_of_everything(report, secret_line, alice, paula, ivan):
     workflow.submit_report(report=report, by=alice)  # a ReviewEvent
     workflow.lock_period(period=PeriodFactory(month=dt.date(2023, 8, 1)), by=ivan)
     Group.objects.create(name="Lectores")
+    KeyFigures.objects.create(period=report.period, refugees=1540000, updated_by=ivan)
+    Narrative.objects.create(period=report.period, kind=NarrativeKind.HIGHLIGHTS,
+                             sector=report.sector, text_es="Protección.", updated_by=paula)
+    Narrative.objects.create(period=report.period, kind=NarrativeKind.SITUATION,
+                             text_es="Situación.", updated_by=ivan)
+    SitrepEdition.objects.create(period=report.period, number=1, data={}, published_by=ivan)
+    Reminder.objects.create(period=report.period, recipient=alice, kind=ReminderKind.OVERDUE,
+                            sent_on=dt.date(2023, 10, 11), missing=["Protection"])
     # axes records the sign-ins and the failed attempts; its failure log is off by default.
     Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     Client().post("/accounts/login/", {"username": "bob", "password": "wrong"})
@@ -882,19 +899,31 @@ def test_it_opens_every_admin_page_of_every_model_for_the_im_officer(
 
 @pytest.mark.parametrize("model", REGISTERED, ids=[m._meta.label for m in REGISTERED])
 @pytest.mark.parametrize("persona", ["paula", "carl"])
-def test_it_opens_only_the_review_pages_of_the_admin_for_coordinators(
+def test_it_opens_only_the_review_and_highlights_pages_of_the_admin_for_coordinators(
     client, request, one_of_everything, persona, model
 ):
     as_persona(client, request, persona)
     assert client.get("/admin/").status_code == 200
-    allowed = model._meta.label in REVIEW_MODELS
+    allowed = model._meta.label in COORDINATOR_MODELS
+    writes = model._meta.label in COORDINATOR_WRITES
     assert client.get(admin_url(model)).status_code == (200 if allowed else 403)
-    assert client.get(admin_url(model, "add/")).status_code == 403
+    assert client.get(admin_url(model, "add/")).status_code == (200 if writes else 403)
     app_index = client.get(f"/admin/{model._meta.app_label}/")
     assert app_index.status_code == (200 if model._meta.app_label == "reporting" else 404)
     if not allowed:
         obj = model._default_manager.order_by("pk").first()
         assert client.get(admin_url(model, f"{obj.pk}/change/")).status_code == 403
+
+
+@pytest.mark.parametrize(("persona", "own"), [("paula", 200), ("carl", 404)])
+def test_it_opens_to_a_coordinator_only_the_highlights_of_their_sectors(
+    client, request, one_of_everything, persona, own
+):
+    as_persona(client, request, persona)
+    highlights = Narrative.objects.get(kind=NarrativeKind.HIGHLIGHTS)
+    situation = Narrative.objects.get(kind=NarrativeKind.SITUATION)
+    assert client.get(f"/admin/reporting/narrative/{highlights.pk}/change/").status_code == own
+    assert client.get(f"/admin/reporting/narrative/{situation.pk}/change/").status_code == 404
 
 
 def test_it_does_not_let_a_coordinator_change_a_user_or_its_password(client, paula, alice):
