@@ -11,7 +11,9 @@ from django.core.management import call_command
 from partners.models import Role, User
 from reporting.models import (
     ActivityLine,
+    KeyFigures,
     MonthlyReport,
+    Narrative,
     PeriodStatus,
     ReportingPeriod,
     ReportStatus,
@@ -31,6 +33,8 @@ def counts() -> dict:
         "lines": ActivityLine.objects.count(),
         "events": ReviewEvent.objects.count(),
         "periods": list(ReportingPeriod.objects.order_by("pk").values()),
+        "key figures": list(KeyFigures.objects.order_by("pk").values()),
+        "narratives": list(Narrative.objects.order_by("pk").values()),
     }
 
 

@@ -7,8 +7,9 @@ from reporting.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo
 
 class Command(BaseCommand):
     help = (
-        "Create the demo accounts (password 'demo') and July–September 2023 of activity. "
-        "Idempotent: creates only what is missing."
+        "Create the demo accounts (password 'demo') and July–September 2023 of activity; "
+        "September adds up to the figures of the published situation report and has its key "
+        "figures and narratives. Idempotent: creates only what is missing."
     )
 
     def handle(self, *args, **options):
