@@ -29,7 +29,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from partners.models import Organisation, Role, User
-from reporting import services, workflow
+from reporting import services, sitrep, workflow
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -205,6 +205,15 @@ APP_URLS = {
     "member-deactivate": ("POST", "/team/{member}/deactivate/", "partners:member-deactivate"),
     "member-reactivate": ("POST", "/team/{member}/reactivate/", "partners:member-reactivate"),
     "member-resend": ("POST", "/team/{member}/resend/", "partners:member-resend"),
+    "dashboard": ("GET", "/dashboard/?period=2023-09", "reporting:dashboard"),
+    "dashboard-explain": (
+        "GET", "/dashboard/explain/?period=2023-09&figure=headline&scope=month",
+        "reporting:dashboard-explain",
+    ),
+    "completeness": ("GET", "/completeness/?period=2023-09", "reporting:completeness"),
+    "sitrep-draft": ("GET", "/situation-report/2023-09/", "reporting:sitrep-draft"),
+    "sitrep-draft-pdf": ("GET", "/situation-report/2023-09/pdf/", "reporting:sitrep-draft-pdf"),
+    "sitrep-publish": ("POST", "/situation-report/2023-09/publish/", "reporting:sitrep-publish"),
     "password-change": ("GET", "/accounts/password_change/", "password_change"),
     "password-change-done": ("GET", "/accounts/password_change/done/", "password_change_done"),
 }
@@ -220,6 +229,12 @@ PUBLIC_URLS = {
     ),
     "password-reset-complete": ("GET", "/accounts/reset/done/", "password_reset_complete"),
     "set-language": ("POST", "/i18n/setlang/", "set_language"),
+    # Published situation reports: frozen editions, open to everyone.
+    "public-sitreps": ("GET", "/sitreps/", "reporting:public-sitreps"),
+    "public-sitrep-latest": ("GET", "/sitreps/2023-09/", "reporting:public-sitrep-latest"),
+    "public-sitrep": ("GET", "/sitreps/2023-09/1/", "reporting:public-sitrep"),
+    "public-sitrep-pdf": ("GET", "/sitreps/2023-09/1/pdf/", "reporting:public-sitrep-pdf"),
+    "public-sitrep-json": ("GET", "/sitreps/2023-09/1/json/", "reporting:public-sitrep-json"),
 }
 
 
@@ -260,7 +275,8 @@ def test_it_sends_anonymous_visitors_of_every_app_page_to_the_login_page(
     assert response["Location"] == login_url(path)
 
 
-def test_it_lets_anonymous_visitors_open_the_public_pages(client, alice):
+def test_it_lets_anonymous_visitors_open_the_public_pages(client, alice, period, ivan):
+    sitrep.publish_edition(period=period, by=ivan)
     uid = urlsafe_base64_encode(force_bytes(alice.pk))
     token = default_token_generator.make_token(alice)
     for name, (method, template, _) in PUBLIC_URLS.items():
