@@ -28,6 +28,7 @@ from django.utils.text import slugify
 
 from partners.models import Organisation, Role, User
 
+from . import sitrep
 from .models import (
     ActivityLine,
     Indicator,
@@ -46,6 +47,7 @@ from .models import (
     ReportStatus,
     ReviewEvent,
     Sector,
+    SitrepEdition,
 )
 
 DEMO_PASSWORD = "demo"
@@ -246,7 +248,22 @@ def build_demo() -> DemoReport:
     _lock(periods[0], users["im"], result)
     _key_figures(periods, users["im"], result)
     _narratives(periods[2], users["im"], coordinators, result)
+    _publish(periods[2], users["im"], result)
     return result
+
+
+def _publish(period: ReportingPeriod, im: User, result: DemoReport) -> None:
+    """Publish September's first edition, as the GTRM did in mid-October: the public pages then
+    have a report, and approving what is still waiting shows "changed since publication"."""
+    if period.editions.exists():
+        return
+    edition = sitrep.publish_edition(
+        period=period, by=im, note="Primera edición. / First edition."
+    )
+    SitrepEdition.objects.filter(pk=edition.pk).update(
+        published_at=_aware(dt.date(2023, 10, 13), 17)
+    )
+    result.add("situation report editions")
 
 
 def _accounts(result: DemoReport) -> dict[str, User]:
