@@ -38,6 +38,7 @@ from .models import (
     ReportStatus,
     Sector,
 )
+from .sitrep import spanish_sort_key
 
 
 class CellState:
@@ -231,7 +232,7 @@ def period_completeness(
 
     rows = []
     by_column: dict[int, list[Cell]] = defaultdict(list)
-    for organisation in rows_orgs:
+    for organisation in sorted(rows_orgs, key=lambda org: spanish_sort_key(str(org))):
         cells: list[Cell | None] = []
         for sector in shown:
             key = (organisation.pk, sector.pk)

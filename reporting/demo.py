@@ -260,9 +260,9 @@ def _publish(period: ReportingPeriod, im: User, result: DemoReport) -> None:
     edition = sitrep.publish_edition(
         period=period, by=im, note="Primera edición. / First edition."
     )
-    SitrepEdition.objects.filter(pk=edition.pk).update(
-        published_at=_aware(dt.date(2023, 10, 13), 17)
-    )
+    published_at = _aware(dt.date(2023, 10, 13), 17)
+    edition.data["generated_at"] = published_at.isoformat(timespec="seconds")
+    SitrepEdition.objects.filter(pk=edition.pk).update(published_at=published_at, data=edition.data)
     result.add("situation report editions")
 
 
