@@ -285,3 +285,7 @@ def in_department(lines: QuerySet, code: str) -> QuerySet:
 def in_sector(lines: QuerySet, code: str) -> QuerySet:
     """Return the lines of sector `code`: a top-level sector includes its sub-sectors."""
     return lines.filter(Q(report__sector__code=code) | Q(indicator__sector__code=code))
+
+
+def in_population_type(lines: QuerySet, code: str) -> QuerySet:
+    return lines.filter(population_type=code)
