@@ -170,3 +170,28 @@ def test_the_plan_checks_itself_without_a_database():
     assert sum(max(sectors.values()) for sectors in cells.values()) == 25_290
     assert sum(sum(sectors.values()) for sectors in cells.values()) == 48_238
     assert sum(s.people for s in september_streams() if s.cash and s.sector == "FS") == 8_884
+
+
+@pytest.mark.parametrize("username", ["im", "coord.health", "reporter.caritas"])
+def test_the_dashboard_and_the_published_situation_report_show_the_same_september(
+    september, db, client, username
+):
+    from partners.models import User
+
+    client.force_login(User.objects.get(username=username))
+    dashboard = client.get("/dashboard/?period=2023-09").context["figures"]
+    published = client.get("/sitreps/2023-09/1/json/").json()
+    draft = client.get("/situation-report/2023-09/")
+
+    assert published["people_assisted"]["month"] == dashboard.people_assisted_month == 25_290
+    assert published["people_assisted"]["sum_of_sectors_month"] == 48_238
+    assert published["cbi"]["month"] == dashboard.cbi_month == 8_884
+    assert {s["code"]: s["month"] for s in published["sectors"]} == SITREP_SECTORS == {
+        s.code: s.month for s in dashboard.sectors
+    }
+    assert {d["code"]: d["month"] for d in published["departments"]} == {
+        d.code: d.month for d in dashboard.departments
+    }
+    assert published["partners"] == {**published["partners"], "total": 110, "rmo": 13}
+    assert published["funding"]["percent"] == 14
+    assert draft.status_code == 200 and "25,290" in draft.content.decode()
