@@ -120,7 +120,8 @@ class Cell:
 
 def percent(part: int, whole: int) -> int | None:
     """Return part / whole in whole per cent, or None when nothing is expected."""
-    return round(part * 100 / whole) if whole else None
+    # Half up, as a reader rounds (Python's round() would make 62.5 % into 62 %).
+    return (part * 200 + whole) // (whole * 2) if whole else None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,15 @@ class InvalidParameter(Exception):
     """A query parameter that names no month, sector, figure or place."""
 
 
+def _sitrep_url(user, period) -> str | None:
+    """Reviewers go to the live draft; partners to the latest published edition, if any."""
+    if user.may_use_admin:
+        return reverse("reporting:sitrep-draft", args=[period.code])
+    if period.editions.exists():
+        return reverse("reporting:public-sitrep-latest", args=[period.code])
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # Parameters shared by the dashboard and the explanations
 # --------------------------------------------------------------------------------------------
@@ -267,7 +276,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                                            height=200),
         "map_month_url": _dashboard_url(period, sector),
         "map_ytd_url": _dashboard_url(period, sector) + "&map=ytd",
-        "sitrep_url": reverse("reporting:sitrep-draft", args=[period.code]),
+        "sitrep_url": _sitrep_url(request.user, period),
     })
     return render(request, "reporting/dashboard/dashboard.html", context)
 

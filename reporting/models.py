@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -871,7 +872,8 @@ class KeyFigures(models.Model):
         """The share of the requirement funded, in whole per cent (as the sitrep prints it)."""
         if not self.funding_required_usd or self.funding_received_usd is None:
             return None
-        return round(self.funding_received_usd * 100 / self.funding_required_usd)
+        share = Decimal(str(self.funding_received_usd)) * 100 / Decimal(str(self.funding_required_usd))
+        return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 class NarrativeKind(models.TextChoices):

@@ -52,10 +52,18 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _require_reviewer(user) -> None:
+    """Drafts (texts being written, figures not yet published) are for the coordinators and
+    the IM team; partners read the published editions, like the public."""
+    if not user.may_use_admin:
+        raise PermissionDenied
+
+
 @login_required
 @require_safe
 def sitrep_draft(request: HttpRequest, month: dt.date) -> HttpResponse:
     """Show the month's situation report with the live figures, and its published editions."""
+    _require_reviewer(request.user)
     period = _period(month)
     data = sitrep.build_report(period)
     user = request.user
@@ -79,6 +87,7 @@ def sitrep_draft(request: HttpRequest, month: dt.date) -> HttpResponse:
 @require_safe
 def sitrep_draft_pdf(request: HttpRequest, month: dt.date) -> HttpResponse:
     """Download the live draft as a PDF."""
+    _require_reviewer(request.user)
     period = _period(month)
     return _pdf_response(sitrep.render_pdf(sitrep.build_report(period)),
                          sitrep.pdf_filename(period.code))

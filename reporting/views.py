@@ -6,6 +6,8 @@ organisation's report is a 404 whatever the URL.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,17 +44,12 @@ def _report(user, pk: int) -> MonthlyReport:
 
 def _selected_period(request: HttpRequest) -> ReportingPeriod | None:
     code = request.GET.get("period", "")
-    if code:
-        try:
-            year, month = (int(part) for part in code.split("-"))
-        except ValueError:
-            year = month = 0
-        period = ReportingPeriod.objects.filter(
-            month__year=year, month__month=month
-        ).first()
-        if period is not None:
-            return period
-    return ReportingPeriod.objects.current()
+    try:
+        month = dt.datetime.strptime(code, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
+    except ValueError:  # absent, or not a month: show the current one
+        month = None
+    period = ReportingPeriod.objects.filter(month=month).first() if month else None
+    return period or ReportingPeriod.objects.current()
 
 
 @login_required

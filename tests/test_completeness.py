@@ -345,3 +345,18 @@ def test_it_runs_as_many_queries_for_30_organisations_as_for_3(
         response = client.get(url)
     assert len(response.context["grid"].rows) == 30
     assert len(small.captured_queries) <= 10
+
+
+def test_rates_round_half_up_as_a_reader_would():
+    from reporting.completeness import percent
+
+    assert [percent(5, 8), percent(1, 8), percent(2, 3), percent(0, 4), percent(3, 0)] == [
+        63, 13, 67, 0, None
+    ]
+
+
+@pytest.mark.parametrize("code", ["x", "2023-13", "0-0", "99999-01", "2023-9-1"])
+def test_a_month_that_is_not_one_shows_the_current_period_instead_of_failing(client, ivan, code):
+    client.force_login(ivan)
+    assert client.get(f"/completeness/?period={code}").status_code == 200
+    assert client.get(f"/?period={code}").status_code == 200

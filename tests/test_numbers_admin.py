@@ -398,3 +398,13 @@ def test_it_keeps_editions_and_reminders_from_coordinators(
     for url in (EDITIONS, f"{EDITIONS}{edition.pk}/change/", REMINDERS,
                 f"{REMINDERS}{reminder.pk}/change/"):
         assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize(("received", "required", "percent"), [
+    (44_800_000, 318_000_000, 14), (25_000_000, 200_000_000, 13), (1, 3, 33), (0, 5, 0),
+])
+def test_the_funded_share_rounds_half_up(received, required, percent):
+    from reporting.models import KeyFigures
+
+    figures = KeyFigures(funding_received_usd=received, funding_required_usd=required)
+    assert figures.funded_percent == percent

@@ -234,7 +234,7 @@ def test_publish_edition_refuses_anyone_but_an_im_officer(data, period, paula):
 
 
 def test_an_edition_keeps_its_figures_when_data_is_approved_later(client, data, period, ivan,
-                                                                   alice):
+                                                                   paula):
     publish(period, ivan)
     approve(data)  # Cáritas · Health, 5,000 more in Lima: people assisted 750 → 5,750
 
@@ -244,7 +244,7 @@ def test_an_edition_keeps_its_figures_when_data_is_approved_later(client, data, 
     assert json.loads(client.get("/sitreps/2023-09/1/json/").content)["people_assisted"][
         "month"] == 750
 
-    client.force_login(alice)
+    client.force_login(paula)
     draft = html_of(client.get(DRAFT))
     assert "5,750" in draft
     assert "Draft — not published" in draft
@@ -332,13 +332,20 @@ def test_the_public_list_puts_the_newest_month_and_edition_first(client, data, p
     assert "Earlier editions" in listing
 
 
-def test_a_signed_in_partner_reads_the_draft(client, data, alice):
+def test_a_partner_reads_published_editions_but_not_the_draft(client, data, period, ivan, alice):
     client.force_login(alice)
+    assert client.get(DRAFT).status_code == 403
+    assert client.get(DRAFT_PDF).status_code == 403
+    publish(period, ivan)
+    assert client.get(EDITION_1).status_code == 200
+
+
+def test_a_coordinator_reads_the_draft_without_the_publish_form(client, data, carl):
+    client.force_login(carl)
     page = html_of(client.get(DRAFT))
     assert "Draft — not published" in page
     assert "750" in page and "1,070" in page  # de-duplicated and plain sum
     assert "Publish edition" not in page
-    assert "/admin/reporting/keyfigures/" not in page
 
 
 def test_the_draft_page_offers_publishing_to_im_and_the_admin_to_coordinators(client, data, ivan,
@@ -414,8 +421,8 @@ def test_the_edition_pdf_is_a_pdf_with_a_sensible_name(client, data, period, iva
     assert response["Content-Disposition"] == 'attachment; filename="gtrm-peru-sitrep-2023-09-ed1.pdf"'
 
 
-def test_the_draft_pdf_is_named_as_a_draft(client, data, alice):
-    client.force_login(alice)
+def test_the_draft_pdf_is_named_as_a_draft(client, data, paula):
+    client.force_login(paula)
     response = client.get(DRAFT_PDF)
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")

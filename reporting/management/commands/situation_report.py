@@ -67,7 +67,10 @@ class Command(BaseCommand):
                 payload = sitrep.render_pdf(data, edition=edition)
 
         if options["output"]:
-            Path(options["output"]).write_bytes(payload)
+            try:
+                Path(options["output"]).write_bytes(payload)
+            except OSError as error:
+                raise CommandError(f"Cannot write {options['output']}: {error.strerror}.") from error
             self.stderr.write(f"Wrote {options['output']} ({len(payload):,} bytes).")
         elif options["format"] == "pdf":
             stream = self.stdout._out

@@ -1,0 +1,90 @@
+"""The activity spreadsheet's column contract (DESIGN §5), in one place.
+
+The template download, the web upload, `import_activities` and the exports all read these
+definitions, so a column is named, tagged and parsed the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(Enum):
+    MONTH = "month"  # YYYY-MM
+    TEXT = "text"
+    CODE = "code"  # matched against reference data
+    COUNT = "count"  # a whole number ≥ 0
+    MONEY = "money"  # a decimal ≥ 0, two places
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # exactly as in the template's first row (English, as the contract says)
+    hxl: str
+    field: str  # the key of a parsed row
+    kind: Kind
+    required: bool
+    help: str  # shown in the template's instructions (translated there)
+    optional_column: bool = False  # files without this column still import
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Month", "#date+reported", "month", Kind.MONTH, True,
+           _("The month reported, as YYYY-MM (2023-09).")),
+    Column("Organisation", "#org+prog", "organisation", Kind.CODE, True,
+           _("The reporting organisation: its acronym or name.")),
+    Column("Implementing partner", "#org+impl", "implementing_partner", Kind.CODE, False,
+           _("Optional: the organisation that carried out the activity, if another.")),
+    Column("Sector", "#sector+code", "sector", Kind.CODE, True,
+           _("Sector code (HEA, PRO, …) or its name.")),
+    Column("Indicator", "#indicator+code", "indicator", Kind.CODE, True,
+           _("Indicator code (HEA-01, …) of that sector or its sub-sectors.")),
+    Column("Department", "#adm1+code", "department", Kind.CODE, True,
+           _("Department: INEI ubigeo (15), P-code (PE15) or name (Lima).")),
+    Column("Province", "#adm2+code", "province", Kind.CODE, False,
+           _("Optional: province ubigeo (1501), P-code or name, inside the department.")),
+    Column("District", "#adm3+code", "district", Kind.CODE, False,
+           _("Optional: district ubigeo (150132), inside the province."),
+           optional_column=True),
+    Column("Population type", "#beneficiary+type", "population_type", Kind.CODE, True,
+           _("destination, transit, host, pendular or returnee.")),
+    Column("Modality", "#modality+type", "modality", Kind.CODE, True,
+           _("service, in_kind, cash or voucher.")),
+    Column("Girls", "#reached+f+children", "girls", Kind.COUNT, False, _("Girls, 0–17.")),
+    Column("Boys", "#reached+m+children", "boys", Kind.COUNT, False, _("Boys, 0–17.")),
+    Column("Women", "#reached+f+adults", "women", Kind.COUNT, False, _("Women, 18 and over.")),
+    Column("Men", "#reached+m+adults", "men", Kind.COUNT, False, _("Men, 18 and over.")),
+    Column("Other", "#reached+i", "other", Kind.COUNT, False,
+           _("People of another or unrecorded sex or age.")),
+    Column("New beneficiaries", "#reached+new", "new_beneficiaries", Kind.COUNT, False,
+           _("Reached for the first time this year: the sum of the five columns before.")),
+    Column("Total monthly beneficiaries", "#reached+total", "total_monthly", Kind.COUNT, False,
+           _("Reached this month, repeats included; at least the new beneficiaries.")),
+    Column("Quantity", "#output+num", "quantity", Kind.COUNT, False,
+           _("For indicators counted in kits, sessions and other units.")),
+    Column("Cash USD", "#value+transfer+usd", "cash_usd", Kind.MONEY, False,
+           _("Cash transferred in USD; only for cash and voucher modalities.")),
+    Column("Description", "#activity+description", "description", Kind.TEXT, False,
+           _("Optional free text.")),
+)
+
+HEADERS = tuple(column.header for column in COLUMNS)
+HXL_TAGS = tuple(column.hxl for column in COLUMNS)
+BY_HEADER = {column.header.casefold(): column for column in COLUMNS}
+BY_FIELD = {column.field: column for column in COLUMNS}
+REQUIRED_COLUMNS = tuple(column for column in COLUMNS if not column.optional_column)
+
+# OWASP "CSV injection": a text cell starting with one of these is read as a formula by
+# spreadsheet programs; exports prefix it with an apostrophe.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Return `value` safe for a spreadsheet cell: text that a spreadsheet would run as a
+    formula gets a leading apostrophe; numbers and everything else are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
