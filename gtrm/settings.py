@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "import_export",
     "partners",
     "reporting",
 ]
@@ -170,6 +171,15 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "GTRM Perú <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Activity uploads (web and import_activities): a file above either cap is refused before it is
+# read, so a large or malicious file costs the server little.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+# An upload is never written to disk in a folder the web server serves; Django keeps small
+# ones in memory and larger ones in a temporary file that is deleted after the request.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # Where emails sent outside a request (the reminders from cron) link to.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Who gets an email with the details of every server error: "Ana <ana@x.org>, ops@x.org".

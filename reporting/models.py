@@ -768,6 +768,7 @@ class LineChange(models.Model):
         CREATE = "create", pgettext_lazy("someone … a line", "added")
         UPDATE = "update", pgettext_lazy("someone … a line", "changed")
         DELETE = "delete", pgettext_lazy("someone … a line", "deleted")
+        IMPORT = "import", pgettext_lazy("someone … a line", "replaced by a spreadsheet upload")
 
     report = models.ForeignKey(
         MonthlyReport, verbose_name=_("report"), on_delete=models.CASCADE,
@@ -1013,3 +1014,44 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} · {self.recipient} · {self.sent_on}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("waiting for confirmation")
+    REJECTED = "rejected", _("has errors")
+    APPLIED = "applied", _("saved")
+    DISCARDED = "discarded", _("discarded")
+
+
+class ImportBatch(models.Model):
+    """One uploaded activity file, kept (in the database, never served) from its preview to
+    its confirmation, so that what is saved is exactly what was previewed."""
+
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("content"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    as_approved = models.BooleanField(_("loaded as approved"), default=False)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    applied_at = models.DateTimeField(_("saved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activity upload")
+        verbose_name_plural = _("activity uploads")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values),
+                name="reporting_importbatch_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} · {self.uploaded_by} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,14 @@
 from django.urls import path, register_converter
 
-from . import completeness_views, converters, dashboard_views, sitrep_views, views
+from . import (
+    completeness_views,
+    converters,
+    dashboard_views,
+    export_views,
+    import_views,
+    sitrep_views,
+    views,
+)
 
 register_converter(converters.MonthConverter, "month")
 
@@ -27,6 +35,15 @@ urlpatterns = [
          name="sitrep-draft-pdf"),
     path("situation-report/<month:month>/publish/", sitrep_views.sitrep_publish,
          name="sitrep-publish"),
+    # The spreadsheet round trip (DESIGN §5 column contract, reporting/resources.py).
+    path("imports/", import_views.upload, name="import-upload"),
+    path("imports/template/", import_views.template, name="import-template"),
+    path("imports/<int:pk>/", import_views.preview, name="import-preview"),
+    path("imports/<int:pk>/confirm/", import_views.confirm, name="import-confirm"),
+    path("imports/<int:pk>/errors.xlsx", import_views.error_workbook, name="import-errors"),
+    path("exports/", export_views.index, name="export-index"),
+    path("exports/lines.<str:fmt>", export_views.lines, name="export-lines"),
+    path("exports/<str:kind>.xlsx", export_views.summary, name="export-summary"),
     # Published situation reports, open to everyone: frozen editions and nothing else.
     path("sitreps/", sitrep_views.public_list, name="public-sitreps"),
     path("sitreps/<month:month>/", sitrep_views.public_latest, name="public-sitrep-latest"),
