@@ -8,12 +8,14 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from gtrm.admin import NotFoundForOthers
+from reporting.admin_resources import ImportExportForImOfficers, OrganisationResource
 
 from .models import Organisation, User
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(NotFoundForOthers, admin.ModelAdmin):
+class OrganisationAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
+    resource_classes = (OrganisationResource,)
     list_display = (
         "short_name", "acronym", "type", "is_partner", "rmrp_appealing", "active", "user_count",
     )

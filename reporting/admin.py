@@ -19,6 +19,13 @@ from django.utils.translation import ngettext
 from gtrm.admin import NotFoundForOthers
 
 from . import workflow
+from .admin_resources import (
+    ImportExportForImOfficers,
+    IndicatorResource,
+    KeyFiguresResource,
+    LocationResource,
+    SectorResource,
+)
 from .models import (
     ActivityLine,
     Indicator,
@@ -497,7 +504,8 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(Sector)
-class SectorAdmin(NotFoundForOthers, admin.ModelAdmin):
+class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
+    resource_classes = (SectorResource,)
     list_display = ("code", "name_es", "name_en", "parent", "order", "active")
     list_filter = ("active", "parent")
     search_fields = ("code", "name_es", "name_en")
@@ -518,7 +526,8 @@ class SectorAdmin(NotFoundForOthers, admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(NotFoundForOthers, admin.ModelAdmin):
+class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
+    resource_classes = (IndicatorResource,)
     list_display = ("code", "name_es", "name_en", "sector", "unit", "counts_people", "active")
     list_filter = ("sector", "unit", "counts_people", "active")
     search_fields = ("code", "name_es", "name_en")
@@ -536,7 +545,8 @@ class IndicatorAdmin(NotFoundForOthers, admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(NotFoundForOthers, admin.ModelAdmin):
+class LocationAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
+    resource_classes = (LocationResource,)
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -633,7 +643,8 @@ def newest_periods_first(db_field, kwargs: dict) -> dict:
 
 
 @admin.register(KeyFigures)
-class KeyFiguresAdmin(NotFoundForOthers, ImOnly, admin.ModelAdmin):
+class KeyFiguresAdmin(NotFoundForOthers, ImOnly, ImportExportForImOfficers, admin.ModelAdmin):
+    resource_classes = (KeyFiguresResource,)
     list_display = ("period", "refugees_display", "required_display", "received_display",
                     "funded_display", "updated_at", "updated_by")
     list_select_related = ("period", "updated_by")

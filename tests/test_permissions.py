@@ -27,6 +27,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, resolve
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from import_export.admin import ImportMixin
 
 from partners.models import Organisation, Role, User
 from reporting import services, sitrep, workflow
@@ -979,6 +980,61 @@ def test_it_sends_anonymous_visitors_of_every_admin_page_to_the_admin_login(
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"] == login_url(path, login="/admin/login/")
+
+
+# Import and export of reference data (django-import-export): IM officers only. A coordinator
+# is answered 403 as on the model's other admin pages, a partner 404 as everywhere in the admin.
+IMPORT_EXPORT_MODELS = {
+    "partners.Organisation", "reporting.Sector", "reporting.Indicator", "reporting.Location",
+    "reporting.KeyFigures",
+}
+IMPORT_EXPORT = [m for m in REGISTERED if isinstance(admin.site._registry[m], ImportMixin)]
+IMPORT_EXPORT_SUFFIXES = ("import/", "process_import/", "export/")
+
+
+def test_it_offers_import_and_export_for_the_reference_data_only():
+    assert {model._meta.label for model in IMPORT_EXPORT} == IMPORT_EXPORT_MODELS
+
+
+@pytest.mark.parametrize("model", IMPORT_EXPORT, ids=[m._meta.label for m in IMPORT_EXPORT])
+def test_it_opens_import_and_export_to_the_im_officer(client, ivan, model):
+    client.force_login(ivan)
+    changelist = client.get(admin_url(model)).content.decode()
+    assert admin_url(model, "import/") in changelist
+    assert admin_url(model, "export/") in changelist
+    assert client.get(admin_url(model, "import/")).status_code == 200
+    assert client.get(admin_url(model, "export/")).status_code == 200
+    assert client.get(admin_url(model, "process_import/")).status_code == 405
+
+
+@pytest.mark.parametrize("model", IMPORT_EXPORT, ids=[m._meta.label for m in IMPORT_EXPORT])
+@pytest.mark.parametrize("persona", ["paula", "carl"])
+def test_it_refuses_import_and_export_to_coordinators(client, request, persona, model):
+    as_persona(client, request, persona)
+    for suffix in IMPORT_EXPORT_SUFFIXES:
+        path = admin_url(model, suffix)
+        assert client.get(path).status_code == 403, path
+        assert client.post(path, {"format": "0", "resource": "0"}).status_code == 403, path
+
+
+@pytest.mark.parametrize("model", IMPORT_EXPORT, ids=[m._meta.label for m in IMPORT_EXPORT])
+@pytest.mark.parametrize("persona", ["alice", "fiona", "bob"])
+def test_it_answers_404_to_partners_on_import_and_export(client, request, persona, model):
+    user = as_persona(client, request, persona)
+    for suffix in IMPORT_EXPORT_SUFFIXES:
+        path = admin_url(model, suffix)
+        for response in (client.get(path), client.post(path, {"format": "0", "resource": "0"})):
+            assert response.status_code == 404, path
+            assert_tells_nothing_of_hias(response, user)
+
+
+@pytest.mark.parametrize("model", IMPORT_EXPORT, ids=[m._meta.label for m in IMPORT_EXPORT])
+def test_it_sends_anonymous_visitors_of_import_and_export_to_the_admin_login(client, model):
+    for suffix in IMPORT_EXPORT_SUFFIXES:
+        path = admin_url(model, suffix)
+        for response in (client.get(path), client.post(path, {"format": "0", "resource": "0"})):
+            assert response.status_code == 302, path
+            assert response["Location"] == login_url(path, login="/admin/login/")
 
 
 @pytest.mark.parametrize("persona", ["alice", "fiona", "bob"])
