@@ -641,7 +641,27 @@ class ActivityLine(models.Model):
 
     def clean(self) -> None:
         """Check the rules of one line; every error is attached to the field it concerns."""
-        errors: dict[str, list] = {}
+        errors = self.row_errors()
+        if not errors and self.report_id and self.indicator_id and self.location_id:
+            duplicate = self._duplicate()
+            if duplicate is not None:
+                errors[NON_FIELD_ERRORS] = [
+                    ValidationError(msg.DUPLICATE_LINE, params={"line": duplicate})
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+    def row_errors(
+        self, *, sector: Sector | None = None, accept_inactive: bool = False
+    ) -> dict[str, list[ValidationError]]:
+        """Return the rules this line breaks on its own, by field (empty when it is valid).
+
+        `sector` is the sector of the report it goes to (default: its report's), so a line
+        can be checked before its report exists. Nothing is queried for a new line whose
+        indicator (with its sector), department and location are set: the spreadsheet
+        import checks thousands of lines this way. `accept_inactive` lets an indicator no
+        longer in use through (historic data loaded as it was reported)."""
+        errors: dict[str, list[ValidationError]] = {}
 
         def add(field: str, message, **params) -> None:
             errors.setdefault(field, []).append(ValidationError(message, params=params or None))
@@ -665,9 +685,11 @@ class ActivityLine(models.Model):
         elif self.cash_usd is None and self.modality in CASH_MODALITIES:
             add("cash_usd", msg.CASH_REQUIRED)
 
+        if sector is None and self.report_id:
+            sector = self.report.sector
         indicator = self.indicator if self.indicator_id else None
         if indicator is not None:
-            self._check_indicator(indicator, add)
+            self._check_indicator(indicator, sector, accept_inactive, add)
 
         if self.department_id and self.location_id:
             department, location = self.department, self.location
@@ -676,21 +698,17 @@ class ActivityLine(models.Model):
             elif not location.lies_in(department):
                 add("location", msg.LOCATION_OUTSIDE_DEPARTMENT,
                     location=location, department=department)
+        return errors
 
-        if not errors and self.report_id and indicator is not None and self.location_id:
-            duplicate = self._duplicate()
-            if duplicate is not None:
-                add(NON_FIELD_ERRORS, msg.DUPLICATE_LINE, line=duplicate)
-        if errors:
-            raise ValidationError(errors)
-
-    def _check_indicator(self, indicator: Indicator, add) -> None:
-        if self.report_id:
-            sector = self.report.sector
-            if indicator.sector_id != sector.pk and indicator.sector.parent_id != sector.pk:
-                add("indicator", msg.INDICATOR_OUTSIDE_SECTOR, indicator=indicator.code,
-                    indicator_sector=indicator.sector, sector=sector)
-        if not indicator.active and (self._state.adding or self._indicator_changed()):
+    def _check_indicator(
+        self, indicator: Indicator, sector: Sector | None, accept_inactive: bool, add
+    ) -> None:
+        elsewhere = sector is not None and indicator.sector_id != sector.pk
+        if elsewhere and indicator.sector.parent_id != sector.pk:
+            add("indicator", msg.INDICATOR_OUTSIDE_SECTOR, indicator=indicator.code,
+                indicator_sector=indicator.sector, sector=sector)
+        if (not indicator.active and not accept_inactive
+                and (self._state.adding or self._indicator_changed())):
             add("indicator", msg.INDICATOR_INACTIVE, indicator=indicator.code)
         if indicator.measures_people:
             if self.quantity is not None:
