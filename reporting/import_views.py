@@ -1,24 +1,58 @@
-"""Placeholder until this module is written (issue 4); every view answers 501."""
+"""The activity template download: the spreadsheet a partner fills in and uploads."""
 
-from django.http import HttpResponse
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from partners.models import Organisation
+
+from . import workbooks
+from .models import ReportingPeriod
 
 
-def upload(request, **kwargs):
-    return HttpResponse(status=501)
-
-
-def template(request, **kwargs):
-    return HttpResponse(status=501)
-
-
-def preview(request, **kwargs):
-    return HttpResponse(status=501)
-
-
-def confirm(request, **kwargs):
-    return HttpResponse(status=501)
-
-
-def error_workbook(request, **kwargs):
-    return HttpResponse(status=501)
-
+@login_required
+@require_GET
+def template(request: HttpRequest) -> HttpResponse:
+    """Download the activity template of an organisation for a month: a partner gets their
+    own organisation's, an IM officer names one; `prefill=1` copies last month's lines."""
+    user = request.user
+    wanted = request.GET.get("organisation", "").strip()
+    if user.is_partner_user:
+        organisation = user.organisation
+        if wanted and wanted.casefold() != organisation.acronym.casefold():
+            raise Http404  # another organisation's template, as with its reports
+    elif user.is_im_officer:
+        if not wanted:
+            return HttpResponseBadRequest(_("Choose the organisation the template is for."))
+        organisation = get_object_or_404(Organisation, acronym__iexact=wanted)
+    else:
+        raise PermissionDenied(_("Templates are for partners and the IM team, who upload lines."))
+    code = request.GET.get("period", "").strip()
+    if code:
+        try:
+            month = dt.datetime.strptime(code, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
+        except ValueError as error:
+            raise Http404 from error
+        period = get_object_or_404(ReportingPeriod, month=month)
+    else:
+        period = ReportingPeriod.objects.current()
+        if period is None:
+            raise Http404
+    prefill_from = workbooks.previous_month(period.month) if request.GET.get("prefill") == "1" else None
+    content = workbooks.build_template(
+        organisation=organisation, month=period.month, prefill_from=prefill_from
+    )
+    response = HttpResponse(content, content_type=workbooks.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True,
+        filename=workbooks.template_filename(organisation=organisation, month=period.month),
+    )
+    return response

@@ -1,0 +1,383 @@
+"""The activity template: the column contract as a workbook, and who may download it.
+
+Alice (HIAS) downloads her organisation's template; Bob (Cáritas) may not get hers; Paula
+(coordinator) reviews and never uploads; Ivan (IM officer) names any organisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+from openpyxl import load_workbook
+
+from reporting import imports, resources, spreadsheets
+from reporting.models import Indicator, Location, Modality, ReportingPeriod, Sector
+from reporting.workbooks import build_template, template_filename
+
+from .factories import LineFactory, PeriodFactory, ReportFactory
+
+SEPTEMBER = dt.date(2023, 9, 1)
+AUGUST = dt.date(2023, 8, 1)
+URL = "/imports/template/"
+
+
+def open_workbook(content: bytes):
+    return load_workbook(io.BytesIO(content))
+
+
+def listed(workbook, name: str) -> list[str]:
+    """Return the values of a workbook-level named range."""
+    (sheet_title, reference), = workbook.defined_names[name].destinations
+    cells = workbook[sheet_title][reference.replace("$", "")]
+    return [row[0].value for row in cells if row[0].value is not None]
+
+
+def validations(sheet) -> dict[str, object]:
+    """Return column letter -> the data validation of that column's data rows."""
+    by_letter = {}
+    for validation in sheet.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            assert cell_range.min_row == 3
+            for column in range(cell_range.min_col, cell_range.max_col + 1):
+                by_letter[resources.COLUMNS[column - 1].field] = validation
+    return by_letter
+
+
+@pytest.fixture
+def august(db):
+    return PeriodFactory(month=AUGUST)
+
+
+@pytest.fixture
+def august_lines(org_a, org_b, protection, health, august, alice):
+    pro = ReportFactory(organisation=org_a, sector=protection, period=august, status="approved")
+    hea = ReportFactory(organisation=org_a, sector=health, period=august)
+    lima = Location.objects.get(code="15")
+    miraflores = Location.objects.get(code="150122")
+    lines = [
+        LineFactory(report=pro, department=lima, location=miraflores, description="=1+1 talleres"),
+        LineFactory(report=hea, girls=1, boys=0, women=0, men=0, other=0, modality=Modality.CASH,
+                    cash_usd=Decimal("120.50")),
+    ]
+    other = ReportFactory(organisation=org_b, sector=protection, period=august)
+    LineFactory(report=other)
+    return lines
+
+
+class TestTheWorkbook:
+    def test_it_has_the_contract_headers_and_hxl_row(self, org_a, period):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
+
+        assert workbook.sheetnames == ["Activities", "Instructions", "Lists"]
+        sheet = workbook.active
+        assert sheet.title == "Activities"
+        assert tuple(cell.value for cell in sheet[1]) == resources.HEADERS
+        assert tuple(cell.value for cell in sheet[2]) == resources.HXL_TAGS
+        assert sheet.freeze_panes == "A3"
+        assert sheet.max_row == 2  # no row filled in with only a month and an organisation
+
+    def test_its_headers_explain_themselves_in_both_languages(self, org_a):
+        sheet = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))["Activities"]
+
+        comment = sheet["A1"].comment.text
+        with translation.override("es"):
+            assert str(resources.COLUMNS[0].help) in comment
+        assert "The month reported" in comment
+        assert sheet["A1"].font.bold and sheet["A2"].font.italic
+
+    def test_the_lists_sheet_is_hidden(self, org_a):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
+
+        assert workbook["Lists"].sheet_state == "hidden"
+        assert workbook["Activities"].sheet_state == "visible"
+
+    def test_its_lists_hold_the_live_reference_codes(self, org_a):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
+
+        assert listed(workbook, "MONTH_LIST") == ["2023-09"]
+        assert listed(workbook, "ORGANISATION_LIST") == ["HIAS"]
+        assert listed(workbook, "SECTOR_LIST") == list(
+            Sector.objects.top_level().filter(active=True).values_list("code", flat=True)
+        )
+        assert "PRO-CP" not in listed(workbook, "SECTOR_LIST")  # sub-sectors report in PRO
+        assert len(listed(workbook, "DEPARTMENT_LIST")) == 25
+        assert "01" in listed(workbook, "DEPARTMENT_LIST")  # as text, with its leading zero
+        assert set(listed(workbook, "POPULATION_TYPE_LIST")) == {
+            "destination", "transit", "host", "pendular", "returnee"}
+        assert listed(workbook, "MODALITY_LIST") == ["service", "in_kind", "cash", "voucher"]
+        assert "CARITAS" in listed(workbook, "PARTNER_LIST")
+
+    def test_dependent_lists_narrow_indicators_and_places(self, org_a):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
+
+        protection = listed(workbook, "IND_PRO")
+        assert protection == sorted(
+            Indicator.objects.filter(active=True, sector__code__startswith="PRO")
+            .values_list("code", flat=True)
+        )
+        assert "PRO-CP-01" in protection  # a sub-sector's indicators are its parent's
+        lima = listed(workbook, "PROV_15")
+        assert lima == list(
+            Location.objects.filter(parent__code="15").order_by("code").values_list("code", flat=True)
+        )
+        assert "1501" in lima
+        assert all(code.startswith("1501") for code in listed(workbook, "DIST_1501"))
+        assert "150122" in listed(workbook, "DIST_1501")
+
+    def test_a_new_indicator_is_offered_and_a_retired_one_is_not(self, org_a, health):
+        Indicator.objects.create(code="HEA-99", sector=health, name_es="Nuevo", name_en="New")
+        Indicator.objects.filter(code="HEA-01").update(active=False)
+
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
+
+        assert "HEA-99" in listed(workbook, "INDICATOR_LIST")
+        assert "HEA-99" in listed(workbook, "IND_HEA")
+        assert "HEA-01" not in listed(workbook, "INDICATOR_LIST")
+
+    def test_drop_downs_and_number_checks_cover_the_right_columns(self, org_a):
+        sheet = open_workbook(build_template(organisation=org_a, month=SEPTEMBER, rows=40))[
+            "Activities"]
+
+        rules = validations(sheet)
+        assert {field: rule.formula1 for field, rule in rules.items() if rule.type == "list"} == {
+            "month": "MONTH_LIST",
+            "organisation": "ORGANISATION_LIST",
+            "implementing_partner": "PARTNER_LIST",
+            "sector": "SECTOR_LIST",
+            "indicator": 'IF(ISREF(INDIRECT("IND_"&$D3)),INDIRECT("IND_"&$D3),INDICATOR_LIST)',
+            "department": "DEPARTMENT_LIST",
+            "province": 'IF(ISREF(INDIRECT("PROV_"&$F3)),INDIRECT("PROV_"&$F3),PROVINCE_LIST)',
+            "district": 'IF(ISREF(INDIRECT("DIST_"&$G3)),INDIRECT("DIST_"&$G3),DISTRICT_LIST)',
+            "population_type": "POPULATION_TYPE_LIST",
+            "modality": "MODALITY_LIST",
+        }
+        assert {field for field, rule in rules.items() if rule.type == "whole"} == {
+            "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
+            "quantity"}
+        assert rules["cash_usd"].type == "decimal"
+        assert "description" not in rules
+        assert all(rule.showErrorMessage and rule.error for rule in rules.values())
+        # Excel refuses to open a workbook with longer validation titles or messages.
+        assert all(len(rule.errorTitle) <= 32 and len(rule.error) <= 255 for rule in rules.values())
+        assert rules["sector"].errorStyle == "stop"
+        assert rules["month"].errorStyle == "warning"  # another month is the user's call
+        assert max(r.max_row for rule in rules.values() for r in rule.sqref.ranges) == 42
+
+    def test_month_and_places_are_typed_as_text_and_counts_as_numbers(self, org_a):
+        sheet = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))["Activities"]
+
+        formats = {
+            column.field: sheet.column_dimensions[letter].number_format
+            for column, letter in zip(resources.COLUMNS, "ABCDEFGHIJKLMNOPQRST", strict=True)
+        }
+        assert formats["month"] == formats["department"] == formats["province"] == "@"
+        assert formats["girls"] == formats["total_monthly"] == "0"
+        assert formats["cash_usd"] == "0.00"
+
+    def test_the_instructions_are_in_spanish_and_english(self, org_a):
+        sheet = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))["Instructions"]
+
+        text = "\n".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+        assert "Instrucciones (español)" in text
+        assert "Instructions (English)" in text
+        assert text.index("Instrucciones (español)") < text.index("Instructions (English)")
+        for column in resources.COLUMNS:
+            for language in ("es", "en"):
+                with translation.override(language):
+                    assert str(column.help) in text
+        assert "El mes reportado" in text  # the contract's help is translated already
+        assert "HIAS" in text
+        assert "2023-09" in text
+        assert "all or nothing" in text
+        assert "“Lists”" in text
+
+    def test_its_properties_name_the_platform(self, org_a):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
+
+        assert workbook.properties.creator == "GTRM Perú"
+        assert "HIAS" in workbook.properties.title and "2023-09" in workbook.properties.title
+
+    def test_it_stays_small(self, org_a, august_lines):
+        assert len(build_template(organisation=org_a, month=SEPTEMBER)) < 200_000
+        assert len(build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)) < 200_000
+
+    def test_its_file_name_is_ascii(self, org_a):
+        assert template_filename(organisation=org_a, month=SEPTEMBER) == (
+            "gtrm-actividades-HIAS-2023-09.xlsx")
+        org_a.acronym = "OPS/OMS Perú"
+        assert template_filename(organisation=org_a, month=SEPTEMBER) == (
+            "gtrm-actividades-OPS-OMS-Peru-2023-09.xlsx")
+
+
+class TestPrefill:
+    def test_it_copies_last_months_lines_into_the_new_month(self, org_a, august_lines):
+        sheet = open_workbook(
+            build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
+        )["Activities"]
+
+        rows = [
+            dict(zip(resources.HEADERS, (cell.value for cell in row), strict=True))
+            for row in sheet.iter_rows(min_row=3, max_col=len(resources.HEADERS))
+        ]
+        assert len(rows) == 2  # Cáritas's line stays with Cáritas
+        health_row, protection_row = rows  # in sector order: Health comes before Protection
+        first, second = august_lines
+        assert protection_row["Month"] == health_row["Month"] == "2023-09"
+        assert protection_row["Organisation"] == "HIAS"
+        assert protection_row["Sector"] == "PRO"
+        assert protection_row["Indicator"] == first.indicator.code
+        assert protection_row["Department"] == "15"
+        assert protection_row["Province"] == "1501"
+        assert protection_row["District"] == "150122"
+        assert protection_row["Girls"] == 10
+        assert protection_row["Total monthly beneficiaries"] == first.total_monthly
+        assert protection_row["Quantity"] is None
+        assert protection_row["Description"] == "=1+1 talleres"  # text, not a formula
+        description = resources.HEADERS.index("Description") + 1
+        assert sheet.cell(row=4, column=description).data_type == "s"
+        assert health_row["Sector"] == "HEA"
+        assert health_row["Modality"] == "cash"
+        assert health_row["Cash USD"] == pytest.approx(120.5)
+        assert health_row["Province"] is None
+        assert sheet.cell(row=3, column=1).number_format == "@"
+
+    def test_it_reads_back_as_the_same_rows(self, org_a, august_lines):
+        content = build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
+
+        table = spreadsheets.read_table(content, "gtrm-actividades-HIAS-2023-09.xlsx")
+
+        assert table.sheet == "Activities"
+        assert table.has_hxl
+        assert [row.number for row in table.rows] == [3, 4]
+        protection = table.rows[1].values
+        assert protection["month"] == "2023-09"
+        assert protection["organisation"] == "HIAS"
+        assert protection["indicator"] == august_lines[0].indicator.code
+        assert protection["district"] == "150122"
+        assert protection["girls"] == 10
+        assert protection["description"] == "=1+1 talleres"
+
+    def test_the_importer_plans_it_without_errors(self, org_a, period, alice, august_lines):
+        content = build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
+
+        plan = imports.plan_import(spreadsheets.read_table(content, "t.xlsx"), user=alice)
+
+        assert plan.errors == []
+        assert sorted((report.sector.code, report.month, len(report.lines))
+                      for report in plan.reports) == [("HEA", SEPTEMBER, 1), ("PRO", SEPTEMBER, 1)]
+
+    def test_a_blank_template_reads_as_headers_without_rows(self, org_a):
+        with pytest.raises(spreadsheets.FileRejected) as error:
+            spreadsheets.read_table(build_template(organisation=org_a, month=SEPTEMBER), "t.xlsx")
+
+        assert error.value.message == str(spreadsheets.messages.NO_ROWS)
+
+    def test_the_instructions_say_where_the_rows_came_from(self, org_a, august_lines):
+        sheet = open_workbook(
+            build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
+        )["Instructions"]
+
+        text = " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+        assert "copied from your lines of 2023-08" in text
+
+    def test_it_reads_lines_in_one_query(self, org_a, august_lines, django_assert_num_queries):
+        with django_assert_num_queries(5):  # lines, sectors, indicators, places, organisations
+            build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
+
+
+@pytest.mark.django_db
+class TestTheDownload:
+    def test_it_gives_a_partner_their_organisations_template(self, client, alice, period):
+        client.force_login(alice)
+
+        response = client.get(URL, {"period": "2023-09"})
+
+        assert response.status_code == 200
+        assert response["Content-Type"] == (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        assert response["Content-Disposition"] == (
+            'attachment; filename="gtrm-actividades-HIAS-2023-09.xlsx"')
+        workbook = open_workbook(response.content)
+        assert listed(workbook, "ORGANISATION_LIST") == ["HIAS"]
+        assert listed(workbook, "MONTH_LIST") == ["2023-09"]
+
+    def test_a_partner_may_name_their_own_organisation(self, client, alice, period):
+        client.force_login(alice)
+
+        assert client.get(URL, {"organisation": "hias"}).status_code == 200
+
+    def test_a_partner_cannot_get_another_organisations_template(self, client, bob, period):
+        client.force_login(bob)
+
+        assert client.get(URL, {"organisation": "HIAS"}).status_code == 404
+
+    def test_it_defaults_to_the_current_period(self, client, alice, period):
+        client.force_login(alice)
+
+        response = client.get(URL)
+
+        assert response.status_code == 200
+        current = ReportingPeriod.objects.current()
+        assert f"-{current.code}.xlsx" in response["Content-Disposition"]
+
+    def test_it_refuses_a_month_without_a_period(self, client, alice, period):
+        client.force_login(alice)
+
+        assert client.get(URL, {"period": "2031-01"}).status_code == 404
+        assert client.get(URL, {"period": "September"}).status_code == 404
+
+    def test_it_prefills_from_the_previous_month(self, client, alice, period, august_lines):
+        client.force_login(alice)
+
+        response = client.get(URL, {"period": "2023-09", "prefill": "1"})
+
+        sheet = open_workbook(response.content)["Activities"]
+        assert sheet.max_row == 4
+        assert sheet["A3"].value == "2023-09"
+
+    def test_it_refuses_a_coordinator(self, client, paula, period):
+        client.force_login(paula)
+
+        assert client.get(URL, {"organisation": "HIAS"}).status_code == 403
+
+    def test_it_sends_the_anonymous_to_sign_in(self, client, period):
+        response = client.get(URL)
+
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=/imports/template/")
+
+    def test_an_im_officer_must_name_an_organisation(self, client, ivan, period):
+        client.force_login(ivan)
+
+        response = client.get(URL)
+
+        assert response.status_code == 400
+        assert b"Choose the organisation" in response.content
+
+    def test_an_im_officer_gets_any_organisations_template(self, client, ivan, period):
+        client.force_login(ivan)
+
+        response = client.get(URL, {"organisation": "CARITAS", "period": "2023-09"})
+
+        assert response.status_code == 200
+        assert "gtrm-actividades-CARITAS-2023-09.xlsx" in response["Content-Disposition"]
+        assert client.get(URL, {"organisation": "NOPE"}).status_code == 404
+
+    def test_it_runs_a_bounded_number_of_queries(
+        self, client, alice, period, august_lines, django_assert_max_num_queries
+    ):
+        client.force_login(alice)
+
+        with django_assert_max_num_queries(12):
+            response = client.get(URL, {"period": "2023-09", "prefill": "1"})
+
+        assert response.status_code == 200
+
+    def test_it_answers_get_only(self, client, alice, period):
+        client.force_login(alice)
+
+        assert client.post(URL).status_code == 405
