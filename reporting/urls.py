@@ -7,6 +7,7 @@ from . import (
     export_views,
     import_views,
     sitrep_views,
+    upload_views,
     views,
 )
 
@@ -36,11 +37,11 @@ urlpatterns = [
     path("situation-report/<month:month>/publish/", sitrep_views.sitrep_publish,
          name="sitrep-publish"),
     # The spreadsheet round trip (DESIGN §5 column contract, reporting/resources.py).
-    path("imports/", import_views.upload, name="import-upload"),
+    path("imports/", upload_views.upload, name="import-upload"),
     path("imports/template/", import_views.template, name="import-template"),
-    path("imports/<int:pk>/", import_views.preview, name="import-preview"),
-    path("imports/<int:pk>/confirm/", import_views.confirm, name="import-confirm"),
-    path("imports/<int:pk>/errors.xlsx", import_views.error_workbook, name="import-errors"),
+    path("imports/<int:pk>/", upload_views.preview, name="import-preview"),
+    path("imports/<int:pk>/confirm/", upload_views.confirm, name="import-confirm"),
+    path("imports/<int:pk>/errors.xlsx", upload_views.error_workbook, name="import-errors"),
     path("exports/", export_views.index, name="export-index"),
     path("exports/lines.<str:fmt>", export_views.lines, name="export-lines"),
     path("exports/<str:kind>.xlsx", export_views.summary, name="export-summary"),

@@ -1,0 +1,402 @@
+"""The spreadsheet upload pages: form, preview, confirmation and the marked copy of the file.
+
+Alice (HIAS reporter) uploads; Bob (Cáritas) must not see her uploads; Paula (a coordinator)
+may not upload; Ivan (IM) may look at anyone's upload and upload for any organisation.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+
+import pytest
+from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import Workbook, load_workbook
+
+from reporting import spreadsheets, workflow
+from reporting.models import ActivityLine, ImportBatch, ImportStatus, Location, MonthlyReport, ReportStatus
+from reporting.resources import COLUMNS, HEADERS
+
+ROW = {
+    "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
+    "department": "15", "population_type": "destination", "modality": "service",
+    "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
+    "new_beneficiaries": 80, "total_monthly": 100, "description": "Orientación legal",
+}
+ERROR_FILL = "FFFFC7CE"
+
+
+def row(**changes) -> dict:
+    return {**ROW, **changes}
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    lines = [",".join(HEADERS)]
+    for values in rows:
+        lines.append(",".join(str(values.get(column.field, "")) for column in COLUMNS))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def xlsx_bytes(rows: list[dict], *, notes_formula: str | None = None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Activities"
+    sheet.append(list(HEADERS))
+    for values in rows:
+        sheet.append([values.get(column.field) for column in COLUMNS])
+    if notes_formula:
+        workbook.create_sheet("Notes")["A1"] = notes_formula
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def upload(client, data: bytes, name: str = "actividades.csv"):
+    return client.post("/imports/", {"file": SimpleUploadedFile(name, data)})
+
+
+def lines_of(report) -> list[tuple]:
+    return list(
+        ActivityLine.objects.filter(report=report)
+        .order_by("indicator__code", "location__code")
+        .values_list("indicator__code", "location__code", "population_type", "modality",
+                     "girls", "boys", "women", "men", "other", "new_beneficiaries",
+                     "total_monthly", "description")
+    )
+
+
+def batch_of(response) -> ImportBatch:
+    assert response.status_code == 302, response.content[:500]
+    return ImportBatch.objects.get(pk=int(response.url.rstrip("/").rsplit("/", 1)[-1]))
+
+
+@pytest.fixture
+def two_lines():
+    return csv_bytes([row(), row(indicator="PRO-03", department="13")])
+
+
+@pytest.fixture
+def bad_row():
+    # Row 3 names a department that does not exist.
+    return csv_bytes([row(), row(indicator="PRO-03", department="99")])
+
+
+# The form ----------------------------------------------------------------------------------
+
+
+def test_it_asks_anonymous_visitors_to_sign_in(client, db):
+    response = client.get("/imports/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/") or "login" in response.url
+
+
+def test_it_forbids_coordinators(client, paula, period):
+    client.force_login(paula)
+    assert client.get("/imports/").status_code == 403
+    assert upload(client, csv_bytes([row()])).status_code == 403
+    assert not ImportBatch.objects.exists()
+
+
+def test_it_shows_a_partner_the_templates_of_their_organisation(client, alice, period):
+    client.force_login(alice)
+    response = client.get("/imports/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'accept=".xlsx,.csv"' in page
+    assert "/imports/template/?organisation=HIAS&amp;period=2023-09" in page
+    assert "/imports/template/?organisation=HIAS&amp;period=2023-09&amp;prefill=1" in page
+
+
+def test_it_asks_an_im_officer_for_the_organisation(client, ivan, period):
+    client.force_login(ivan)
+    response = client.get("/imports/")
+    assert response.status_code == 200
+    assert '<select id="template-organisation" name="organisation"' in response.content.decode()
+    assert 'value="HIAS"' in response.content.decode()
+
+
+def test_it_lists_the_users_recent_uploads(client, alice, bob, period, two_lines):
+    client.force_login(bob)
+    upload(client, two_lines, "bobs-file.csv")
+    client.force_login(alice)
+    upload(client, two_lines, "alices-file.csv")
+    page = client.get("/imports/").content.decode()
+    assert "alices-file.csv" in page
+    assert "bobs-file.csv" not in page
+
+
+def test_it_refuses_a_file_above_the_cap_without_reading_it(client, alice, period, settings,
+                                                            monkeypatch):
+    settings.IMPORT_MAX_BYTES = 200
+    monkeypatch.setattr(spreadsheets, "read_table", pytest.fail)
+    client.force_login(alice)
+    response = upload(client, csv_bytes([row()] * 5))
+    assert response.status_code == 400
+    assert "files up to 200" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_it_checks_the_size_before_reading_when_the_file_got_through(client, alice, period,
+                                                                     settings, monkeypatch):
+    settings.IMPORT_MAX_BYTES = 200
+    # Without the streaming cap, the stored file's size is the guard: it is never read.
+    monkeypatch.setattr("reporting.upload_views.SizeCapHandler.receive_data_chunk",
+                        lambda self, raw_data, start: raw_data)
+    monkeypatch.setattr(InMemoryUploadedFile, "read", pytest.fail)
+    client.force_login(alice)
+    sent = io.BytesIO(csv_bytes([row()] * 5))
+    sent.name = "actividades.csv"
+    response = client.post("/imports/", {"file": sent})
+    assert response.status_code == 400
+    assert "files up to 200" in response.content.decode()
+
+
+def test_it_shows_why_a_file_is_rejected(client, alice, period):
+    data = b"Mes,Organizacion,Sector\n2023-09,HIAS,PRO\n"
+    with pytest.raises(spreadsheets.FileRejected) as rejected:
+        spreadsheets.read_table(data, "actividades.csv")
+    client.force_login(alice)
+    response = upload(client, data)
+    assert response.status_code == 400
+    assert html.escape(rejected.value.message) in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_it_asks_for_a_file(client, alice, period):
+    client.force_login(alice)
+    response = client.post("/imports/", {})
+    assert response.status_code == 400
+    assert "Choose an XLSX or CSV file" in response.content.decode()
+
+
+# Preview and confirmation ------------------------------------------------------------------
+
+
+def test_a_partner_previews_and_saves_a_valid_csv(client, alice, report, line, protection,
+                                                  two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines, r"C:\Users\alice\actividades.csv"))
+    assert batch.filename == "actividades.csv"
+    assert batch.status == ImportStatus.PREVIEWED
+    assert batch.summary == {"rows": 2, "reports": 1, "lines": 2, "replaced": 1, "errors": 0}
+
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert protection.name in page
+    assert "HIAS" in page
+    assert "1 line now → 2 after" in page
+    assert "PRO-01" in page and "PRO-03" in page
+    assert f'action="/imports/{batch.pk}/confirm/"' in page
+    assert f"/imports/{batch.pk}/errors.xlsx" not in page
+
+    response = client.post(f"/imports/{batch.pk}/confirm/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/reports/{report.pk}/"
+    assert "Saved 2 lines in HIAS" in response.content.decode()
+    assert [code for code, *_ in lines_of(report)] == ["PRO-01", "PRO-03"]
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLIED
+    assert batch.applied_at is not None
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DRAFT
+
+
+def test_the_same_file_twice_leaves_the_same_data(client, alice, report, two_lines):
+    client.force_login(alice)
+    first = batch_of(upload(client, two_lines))
+    client.post(f"/imports/{first.pk}/confirm/")
+    saved = lines_of(report)
+    assert len(saved) == 2
+
+    second = batch_of(upload(client, two_lines))
+    assert "2 lines now → 2 after" in client.get(f"/imports/{second.pk}/").content.decode()
+    client.post(f"/imports/{second.pk}/confirm/")
+    assert lines_of(report) == saved
+    assert MonthlyReport.objects.filter(organisation=report.organisation).count() == 1
+
+
+def test_a_new_report_is_created_by_the_upload(client, alice, period, org_a, protection,
+                                               two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    assert "New report" in client.get(f"/imports/{batch.pk}/").content.decode()
+    client.post(f"/imports/{batch.pk}/confirm/")
+    report = MonthlyReport.objects.get(organisation=org_a, sector=protection, period=period)
+    assert report.status == ReportStatus.DRAFT
+    assert len(lines_of(report)) == 2
+
+
+def test_a_second_confirmation_changes_nothing(client, alice, report, two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    client.post(f"/imports/{batch.pk}/confirm/")
+    saved = lines_of(report)
+    ActivityLine.objects.filter(report=report, indicator__code="PRO-03").update(description="edited")
+
+    response = client.post(f"/imports/{batch.pk}/confirm/", follow=True)
+    assert "already saved" in response.content.decode()
+    assert lines_of(report) != saved  # the edit made after saving stands
+    assert ActivityLine.objects.filter(report=report, description="edited").count() == 1
+
+
+def test_a_bad_row_is_pointed_to_and_nothing_is_saved(client, alice, report, line, bad_row):
+    client.force_login(alice)
+    before = lines_of(report)
+    batch = batch_of(upload(client, bad_row))
+    assert batch.status == ImportStatus.REJECTED
+    assert batch.summary["errors"] == 1
+
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert '<td class="num fw-semibold">3</td>' in page
+    assert '<span class="fw-semibold">F</span> Department' in page
+    assert "<code>99</code>" in page
+    assert "is not a department of Peru" in page
+    assert f"/imports/{batch.pk}/confirm/" not in page
+    assert f"/imports/{batch.pk}/errors.xlsx" in page
+
+    response = client.post(f"/imports/{batch.pk}/confirm/")
+    assert response.status_code == 409
+    assert "Nothing was saved" in response.content.decode()
+    assert lines_of(report) == before
+
+
+def test_a_report_submitted_before_the_confirmation_stops_it(client, alice, report, line,
+                                                             two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    workflow.submit_report(report=report, by=alice)
+    before = lines_of(report)
+
+    response = client.post(f"/imports/{batch.pk}/confirm/")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Nothing was saved" in page
+    assert "is submitted" in page
+    assert lines_of(report) == before
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.REJECTED
+
+
+def test_an_im_officer_uploads_for_any_organisation(client, ivan, report, two_lines):
+    client.force_login(ivan)
+    batch = batch_of(upload(client, two_lines))
+    assert batch.status == ImportStatus.PREVIEWED, batch.summary
+    client.post(f"/imports/{batch.pk}/confirm/")
+    assert len(lines_of(report)) == 2
+
+
+def test_the_preview_runs_the_same_queries_for_10_and_100_lines(client, alice, report):
+    departments = list(Location.objects.departments().order_by("code").values_list("code", flat=True))
+    indicators = ["PRO-01", "PRO-02", "PRO-03", "PRO-04", "PRO-05"]
+    files = {
+        count: csv_bytes([
+            row(indicator=indicators[n % 5], department=departments[n // 5])
+            for n in range(count)
+        ])
+        for count in (10, 100)
+    }
+    client.force_login(alice)
+    queries = {}
+    for count, data in files.items():
+        batch = batch_of(upload(client, data))
+        client.get(f"/imports/{batch.pk}/")  # settle the status once
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(f"/imports/{batch.pk}/")
+        assert response.status_code == 200
+        assert batch.summary["lines"] == count
+        queries[count] = len(context.captured_queries)
+    assert queries[10] == queries[100]
+
+
+def test_the_preview_works_in_spanish(client, alice, report, bad_row):
+    client.force_login(alice)
+    batch = batch_of(upload(client, bad_row))
+    response = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 200
+    assert '<html lang="es">' in response.content.decode()
+
+
+# Who sees what -----------------------------------------------------------------------------
+
+
+def test_another_partner_gets_404(client, alice, bob, report, bad_row):
+    client.force_login(alice)
+    batch = batch_of(upload(client, bad_row))
+    client.force_login(bob)
+    assert client.get(f"/imports/{batch.pk}/").status_code == 404
+    assert client.post(f"/imports/{batch.pk}/confirm/").status_code == 404
+    assert client.get(f"/imports/{batch.pk}/errors.xlsx").status_code == 404
+
+
+def test_an_im_officer_sees_an_upload_but_cannot_confirm_it(client, alice, ivan, report, two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    client.force_login(ivan)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "by " in page
+    assert f"/imports/{batch.pk}/confirm/" not in page
+    assert client.post(f"/imports/{batch.pk}/confirm/").status_code == 404
+    assert not ActivityLine.objects.filter(report=report).exists()
+
+
+def test_confirm_rejects_get(client, alice, report, two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    assert client.get(f"/imports/{batch.pk}/confirm/").status_code == 405
+
+
+# The marked copy ---------------------------------------------------------------------------
+
+
+def test_the_error_workbook_marks_the_bad_cell_of_a_csv(client, alice, report, bad_row):
+    client.force_login(alice)
+    batch = batch_of(upload(client, bad_row))
+    response = client.get(f"/imports/{batch.pk}/errors.xlsx")
+    assert response.status_code == 200
+    assert 'filename="actividades-errors.xlsx"' in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.worksheets[0]
+    assert [cell.value for cell in sheet[1]][:6] == list(HEADERS[:6])
+    cell = sheet["F3"]
+    assert cell.value == "99"
+    assert cell.fill.fgColor.rgb == ERROR_FILL
+    assert "is not a department of Peru" in cell.comment.text
+    assert sheet["F2"].comment is None
+    errors = workbook["Errors"]
+    assert [c.value for c in errors[2]][:3] == [3, "F", "Department"]
+
+
+def test_the_error_workbook_marks_the_bad_cell_of_an_xlsx(client, alice, report):
+    data = xlsx_bytes([row(), row(indicator="PRO-03", department="99")], notes_formula="=1+1")
+    client.force_login(alice)
+    batch = batch_of(upload(client, data, "actividades.xlsx"))
+    response = client.get(f"/imports/{batch.pk}/errors.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Activities", "Notes", "Errors"]
+    sheet = workbook["Activities"]
+    assert sheet["F3"].fill.fgColor.rgb == ERROR_FILL
+    assert "is not a department of Peru" in sheet["F3"].comment.text
+    assert sheet["F2"].comment is None
+    assert workbook["Notes"]["A1"].value == "=1+1"  # formulas stay formulas
+
+
+def test_a_corrected_error_workbook_uploads_cleanly(client, alice, report):
+    client.force_login(alice)
+    batch = batch_of(upload(client, xlsx_bytes([row(), row(department="99")]), "a.xlsx"))
+    marked = load_workbook(io.BytesIO(client.get(f"/imports/{batch.pk}/errors.xlsx").content))
+    marked["Activities"]["F3"] = "13"
+    output = io.BytesIO()
+    marked.save(output)
+
+    fixed = batch_of(upload(client, output.getvalue(), "a-errors.xlsx"))
+    assert fixed.status == ImportStatus.PREVIEWED, fixed.summary
+
+
+def test_the_upload_form_keeps_its_csrf_check(alice, period, two_lines):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert upload(client, two_lines).status_code == 403
+    assert not ImportBatch.objects.exists()
