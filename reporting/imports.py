@@ -36,6 +36,7 @@ from django.utils.translation import gettext
 from partners.models import Organisation, User
 
 from . import messages as msg
+from . import resources
 from .models import (
     DISAGGREGATION_FIELDS,
     EDITABLE_STATUSES,
@@ -466,7 +467,7 @@ class _Planner:
         counts = {name: read(name, _count) for name in
                   (*DISAGGREGATION_FIELDS, "new_beneficiaries", "total_monthly", "quantity")}
         cash = read("cash_usd", _money)
-        description = _as_text(values.get("description"))
+        description = resources.restore(_as_text(values.get("description")))
 
         sector = None
         if named_sector is not None:

@@ -82,6 +82,13 @@ REQUIRED_COLUMNS = tuple(column for column in COLUMNS if not column.optional_col
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def restore(text: str) -> str:
+    """Undo `neutralise` on text read back from an export, so a round trip keeps it exact."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
 def neutralise(value):
     """Return `value` safe for a spreadsheet cell: text that a spreadsheet would run as a
     formula gets a leading apostrophe; numbers and everything else are left as they are."""

@@ -234,7 +234,9 @@ def _header_comment(column: resources.Column) -> Comment:
 def _explained(column: resources.Column) -> str:
     """Return a column's help in the active language, saying first if it is required (the
     optional columns' help says so where it matters)."""
-    return f"{_('Required')}. {column.help}" if column.required else str(column.help)
+    if not column.required:
+        return str(column.help)
+    return _("Required. %(help)s") % {"help": column.help}
 
 
 def _validations(last_row: int) -> Iterable[DataValidation]:

@@ -215,6 +215,15 @@ APP_URLS = {
     "sitrep-draft": ("GET", "/situation-report/2023-09/", "reporting:sitrep-draft"),
     "sitrep-draft-pdf": ("GET", "/situation-report/2023-09/pdf/", "reporting:sitrep-draft-pdf"),
     "sitrep-publish": ("POST", "/situation-report/2023-09/publish/", "reporting:sitrep-publish"),
+    "import-upload-form": ("GET", "/imports/", "reporting:import-upload"),
+    "import-upload": ("POST", "/imports/", "reporting:import-upload"),
+    "import-template": ("GET", "/imports/template/?period=2023-09", "reporting:import-template"),
+    "import-preview": ("GET", "/imports/{batch}/", "reporting:import-preview"),
+    "import-confirm": ("POST", "/imports/{batch}/confirm/", "reporting:import-confirm"),
+    "import-errors": ("GET", "/imports/{batch}/errors.xlsx", "reporting:import-errors"),
+    "export-index": ("GET", "/exports/", "reporting:export-index"),
+    "export-lines": ("GET", "/exports/lines.csv", "reporting:export-lines"),
+    "export-summary": ("GET", "/exports/sectors.xlsx?period=2023-09", "reporting:export-summary"),
     "password-change": ("GET", "/accounts/password_change/", "password_change"),
     "password-change-done": ("GET", "/accounts/password_change/done/", "password_change_done"),
 }
@@ -261,7 +270,7 @@ def test_it_covers_every_named_url_of_the_app_outside_the_admin():
     ids=[*APP_URLS, *PUBLIC_URLS],
 )
 def test_it_routes_each_literal_url_to_its_view(method, template, view):
-    path = template.format(report=7, line=8, member=9, uid="MQ", token="set-password")
+    path = template.format(report=7, line=8, member=9, batch=10, uid="MQ", token="set-password")
     assert resolve(path.split("?")[0]).view_name == view
 
 
@@ -270,7 +279,7 @@ def test_it_routes_each_literal_url_to_its_view(method, template, view):
 def test_it_sends_anonymous_visitors_of_every_app_page_to_the_login_page(
     client, report, line, alice, name, method
 ):
-    path = fill(APP_URLS[name][1], report, line, member=alice.pk)
+    path = fill(APP_URLS[name][1], report, line, member=alice.pk, batch=1)
     response = client.generic(method, path)
     assert response.status_code == 302
     assert response["Location"] == login_url(path)

@@ -112,8 +112,141 @@ def aggregation_case(dataset: Dataset) -> list[Measure]:
     ]
 
 
+def export_case(dataset: Dataset) -> list[Measure]:
+    """Time the CSV export of every line (HXL row included) to /dev/null, encoded as the
+    response sends it. Two untimed runs first measure memory, into the label: the process's
+    resident memory sampled every 10 ms (its peak during the export against its size just
+    before), then the peak of Python allocations (tracemalloc, which slows a run down)."""
+    import resource
+    import threading
+    import tracemalloc
+
+    from reporting import exports
+
+    lines = ActivityLine.objects.all()
+    megabyte = 1024 * 1024
+
+    def run() -> None:
+        with open(os.devnull, "wb") as sink:
+            for block in exports.lines_csv(lines, hxl=True):
+                sink.write(block.encode())
+
+    def resident() -> int:
+        with open("/proc/self/statm") as statm:  # Linux: pages resident, second field
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    before = resident()
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], resident())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        run()
+    finally:
+        done.set()
+        sampler.join()
+    maxrss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    try:
+        run()
+        traced = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    total = dataset.lines + dataset.other_lines
+    return [Measure(
+        f"lines_csv({total:,} lines, HXL) to /dev/null; RSS {before / megabyte:.0f} MB before, "
+        f"peak +{(peak[0] - before) / megabyte:.1f} MB; tracemalloc peak "
+        f"{traced / megabyte:.1f} MB; ru_maxrss {maxrss_before / 1024:.0f}"
+        f"->{maxrss_after / 1024:.0f} MB",
+        run,
+    )]
+
+
+IMPORT_LINES = 10_000
+
+
+def import_case(dataset: Dataset) -> list[Measure]:
+    """Time the upload of a 10,000-line workbook: the synthetic lines of whole reports, written
+    with openpyxl in memory as Excel would, then read (read_table), checked (plan_import, the
+    preview) and saved (apply_import, the confirmation) by an IM officer loading them as
+    approved, which replaces the same reports' lines on every run."""
+    import io
+    import uuid
+
+    from openpyxl import Workbook
+
+    from partners.models import Role, User
+    from reporting import imports, spreadsheets
+    from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
+
+    lines = (
+        ActivityLine.objects.filter(report__organisation__acronym__startswith=PREFIX)
+        .select_related("report__organisation", "report__sector", "report__period",
+                        "indicator", "department", "location", "implementing_partner")
+        .order_by("report_id", "pk")[:IMPORT_LINES]
+    )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Activities")
+    sheet.append(HEADERS)
+    sheet.append(HXL_TAGS)
+    count = 0
+    for line in lines:
+        location = line.location
+        values = {
+            "month": line.report.period.code,
+            "organisation": line.report.organisation.acronym,
+            "implementing_partner": (line.implementing_partner.acronym
+                                     if line.implementing_partner_id else None),
+            "sector": line.report.sector.code,
+            "indicator": line.indicator.code,
+            "department": line.department.code,
+            "province": location.code[:4] if len(location.code) > 2 else None,
+            "district": location.code if len(location.code) == 6 else None,
+            "population_type": line.population_type,
+            "modality": line.modality,
+            "girls": line.girls, "boys": line.boys, "women": line.women, "men": line.men,
+            "other": line.other, "new_beneficiaries": line.new_beneficiaries,
+            "total_monthly": line.total_monthly, "quantity": line.quantity,
+            "cash_usd": float(line.cash_usd) if line.cash_usd is not None else None,
+            "description": line.description or None,
+        }
+        sheet.append([values[column.field] for column in COLUMNS])
+        count += 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    user = User.objects.create(username=f"{PREFIX.lower()}im-{uuid.uuid4().hex[:8]}",
+                               role=Role.IM_OFFICER)
+
+    def read() -> spreadsheets.Table:
+        return spreadsheets.read_table(data, "benchmark.xlsx")
+
+    def plan() -> None:
+        checked = imports.plan_import(read(), user=user, as_approved=True)
+        if not checked.ok:
+            raise CommandError(imports.errors_as_text(checked.errors[:10]))
+
+    def apply() -> None:
+        imports.apply_import(read(), user=user, as_approved=True, filename="benchmark.xlsx")
+
+    label = f"{count:,} lines, {len(data) / 1024 / 1024:.1f} MB XLSX"
+    return [
+        Measure(f"read_table({label})", read),
+        Measure(f"read_table + plan_import({label})", plan),
+        Measure(f"read_table + apply_import({label}, as approved)", apply),
+    ]
+
+
 CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
     "aggregation": aggregation_case,
+    "export": export_case,
+    "import": import_case,
 }
 
 
