@@ -17,7 +17,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -41,10 +41,15 @@ def mark_errors(batch_content: bytes, filename: str, table, errors: Iterable) ->
     """Return an XLSX of the uploaded file with the cells of `errors` filled and commented,
     and an "Errors" sheet listing them all (row, column, value, reason)."""
     errors = list(errors)
+    workbook = None
     if table.kind == "xlsx":
-        workbook = load_workbook(
-            io.BytesIO(batch_content), read_only=False, keep_vba=False, data_only=False
-        )
+        try:
+            workbook = load_workbook(
+                io.BytesIO(batch_content), read_only=False, keep_vba=False, data_only=False
+            )
+        except Exception:  # noqa: BLE001 — openpyxl's full mode fails on some real workbooks
+            workbook = None  # that its read-only mode (the upload's) reads: rebuild the sheet
+    if table.kind == "xlsx" and workbook is not None:
         sheet = workbook[table.sheet] if table.sheet in workbook.sheetnames else workbook.active
         _clear_earlier_marks(sheet)
     else:
@@ -90,6 +95,8 @@ def _copy_table(sheet, table) -> None:
 def _write(cell, value):
     if value is not None and not isinstance(value, CELL_TYPES):
         value = str(value)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters a CSV may carry
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # a CSV's "=1+1" is text, never a formula

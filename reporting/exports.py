@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.formats import date_format
@@ -113,6 +114,8 @@ def lines_visible_to(user) -> QuerySet:
 class CodeField(forms.ChoiceField):
     """A drop-down list on the page that also takes a code written by hand in the URL; the
     form's clean_<name> resolves the code tolerantly, so the list is only queried to render."""
+
+    default_validators = [validators.ProhibitNullCharactersValidator()]
 
     def validate(self, value):
         forms.Field.validate(self, value)

@@ -32,7 +32,9 @@ def template(request: HttpRequest) -> HttpResponse:
     elif user.is_im_officer:
         if not wanted:
             return HttpResponseBadRequest(_("Choose the organisation the template is for."))
-        organisation = get_object_or_404(Organisation, acronym__iexact=wanted)
+        organisation = Organisation.objects.filter(acronym__iexact=wanted.replace("\x00", "")).first()
+        if organisation is None:
+            raise Http404
     else:
         raise PermissionDenied(_("Templates are for partners and the IM team, who upload lines."))
     code = request.GET.get("period", "").strip()

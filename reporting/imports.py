@@ -676,12 +676,12 @@ def _month(raw) -> dt.date:
         # Excel stores "2023-09" typed into a General cell as 1 September 2023: that is the
         # month, so take it. Any other day is a date where a month belongs.
         whole_day = not isinstance(raw, dt.datetime) or raw.time() == dt.time(0)
-        if raw.day == 1 and whole_day:
+        if raw.day == 1 and whole_day and 2000 <= raw.year <= 2100:
             return dt.date(raw.year, raw.month, 1)
         raise _Problem(msg.MONTH_IS_A_DATE)
     text = _as_text(raw)
     match = MONTH.fullmatch(text)
-    if match and 1 <= int(match.group(2)) <= 12:
+    if match and 1 <= int(match.group(2)) <= 12 and 2000 <= int(match.group(1)) <= 2100:
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
     if DATE_TEXT.fullmatch(text):
         raise _Problem(msg.MONTH_IS_A_DATE)
@@ -704,6 +704,10 @@ def _count(raw) -> int:
     else:
         unsigned = text[1:].strip() if text.startswith("-") else text
         if DIGITS.fullmatch(text):
+            # More digits than any plausible count is a typing error; int() of thousands of
+            # digits would also fail on Python's conversion limit.
+            if len(text.lstrip("0")) > len(str(MAX_PEOPLE)):
+                raise _Problem(msg.IMPLAUSIBLE % {"limit_value": MAX_PEOPLE})
             number = int(text)
         elif text.startswith("-") and (DIGITS.fullmatch(unsigned) or DECIMAL.fullmatch(unsigned)):
             raise _Problem(msg.NEGATIVE_VALUE)

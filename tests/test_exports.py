@@ -667,3 +667,9 @@ def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report
     assert contract_tuples(report) == before
     assert all(level in LocationLevel.values for level in
                ActivityLine.objects.values_list("location__level", flat=True))
+
+
+@pytest.mark.parametrize("query", ["sector=%00", "department=%00", "organisation=%00"])
+def test_a_null_character_in_a_filter_is_a_clear_refusal(client, ivan, query):
+    client.force_login(ivan)
+    assert client.get(f"/exports/lines.csv?{query}").status_code == 400

@@ -128,3 +128,9 @@ def test_as_approved_loads_historic_data_twice_to_the_same_result(tmp_path, ivan
     assert sorted(ActivityLine.objects.values_list("report__organisation__acronym",
                                                    "girls")) == first
     assert MonthlyReport.objects.filter(period=period).count() == 2
+
+
+def test_without_user_it_records_the_load_as_the_one_im_officer(tmp_path, ivan, report):
+    out, _ = run(csv_file(tmp_path, ROW))
+    assert ActivityLine.objects.filter(report=report, created_by=ivan).count() == 1
+    assert "1" in out

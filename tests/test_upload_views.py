@@ -400,3 +400,30 @@ def test_the_upload_form_keeps_its_csrf_check(alice, period, two_lines):
     client.force_login(alice)
     assert upload(client, two_lines).status_code == 403
     assert not ImportBatch.objects.exists()
+
+
+# Hostile values never cost a server error ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("changes", "column"), [
+    ({"girls": "9" * 5000}, "Girls"),
+    ({"month": "0000-01"}, "Month"),
+    ({"month": "9999-12"}, "Month"),
+])
+def test_an_absurd_value_is_a_row_error_not_a_crash(client, alice, report, changes, column):
+    client.force_login(alice)
+    batch = batch_of(upload(client, csv_bytes([row(**changes)])))
+    page = client.get(f"/imports/{batch.pk}/")
+    assert page.status_code == 200
+    assert batch.status == ImportStatus.REJECTED
+    assert column in page.content.decode()
+
+
+def test_the_marked_copy_of_a_csv_drops_control_characters(client, alice, report):
+    client.force_login(alice)
+    data = csv_bytes([row(description="línea\x0buno"), row(indicator="PRO-03", department="99")])
+    batch = batch_of(upload(client, data))
+    response = client.get(f"/imports/{batch.pk}/errors.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert "líneauno" in [cell.value for cell in sheet[2]]

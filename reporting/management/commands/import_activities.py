@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from partners.models import User
+from partners.models import Role, User
 from reporting import imports, spreadsheets
 
 
@@ -23,9 +23,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="The XLSX or CSV file.")
         parser.add_argument(
-            "--user", required=True,
+            "--user",
             help="Username the lines are saved as. A partner user may import only their own "
-                 "organisation's rows; an IM officer any organisation's.",
+                 "organisation's rows; an IM officer any organisation's. Default: the IM "
+                 "officer, when the platform has exactly one active IM officer.",
         )
         parser.add_argument(
             "--as-approved", action="store_true",
@@ -35,10 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["file"])
-        user = User.objects.filter(username=options["user"]).select_related("organisation").first()
-        if user is None or not user.is_active:
-            raise CommandError(_("There is no active user “%(username)s”.")
-                               % {"username": options["user"]})
+        user = self._user(options["user"])
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -82,3 +80,16 @@ class Command(BaseCommand):
             "Imported %(lines)d lines into %(reports)d reports.",
             len(plan.reports),
         ) % {"lines": plan.line_count, "reports": len(plan.reports)}))
+
+    def _user(self, username: str | None) -> User:
+        """Return who the load is recorded as: the named user, or else the one IM officer."""
+        if username is None:
+            officers = list(User.objects.filter(role=Role.IM_OFFICER, is_active=True)[:2])
+            if len(officers) != 1:
+                raise CommandError(_("Name the user the lines are saved as with --user."))
+            return officers[0]
+        user = User.objects.filter(username=username).select_related("organisation").first()
+        if user is None or not user.is_active:
+            raise CommandError(_("There is no active user “%(username)s”.")
+                               % {"username": username})
+        return user
