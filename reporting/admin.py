@@ -42,6 +42,7 @@ from .models import (
     ReviewEvent,
     Sector,
     SitrepEdition,
+    parse_month,
 )
 from .templatetags.numbers import thousands
 from .text import render_narrative
@@ -157,11 +158,8 @@ class PeriodFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        try:
-            year, month = (int(part) for part in self.value().split("-"))
-        except ValueError:
-            return queryset.none()
-        return queryset.filter(period__month__year=year, period__month__month=month)
+        month = parse_month(self.value())
+        return queryset.filter(period__month=month) if month else queryset.none()
 
 
 class ActivityLineInline(admin.TabularInline):

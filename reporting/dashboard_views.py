@@ -32,6 +32,7 @@ from .models import (
     ReportingPeriod,
     ReportStatus,
     Sector,
+    parse_month,
 )
 
 FIGURES = ("headline", "cbi", "sector", "department", "population")
@@ -78,13 +79,12 @@ def _period(request: HttpRequest) -> ReportingPeriod | None:
             .order_by("-month").first()
             or ReportingPeriod.objects.current()
         )
-    try:
-        month = dt.datetime.strptime(code, "%Y-%m").date()  # noqa: DTZ007 (a month, no time)
-    except ValueError:
+    month = parse_month(code)
+    if month is None:
         raise InvalidParameter(
             _("“%(value)s” is not a month: write it as YYYY-MM, for example 2023-09.")
             % {"value": code}
-        ) from None
+        )
     period = ReportingPeriod.objects.filter(month=month).first()
     if period is None:
         raise InvalidParameter(

@@ -51,6 +51,7 @@ from .models import (
     ReportStatus,
     Sector,
     normalise_ubigeo,
+    parse_month,
 )
 from .resources import COLUMNS, HEADERS, HXL_TAGS, Kind, neutralise
 
@@ -147,10 +148,10 @@ def _organisation_choices():
 
 
 def _parse_month(value: str) -> dt.date:
-    try:
-        return dt.datetime.strptime(value.strip(), MONTH_FORMAT).date()  # noqa: DTZ007 (a month)
-    except ValueError:
-        raise forms.ValidationError(NOT_A_MONTH, params={"value": value}) from None
+    month = parse_month(value)
+    if month is None:
+        raise forms.ValidationError(NOT_A_MONTH, params={"value": value})
+    return month
 
 
 class LineFilterForm(forms.Form):
@@ -416,10 +417,9 @@ def period_from_param(value: str | None) -> ReportingPeriod:
         if period is None:
             raise ReportingPeriod.DoesNotExist(str(NO_PERIOD_YET))
         return period
-    try:
-        month = dt.datetime.strptime(value, MONTH_FORMAT).date()  # noqa: DTZ007 (a month)
-    except ValueError:
-        raise ValueError(NOT_A_MONTH % {"value": value}) from None
+    month = parse_month(value)
+    if month is None:
+        raise ValueError(NOT_A_MONTH % {"value": value})
     period = ReportingPeriod.objects.filter(month=month).first()
     if period is None:
         raise ReportingPeriod.DoesNotExist(NO_PERIOD % {"month": date_format(month, "F Y")})

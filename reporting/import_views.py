@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -15,7 +13,7 @@ from django.views.decorators.http import require_GET
 from partners.models import Organisation
 
 from . import workbooks
-from .models import ReportingPeriod
+from .models import ReportingPeriod, parse_month
 
 
 @login_required
@@ -39,10 +37,9 @@ def template(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Templates are for partners and the IM team, who upload lines."))
     code = request.GET.get("period", "").strip()
     if code:
-        try:
-            month = dt.datetime.strptime(code, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
-        except ValueError as error:
-            raise Http404 from error
+        month = parse_month(code)
+        if month is None:
+            raise Http404
         period = get_object_or_404(ReportingPeriod, month=month)
     else:
         period = ReportingPeriod.objects.current()

@@ -54,6 +54,7 @@ from .models import (
     ReviewEvent,
     Sector,
     normalise_ubigeo,
+    parse_month,
 )
 from .resources import BY_FIELD, COLUMNS
 
@@ -78,7 +79,6 @@ RULE_COLUMNS = {
 DIGITS = re.compile(r"[0-9]+")
 GROUPED = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{3})+(?:[.,][0-9]+)?")
 DECIMAL = re.compile(r"[0-9]+[.,][0-9]+")
-MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 DATE_TEXT = re.compile(
     r"[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}(?:[ T].*)?|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}"
 )
@@ -680,9 +680,9 @@ def _month(raw) -> dt.date:
             return dt.date(raw.year, raw.month, 1)
         raise _Problem(msg.MONTH_IS_A_DATE)
     text = _as_text(raw)
-    match = MONTH.fullmatch(text)
-    if match and 1 <= int(match.group(2)) <= 12 and 2000 <= int(match.group(1)) <= 2100:
-        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    month = parse_month(text)
+    if month and 2000 <= month.year <= 2100:
+        return month
     if DATE_TEXT.fullmatch(text):
         raise _Problem(msg.MONTH_IS_A_DATE)
     raise _Problem(msg.MONTH_FORMAT % {"value": text})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
@@ -235,6 +236,18 @@ class Location(models.Model):
     def lies_in(self, other: Location) -> bool:
         """Return whether this location is `other` or inside it."""
         return self.code.startswith(other.code)
+
+
+MONTH_CODE = re.compile(r"([0-9]{4})-([0-9]{2})")
+
+
+def parse_month(code: str) -> dt.date | None:
+    """Return the first day of the month written `code` ("2023-09"), or None if `code` is not
+    a month written YYYY-MM: the one way pages, URLs and commands name a month."""
+    match = MONTH_CODE.fullmatch((code or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) == 0:
+        return None
+    return dt.date(int(match[1]), int(match[2]), 1)
 
 
 class PeriodStatus(models.TextChoices):

@@ -40,6 +40,7 @@ from .models import (
     PopulationType,
     ReportingPeriod,
     SitrepEdition,
+    parse_month,
 )
 
 ONLY_IM_PUBLISHES = gettext_lazy("Only an IM officer may publish the situation report.")
@@ -226,8 +227,7 @@ class Change:
 
 def month_title(code: str) -> str:
     """Return the month `code` ("2023-09") as a title in the active language."""
-    year, month = (int(part) for part in code.split("-"))
-    return capfirst(date_format(dt.date(year, month, 1), "YEAR_MONTH_FORMAT"))
+    return capfirst(date_format(parse_month(code), "YEAR_MONTH_FORMAT"))
 
 
 def changes_since(edition: SitrepEdition, *, now: dict | None = None) -> list[Change]:
@@ -322,8 +322,7 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
     from .svg import bar_chart, department_map  # drawn by reporting/svg.py
 
     language = translation.get_language() or settings.LANGUAGE_CODE
-    year, month = (int(part) for part in data["period"].split("-"))
-    month_date = dt.date(year, month, 1)
+    month_date = parse_month(data["period"])
     sectors = [{**row, "name": in_language(row, language)} for row in data["sectors"]]
     subsectors = [{**row, "name": in_language(row, language)} for row in data.get("subsectors", [])]
     for row in sectors:

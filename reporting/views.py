@@ -6,8 +6,6 @@ organisation's report is a 404 whatever the URL.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +29,7 @@ from .models import (
     ReportStatus,
     ReviewEvent,
     Sector,
+    parse_month,
 )
 
 REPORT_RELATED = ("organisation", "sector", "period")
@@ -43,11 +42,7 @@ def _report(user, pk: int) -> MonthlyReport:
 
 
 def _selected_period(request: HttpRequest) -> ReportingPeriod | None:
-    code = request.GET.get("period", "")
-    try:
-        month = dt.datetime.strptime(code, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
-    except ValueError:  # absent, or not a month: show the current one
-        month = None
+    month = parse_month(request.GET.get("period", ""))  # absent or not a month: the current one
     period = ReportingPeriod.objects.filter(month=month).first() if month else None
     return period or ReportingPeriod.objects.current()
 

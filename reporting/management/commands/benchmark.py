@@ -43,6 +43,7 @@ from reporting.models import (
     ReportingPeriod,
     ReportStatus,
     Sector,
+    parse_month,
 )
 
 PREFIX = "BENCH-"
@@ -250,11 +251,11 @@ CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
 }
 
 
-def parse_month(value: str) -> dt.date:
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 (a date, no time)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"takes YYYY-MM, not {value!r}") from error
+def month_argument(value: str) -> dt.date:
+    month = parse_month(value)
+    if month is None:
+        raise argparse.ArgumentTypeError(f"takes YYYY-MM, not {value!r}")
+    return month
 
 
 class Command(BaseCommand):
@@ -273,7 +274,7 @@ class Command(BaseCommand):
                             help="Synthetic activity lines to build (default: 100000).")
         parser.add_argument("--runs", type=int, default=7,
                             help="Timed runs of each measure, after one warm-up (default: 7).")
-        parser.add_argument("--month", type=parse_month, default=dt.date(2023, 9, 1),
+        parser.add_argument("--month", type=month_argument, default=dt.date(2023, 9, 1),
                             help="The month the figures are computed for, YYYY-MM; the "
                                  "synthetic data covers its whole year (default: 2023-09).")
         parser.add_argument("--seed", type=int, default=1,

@@ -25,7 +25,7 @@ from reporting.completeness import (
     plan_reminders,
     reminder_due,
 )
-from reporting.models import Reminder, ReminderKind, ReportingPeriod
+from reporting.models import Reminder, ReminderKind, ReportingPeriod, parse_month
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -144,10 +144,9 @@ class Command(BaseCommand):
             raise CommandError(f"{counts['failed']} reminder(s) could not be sent; see above.")
 
     def _period(self, code: str) -> ReportingPeriod:
-        try:
-            month = dt.date.fromisoformat(f"{code}-01")
-        except ValueError as error:
-            raise CommandError(f"--period: {code!r} is not a month written YYYY-MM.") from error
+        month = parse_month(code)
+        if month is None:
+            raise CommandError(f"--period: {code!r} is not a month written YYYY-MM.")
         found = ReportingPeriod.objects.filter(month=month).first()
         if found is None:
             raise CommandError(f"--period: there is no reporting period for {code}.")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from django.conf import settings
@@ -9,9 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from reporting import sitrep
-from reporting.models import ReportingPeriod, SitrepEdition
-
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+from reporting.models import ReportingPeriod, SitrepEdition, parse_month
 
 
 class Command(BaseCommand):
@@ -33,12 +30,10 @@ class Command(BaseCommand):
                             help="A published edition's number: its frozen figures.")
 
     def handle(self, *args, **options):
-        match = MONTH.match(options["month"])
-        if not match or not 1 <= int(match[2]) <= 12:
+        month = parse_month(options["month"])
+        if month is None:
             raise CommandError(f"Write the month as YYYY-MM (e.g. 2023-09), not {options['month']!r}.")
-        period = ReportingPeriod.objects.filter(
-            month__year=int(match[1]), month__month=int(match[2])
-        ).first()
+        period = ReportingPeriod.objects.filter(month=month).first()
         if period is None:
             raise CommandError(f"There is no reporting period for {options['month']}.")
         edition = None
