@@ -19,7 +19,6 @@ import datetime as dt
 import difflib
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -196,9 +195,7 @@ def fold(text: str) -> str:
     """Return `text` as values are compared: case, accents and spacing ignored."""
     folded = _FOLDED.get(text)
     if folded is None:
-        decomposed = unicodedata.normalize("NFKD", text)
-        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-        folded = " ".join(bare.casefold().split())
+        folded = resources.fold(text)
         if len(_FOLDED) < 50_000:
             _FOLDED[text] = folded
     return folded

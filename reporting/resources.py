@@ -6,6 +6,7 @@ definitions, so a column is named, tagged and parsed the same way everywhere.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -80,6 +81,14 @@ REQUIRED_COLUMNS = tuple(column for column in COLUMNS if not column.optional_col
 # OWASP "CSV injection": a text cell starting with one of these is read as a formula by
 # spreadsheet programs; exports prefix it with an apostrophe.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def fold(text: str) -> str:
+    """Return `text` as spreadsheet values and headers are compared: case, accents and
+    spacing ignored ("Áncash", "ANCASH " and "ancash" are one)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
+    return " ".join(bare.casefold().split())
 
 
 def restore(text: str) -> str:

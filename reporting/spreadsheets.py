@@ -18,7 +18,6 @@ import difflib
 import io
 import math
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from . import messages
+from . import messages, resources
 from .resources import COLUMNS, REQUIRED_COLUMNS
 
 # A real activity workbook unpacks to a few tens of MB at most (20,000 rows × 20 columns is
@@ -374,14 +373,14 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple]) -> Table:
 def _match_headers(headers: list[str]) -> dict[str, int]:
     """Return field -> column index for the header row, or refuse it naming every missing,
     unknown and repeated column."""
-    by_folded = {_fold(column.header): column for column in COLUMNS}
+    by_folded = {resources.fold(column.header): column for column in COLUMNS}
     columns: dict[str, int] = {}
     seen: dict[str, list[int]] = {}
     unknown: list[tuple[int, str]] = []
     for index, text in enumerate(headers):
         if not text.strip():
             continue
-        column = by_folded.get(_fold(text))
+        column = by_folded.get(resources.fold(text))
         if column is None:
             unknown.append((index, text.strip()))
             continue
@@ -394,12 +393,13 @@ def _match_headers(headers: list[str]) -> dict[str, int]:
         problems.append(
             messages.COLUMNS_MISSING % {"columns": _quoted_list(missing)}
         )
-    absent = {_fold(column.header): column.header for column in COLUMNS if column.field not in columns}
-    absent.update({_fold(spanish): english for spanish, english in SPANISH_HEADERS.items()
-                   if _fold(english) in absent})
+    absent = {resources.fold(column.header): column.header
+              for column in COLUMNS if column.field not in columns}
+    absent.update({resources.fold(spanish): english for spanish, english in SPANISH_HEADERS.items()
+                   if resources.fold(english) in absent})
     suggested = False
     for index, text in unknown:
-        close = difflib.get_close_matches(_fold(text), list(absent), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(resources.fold(text), list(absent), n=1, cutoff=0.6)
         if close:
             suggested = True
             problems.append(messages.COLUMN_UNKNOWN_SUGGESTION % {
@@ -451,11 +451,6 @@ def _blank_run_end(rows: Iterator[tuple]) -> tuple | None:
     return None
 
 
-def _fold(text: str) -> str:
-    """Return `text` as compared with headers: case, accents and spacing ignored."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(character for character in decomposed if not unicodedata.combining(character))
-    return " ".join(bare.casefold().split())
 
 
 def _quoted_list(names: list[str]) -> str:
