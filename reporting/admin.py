@@ -555,8 +555,21 @@ class LocationAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdm
         return False
 
 
+class ReadOnly:
+    """A log: nobody adds, edits or deletes its rows in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(NotFoundForOthers, admin.ModelAdmin):
+class ReviewEventAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     list_display = ("at", "report", "action", "from_status", "to_status", "by", "reason")
     list_filter = ("action", "to_status")
     list_select_related = ("report__organisation", "report__sector", "report__period", "by")
@@ -567,18 +580,9 @@ class ReviewEventAdmin(NotFoundForOthers, admin.ModelAdmin):
         reports = MonthlyReport.objects.reviewable_by(request.user)
         return super().get_queryset(request).filter(report__in=reports)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LineChange)
-class LineChangeAdmin(NotFoundForOthers, admin.ModelAdmin):
+class LineChangeAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     list_display = ("at", "report", "action", "summary", "by")
     list_filter = ("action",)
     list_select_related = ("report__organisation", "report__sector", "report__period", "by")
@@ -588,16 +592,6 @@ class LineChangeAdmin(NotFoundForOthers, admin.ModelAdmin):
     def get_queryset(self, request):
         reports = MonthlyReport.objects.reviewable_by(request.user)
         return super().get_queryset(request).filter(report__in=reports)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -618,19 +612,6 @@ class ImOnly:
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_im_officer
-
-
-class ReadOnly:
-    """A log: nobody adds, edits or deletes its rows in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def newest_periods_first(db_field, kwargs: dict) -> dict:
