@@ -5,6 +5,12 @@ the scope (all approved data for the situation report; one sector for a dashboar
 and maxima run in the database, a fixed handful of queries per figure whatever the number of
 lines; Python only adds up the per-cell maxima, of which there are at most departments ×
 population types. The same SQL runs on SQLite and PostgreSQL (both have window functions).
+
+The published figures read `CountedTotal`, the approved lines already summed per period, sector,
+department, population type and cash-or-not, which database triggers keep exact in the same
+transaction as every change (reporting/totals.py): a month reads a few thousand rows however
+many lines there are. The same functions run on the lines themselves, for the explanation pages
+that list the reports behind a figure, and the tests check that both give the same numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from django.db.models.functions import Coalesce
 
 from .models import (
     CASH_MODALITIES,
-    ActivityLine,
+    CountedTotal,
     Location,
     MonthlyReport,
     PopulationType,
@@ -33,27 +39,71 @@ MONTH = "total_monthly"
 YTD = "new_beneficiaries"
 
 
+@dataclass(frozen=True)
+class Paths:
+    """Where each dimension of the counting rules lives, in the lines or in their totals."""
+
+    month: str
+    sector: str
+    sector_code: str
+    sector_order: str
+    indicator_sector: str
+    indicator_sector_code: str
+    indicator_sector_parent: str
+    department_code: str
+    report: str | None
+
+
+LINE_PATHS = Paths(
+    month="report__period__month", sector="report__sector_id",
+    sector_code="report__sector__code", sector_order="report__sector__order",
+    indicator_sector="indicator__sector_id", indicator_sector_code="indicator__sector__code",
+    indicator_sector_parent="indicator__sector__parent", department_code="department__code",
+    report="report",
+)
+TOTAL_PATHS = Paths(
+    month="period__month", sector="sector_id", sector_code="sector__code",
+    sector_order="sector__order", indicator_sector="indicator_sector_id",
+    indicator_sector_code="indicator_sector__code",
+    indicator_sector_parent="indicator_sector__parent", department_code="department__code",
+    report=None,
+)
+
+
+def paths(rows: QuerySet) -> Paths:
+    return TOTAL_PATHS if rows.model is CountedTotal else LINE_PATHS
+
+
 def counted_lines(lines: QuerySet | None = None) -> QuerySet:
-    """Return the lines that count toward people reached: approved reports, indicators that
-    count people (DESIGN §4). Nil reports have no lines, so they add nothing by construction."""
-    lines = ActivityLine.objects.all() if lines is None else lines
+    """Return what counts toward people reached: approved reports, indicators that count
+    people (DESIGN §4). Nil reports have no lines, so they add nothing by construction.
+
+    By default that is the `CountedTotal` rows, which the database keeps equal to the approved
+    lines summed per cell and sector (reporting/totals.py); given lines, it is those of them
+    that count, which the explanation pages list report by report. Every function below takes
+    either and gives the same figures."""
+    if lines is None:
+        return CountedTotal.objects.all()
+    if lines.model is CountedTotal:
+        return lines
     return lines.filter(report__status=ReportStatus.APPROVED, indicator__counts_people=True)
 
 
 def in_month(lines: QuerySet, month: dt.date) -> QuerySet:
-    return lines.filter(report__period__month=month.replace(day=1))
+    return lines.filter(**{paths(lines).month: month.replace(day=1)})
 
 
 def in_year_to(lines: QuerySet, month: dt.date) -> QuerySet:
     """Return the lines from January to `month` of `month`'s year."""
     month = month.replace(day=1)
-    return lines.filter(
-        report__period__month__gte=month.replace(month=1), report__period__month__lte=month
-    )
+    key = paths(lines).month
+    return lines.filter(**{f"{key}__gte": month.replace(month=1), f"{key}__lte": month})
 
 
 def in_cash(lines: QuerySet) -> QuerySet:
     """Return the lines of cash and voucher assistance (the sitrep's CBI, CVA in RMRP terms)."""
+    if lines.model is CountedTotal:
+        return lines.filter(cash=True)
     return lines.filter(modality__in=CASH_MODALITIES)
 
 
@@ -65,13 +115,14 @@ def sector_sums(lines: QuerySet, value: str, *, subsectors: bool = False) -> dic
     """Return {sector id: Σ value}. Top-level sectors by default, with their sub-sectors' lines
     rolled up (a report belongs to a top-level sector); with `subsectors`, the sub-sectors
     themselves, by their indicators' sector."""
+    where = paths(lines)
     if subsectors:
-        lines = lines.filter(indicator__sector__parent__isnull=False)
-        key = F("indicator__sector_id")
+        lines = lines.filter(**{f"{where.indicator_sector_parent}__isnull": False})
+        key = F(where.indicator_sector)
     else:
-        key = F("report__sector_id")
-    rows = lines.order_by().values(sector=key).annotate(total=Sum(value))
-    return {row["sector"]: row["total"] or 0 for row in rows}
+        key = F(where.sector)
+    rows = lines.order_by().values(key_sector=key).annotate(total=Sum(value))
+    return {row["key_sector"]: row["total"] or 0 for row in rows}
 
 
 @dataclass(frozen=True)
@@ -112,10 +163,11 @@ def cell_sectors(lines: QuerySet, value: str, *, by_month: bool = False) -> list
     One query: the lines summed per cell × top-level sector, ranked inside each cell by a window
     function (ties go to the sector shown first). With `by_month`, the same per period month.
     """
-    keys = {"d": F("department__code"), "p": F("population_type"), "s": F("report__sector_id"),
-            "o": F("report__sector__order")}
+    where = paths(lines)
+    keys = {"d": F(where.department_code), "p": F("population_type"), "s": F(where.sector),
+            "o": F(where.sector_order)}
     if by_month:
-        keys["m"] = F("report__period__month")
+        keys["m"] = F(where.month)
     inner = lines.order_by().values(**keys).annotate(v=Coalesce(Sum(value), 0))
     connection = connections[inner.db]
     sql, params = inner.query.get_compiler(connection=connection).as_sql()
@@ -189,8 +241,9 @@ def _by(cells: list[CellSector], attr: str) -> dict[str, int]:
 
 def month_figures(month: dt.date, *, lines: QuerySet | None = None,
                   reports: QuerySet | None = None) -> Figures:
-    """Compute the figures of `month` from `lines` (default: every line) and the partners
-    reporting from `reports` (default: every report). Eleven queries whatever the data size."""
+    """Compute the figures of `month` from `lines` (default: the counted totals, which equal
+    every approved line) and the partners reporting from `reports` (default: every report).
+    Eleven queries whatever the data size."""
     month = month.replace(day=1)
     counted = counted_lines(lines)
     month_lines, ytd_lines = in_month(counted, month), in_year_to(counted, month)
@@ -274,17 +327,20 @@ def monthly_trend(month: dt.date, *, lines: QuerySet | None = None) -> list[Tren
 
 def report_contributions(lines: QuerySet, value: str) -> dict[int, int]:
     """Return {report id: Σ value} for the reports behind a figure ("how was this computed")."""
+    if lines.model is CountedTotal:
+        raise TypeError("The totals have no reports; pass the lines (counted_lines(lines)).")
     rows = lines.order_by().values("report").annotate(total=Sum(value)).filter(total__gt=0)
     return {row["report"]: row["total"] for row in rows}
 
 
 def in_department(lines: QuerySet, code: str) -> QuerySet:
-    return lines.filter(department__code=code)
+    return lines.filter(**{paths(lines).department_code: code})
 
 
 def in_sector(lines: QuerySet, code: str) -> QuerySet:
     """Return the lines of sector `code`: a top-level sector includes its sub-sectors."""
-    return lines.filter(Q(report__sector__code=code) | Q(indicator__sector__code=code))
+    where = paths(lines)
+    return lines.filter(Q(**{where.sector_code: code}) | Q(**{where.indicator_sector_code: code}))
 
 
 def in_population_type(lines: QuerySet, code: str) -> QuerySet:

@@ -118,9 +118,10 @@ def _sector_choices(sectors: list[Sector]) -> list[tuple[Sector, bool]]:
     return choices
 
 
-def _scope(sector: Sector | None) -> tuple[QuerySet, QuerySet]:
-    """Return the lines and the reports the figures are computed from, for a sector filter."""
-    lines, reports = ActivityLine.objects.all(), MonthlyReport.objects.all()
+def _scope(sector: Sector | None, lines: QuerySet) -> tuple[QuerySet, QuerySet]:
+    """Return the lines (or their totals) and the reports the figures are computed from, for a
+    sector filter."""
+    reports = MonthlyReport.objects.all()
     if sector is None:
         return lines, reports
     lines = aggregation.in_sector(lines, sector.code)
@@ -232,7 +233,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if period is None:
         return render(request, "reporting/dashboard/dashboard.html", context)
 
-    lines, reports = _scope(sector)
+    # The figures come from the totals the database keeps (aggregation.counted_lines).
+    lines, reports = _scope(sector, aggregation.counted_lines())
     figures = aggregation.month_figures(period.month, lines=lines, reports=reports)
     trend = aggregation.monthly_trend(period.month, lines=lines)
     links = ExplainLinks(period.month, sector)
@@ -428,7 +430,8 @@ def explain(request: HttpRequest) -> HttpResponse:
         return _invalid(request, str(error))
 
     value_field = FIELD[scope]
-    all_lines, _reports = _scope(sector)
+    # From the lines themselves, so that the reports behind the figure can be listed.
+    all_lines, _reports = _scope(sector, ActivityLine.objects.all())
     counted = aggregation.counted_lines(all_lines)
     if scope == "month":
         lines = aggregation.in_month(counted, period.month)

@@ -1086,3 +1086,49 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} · {self.uploaded_by} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CountedTotal(models.Model):
+    """The approved people-counting lines, summed per period × report sector × indicator sector ×
+    department × population type × cash or not: what every figure of DESIGN §4 is computed from.
+
+    Database triggers (reporting/totals.py, installed by migration 0004) keep it equal to the sum
+    of the lines in the same transaction as every change to lines, reports' status, period or
+    sector, and indicators' sector or `counts_people`, whichever path makes it (a form, the
+    importer, the admin, a bulk update). The figures therefore never lag behind an approval, and
+    a month's figures read a few thousand rows instead of every line. Nothing in Python writes
+    to it; `rebuild_totals` recomputes it from scratch and `--check` compares it with the lines.
+    """
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
+    sector = models.ForeignKey(Sector, on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+", help_text="The report's (top-level) sector.")
+    indicator_sector = models.ForeignKey(
+        Sector, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+        help_text="The indicator's sector: a sub-sector, or the report's sector itself.",
+    )
+    department = models.ForeignKey(Location, on_delete=models.DO_NOTHING, db_constraint=False,
+                                   related_name="+")
+    population_type = models.CharField(max_length=20, choices=PopulationType.choices)
+    cash = models.BooleanField(help_text="Cash or voucher lines (CBI).")
+    line_count = models.IntegerField()
+    total_monthly = models.BigIntegerField()
+    new_beneficiaries = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("counted total")
+        verbose_name_plural = _("counted totals")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "sector", "indicator_sector", "department", "population_type",
+                        "cash"],
+                name="reporting_countedtotal_key",
+            ),
+        ]
+        # No index on the sums: an update that changes no indexed column is a HOT update on
+        # PostgreSQL, which autovacuum cleans up cheaply (migration 0004 leaves room for it).
+
+    def __str__(self) -> str:
+        return f"{self.period_id} · {self.sector_id} · {self.department_id}"

@@ -26,6 +26,31 @@ from reporting.models import ReportingPeriod, Sector
 from .factories import LineFactory, ReportFactory, UserFactory
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After every test that used the database, and before its transaction is rolled back,
+    check that the totals the triggers keep still equal the approved lines: every test of the
+    suite, whatever path it changed data by, doubles as a test of reporting/totals.py."""
+    if item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+            getattr(item, "fixturenames", ())):
+        _check_totals(item)
+    return (yield)
+
+
+def _check_totals(item) -> None:
+    from django.db import DatabaseError, connection
+
+    from reporting import totals
+
+    if getattr(item, "_totals_skip", False) or connection.connection is None:
+        return
+    try:
+        differences = totals.differences()
+    except DatabaseError:  # the test left its transaction aborted; it has failed already
+        return
+    assert not differences, f"CountedTotal differs from the approved lines: {differences}"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
@@ -39,6 +64,8 @@ def test_settings(settings):
     settings.LANGUAGE_CODE = "en"
     # PBKDF2 at production strength costs a third of a second per user created.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client speaks plain HTTP; production redirects that to HTTPS (tested on its own).
+    settings.SECURE_SSL_REDIRECT = False
     # Pages render without `collectstatic` having built the production manifest.
     settings.STORAGES = {
         **settings.STORAGES,

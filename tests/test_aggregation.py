@@ -147,7 +147,7 @@ def test_it_adds_the_cell_maxima_up_by_department_and_by_population_type(worked_
 
 
 def test_it_tells_which_reports_make_a_figure(worked_example):
-    counted = aggregation.in_month(aggregation.counted_lines(), SEPT)
+    counted = aggregation.in_month(aggregation.counted_lines(ActivityLine.objects.all()), SEPT)
     reports = {code: report.pk for code, report in worked_example.items()}
     assert aggregation.report_contributions(counted, MONTH) == {
         reports["HEA"]: 350, reports["PRO"]: 320, reports["FS"]: 400,
@@ -162,7 +162,7 @@ def test_it_leaves_reports_without_counted_people_out_of_the_contributions(worke
                                                                            org_b):
     training = report_of(org_b, "HEA")
     add_line(training, "HEA-06", total=90)  # health professionals trained: not people reached
-    counted = aggregation.in_month(aggregation.counted_lines(), SEPT)
+    counted = aggregation.in_month(aggregation.counted_lines(ActivityLine.objects.all()), SEPT)
     assert training.pk not in aggregation.report_contributions(counted, MONTH)
     assert len(aggregation.report_contributions(counted, MONTH)) == 3
 
@@ -271,7 +271,7 @@ def test_it_shows_no_year_to_date_cell_or_report_for_people_reached_before(basel
     }
     assert cells(figures.cells_ytd) == {(LIMA, DESTINATION, "HEA", 60, True)}
     assert headline(figures) == (140, 60, 140, 60)
-    counted = aggregation.in_year_to(aggregation.counted_lines(), SEPT)
+    counted = aggregation.in_year_to(aggregation.counted_lines(ActivityLine.objects.all()), SEPT)
     assert aggregation.report_contributions(counted, YTD) == {baseline.pk: 60}
     assert aggregation.report_contributions(counted, MONTH) == {baseline.pk: 100, repeat.pk: 40}
 
@@ -327,7 +327,7 @@ def test_it_reports_the_sub_sectors_themselves(protection_with_subsectors):
 
 
 def test_it_selects_a_sub_sector_or_a_whole_sector(protection_with_subsectors):
-    counted = aggregation.in_month(aggregation.counted_lines(), SEPT)
+    counted = aggregation.in_month(aggregation.counted_lines(ActivityLine.objects.all()), SEPT)
     child_protection = aggregation.in_sector(counted, "PRO-CP")
     assert list(child_protection.values_list("indicator__code", flat=True)) == ["PRO-CP-01"]
     assert aggregation.people_assisted(child_protection, MONTH) == 40
