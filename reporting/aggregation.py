@@ -1,10 +1,11 @@
 """Every number of the platform, computed by the counting rules of DESIGN §4.
 
 Functions take the queryset of lines to consider and never look at a request: the caller decides
-the scope (all approved data for the situation report; one sector for a dashboard filter). Sums
-and maxima run in the database, a fixed handful of queries per figure whatever the number of
-lines; Python only adds up the per-cell maxima, of which there are at most departments ×
-population types. The same SQL runs on SQLite and PostgreSQL (both have window functions).
+the scope (all approved data for the situation report; one sector for a dashboard filter). The
+sums run in the database, one grouped query per scope (a month, the year to date) whatever the
+number of lines; Python folds the grouped rows — at most departments × population types ×
+sectors × sub-sectors × cash-or-not — into the sector figures and picks each cell's largest
+sector. The same queries run on SQLite and PostgreSQL.
 
 The published figures read `CountedTotal`, the approved lines already summed per period, sector,
 department, population type and cash-or-not, which database triggers keep exact in the same
@@ -18,10 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db import connections
 from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
 
 from .models import (
     CASH_MODALITIES,
@@ -145,9 +145,9 @@ class SectorFigure:
 # Cells: department × population type, and the max-over-sectors rule
 # --------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CellSector:
-    """One sector's figure in one cell, and whether it is the one the headline takes."""
+class CellSector(NamedTuple):
+    """One sector's figure in one cell, and whether it is the one the headline takes (a named
+    tuple: a year's trend builds thousands of them)."""
 
     department: str
     population_type: str
@@ -156,38 +156,44 @@ class CellSector:
     taken: bool
 
 
+def rank_cells(sums: dict[tuple[str, str, int], int], orders: dict[int, int]) -> list[CellSector]:
+    """Mark in each department × population cell the sector with the largest figure; a tie goes
+    to the sector shown first (display order, then id), so the choice is always the same."""
+    cells: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for (d, p, s), v in sums.items():
+        if v > 0:
+            cells[d, p].append((s, v))
+    result = []
+    for (d, p), sectors in sorted(cells.items()):
+        sectors.sort(key=lambda item: (-item[1], orders.get(item[0], 0), item[0]))
+        result.extend(CellSector(d, p, s, v, rank == 0) for rank, (s, v) in enumerate(sectors))
+    return result
+
+
 def cell_sectors(lines: QuerySet, value: str, *, by_month: bool = False) -> list[CellSector] | \
         dict[dt.date, list[CellSector]]:
     """Return every sector's figure in every cell, each cell's largest marked `taken`.
 
-    One query: the lines summed per cell × top-level sector, ranked inside each cell by a window
-    function (ties go to the sector shown first). With `by_month`, the same per period month.
+    One query sums the lines per cell × top-level sector (at most departments × population
+    types × sectors rows, whatever the number of lines); `rank_cells` picks each cell's
+    largest. With `by_month`, the same per period month.
     """
     where = paths(lines)
     keys = {"d": F(where.department_code), "p": F("population_type"), "s": F(where.sector),
             "o": F(where.sector_order)}
     if by_month:
         keys["m"] = F(where.month)
-    inner = lines.order_by().values(**keys).annotate(v=Coalesce(Sum(value), 0))
-    connection = connections[inner.db]
-    sql, params = inner.query.get_compiler(connection=connection).as_sql()
-    partition = "m, d, p" if by_month else "d, p"
-    select = "m, d, p, s, v" if by_month else "d, p, s, v"
-    outer = (
-        f"SELECT {select}, ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY v DESC, o, s) "
-        f"FROM ({sql}) cells WHERE v > 0"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(outer, params)
-        rows = cursor.fetchall()
+    names = [*keys, "v"]
+    rows = lines.order_by().values(**keys).annotate(v=Sum(value)).values_list(*names)
+    orders = {}
+    months: dict[dt.date | None, dict] = defaultdict(dict)
+    for d, p, s, o, *rest in rows:
+        orders[s] = o
+        month, v = rest if by_month else (None, rest[0])
+        months[month][d, p, s] = int(v or 0)
     if not by_month:
-        return [CellSector(d, p, s, int(v), rank == 1) for d, p, s, v, rank in rows]
-    months: dict[dt.date, list[CellSector]] = defaultdict(list)
-    for m, d, p, s, v, rank in rows:
-        if isinstance(m, str):  # SQLite hands dates back as text from a raw query
-            m = dt.date.fromisoformat(m)
-        months[m].append(CellSector(d, p, s, int(v), rank == 1))
-    return dict(months)
+        return rank_cells(months.get(None, {}), orders)
+    return {month: rank_cells(sums, orders) for month, sums in months.items()}
 
 
 def deduplicated(cells: list[CellSector]) -> int:
@@ -239,34 +245,73 @@ def _by(cells: list[CellSector], attr: str) -> dict[str, int]:
     return totals
 
 
+@dataclass
+class ScopeSums:
+    """One scope's (a month's, or the year to date's) sums, from one grouped query."""
+
+    sectors: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    subsectors: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    cells: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
+    cash_cells: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def scope_sums(lines: QuerySet, value: str, subsector_ids: set[int],
+               department_codes: dict[int, str]) -> ScopeSums:
+    """Sum `lines` once per cell × sector × indicator sector, the cash and voucher part beside
+    the whole, and fold the rows into every figure of the scope: sectors, sub-sectors, cells and
+    cash cells. The rows are at most departments × population types × sectors × sub-sectors,
+    whatever the number of lines."""
+    where = paths(lines)
+    cash = Q(cash=True) if lines.model is CountedTotal else Q(modality__in=CASH_MODALITIES)
+    rows = (lines.order_by()
+            .values(d=F("department_id"), p=F("population_type"), s=F(where.sector),
+                    i=F(where.indicator_sector))
+            .annotate(v=Sum(value), cv=Sum(value, filter=cash))
+            .values_list("d", "p", "s", "i", "v", "cv"))
+    sums = ScopeSums()
+    for department, population, sector, indicator_sector, v, cash_v in rows:
+        v = int(v or 0)
+        sums.sectors[sector] += v
+        if indicator_sector in subsector_ids:
+            sums.subsectors[indicator_sector] += v
+        cell = (department_codes[department], population, sector)
+        sums.cells[cell] += v
+        if cash_v:
+            sums.cash_cells[cell] += int(cash_v)
+    return sums
+
+
 def month_figures(month: dt.date, *, lines: QuerySet | None = None,
                   reports: QuerySet | None = None) -> Figures:
     """Compute the figures of `month` from `lines` (default: the counted totals, which equal
     every approved line) and the partners reporting from `reports` (default: every report).
-    Eleven queries whatever the data size."""
+    Five queries whatever the data size: the sectors, the departments, one grouped sum for the
+    month and one for the year to date, and the partners reporting."""
     month = month.replace(day=1)
     counted = counted_lines(lines)
-    month_lines, ytd_lines = in_month(counted, month), in_year_to(counted, month)
-
     sectors = list(Sector.objects.select_related("parent"))
-    top = sector_sums(month_lines, MONTH), sector_sums(ytd_lines, YTD)
-    sub = (sector_sums(month_lines, MONTH, subsectors=True),
-           sector_sums(ytd_lines, YTD, subsectors=True))
+    orders = {sector.pk: sector.order for sector in sectors}
+    subsector_ids = {sector.pk for sector in sectors if sector.parent_id is not None}
+    departments_by_id = {pk: (code, name) for pk, code, name in
+                         Location.objects.departments().values_list("pk", "code", "name")}
+    codes = {pk: code for pk, (code, _name) in departments_by_id.items()}
+    now = scope_sums(in_month(counted, month), MONTH, subsector_ids, codes)
+    ytd = scope_sums(in_year_to(counted, month), YTD, subsector_ids, codes)
 
-    def figure(sector: Sector, sums) -> SectorFigure:
+    def figure(sector: Sector, attr: str) -> SectorFigure:
         return SectorFigure(
             code=sector.code, name_es=sector.name_es, name_en=sector.name_en,
             parent=sector.parent.code if sector.parent_id else None,
-            month=sums[0].get(sector.pk, 0), ytd=sums[1].get(sector.pk, 0),
+            month=getattr(now, attr).get(sector.pk, 0), ytd=getattr(ytd, attr).get(sector.pk, 0),
         )
 
-    sector_figures = [figure(s, top) for s in sectors if s.parent_id is None]
-    subsector_figures = [figure(s, sub) for s in sectors if s.parent_id is not None]
+    sector_figures = [figure(s, "sectors") for s in sectors if s.parent_id is None]
+    subsector_figures = [figure(s, "subsectors") for s in sectors if s.parent_id is not None]
 
-    cells_month = cell_sectors(month_lines, MONTH)
-    cells_ytd = cell_sectors(ytd_lines, YTD)
+    cells_month = rank_cells(now.cells, orders)
+    cells_ytd = rank_cells(ytd.cells, orders)
     departments_month, departments_ytd = _by(cells_month, "department"), _by(cells_ytd, "department")
-    names = dict(Location.objects.departments().values_list("code", "name"))
+    names = dict(departments_by_id.values())
     departments = [
         AreaFigure(code, names.get(code, code), departments_month.get(code, 0),
                    departments_ytd.get(code, 0))
@@ -292,8 +337,8 @@ def month_figures(month: dt.date, *, lines: QuerySet | None = None,
         people_assisted_ytd=deduplicated(cells_ytd),
         sum_of_sectors_month=sum(f.month for f in sector_figures),
         sum_of_sectors_ytd=sum(f.ytd for f in sector_figures),
-        cbi_month=people_assisted(in_cash(month_lines), MONTH),
-        cbi_ytd=people_assisted(in_cash(ytd_lines), YTD),
+        cbi_month=deduplicated(rank_cells(now.cash_cells, orders)),
+        cbi_ytd=deduplicated(rank_cells(ytd.cash_cells, orders)),
         departments=departments,
         population_types=population_types,
         partners_reporting=partners_reporting,

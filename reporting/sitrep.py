@@ -91,7 +91,7 @@ def _date(value: dt.date | None) -> str | None:
 def build_report(period: ReportingPeriod) -> dict:
     """Return the situation report of `period` as JSON-serialisable, language-neutral data.
 
-    A fixed number of queries whatever the number of lines: the eleven of `month_figures` and
+    A fixed number of queries whatever the number of lines: the five of `month_figures` and
     four more (key figures, narratives, partners, department names).
     """
     figures = month_figures(period.month)
