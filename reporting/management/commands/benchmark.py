@@ -1,8 +1,12 @@
 """Time the platform's heavy paths on a synthetic dataset that is never saved.
 
-The dataset — organisations BENCH-001…, a year of monthly reports and `--lines` activity lines
-over every sector, department, population type and modality — is built inside a transaction
-that is rolled back once the timings are taken, so the database is left exactly as it was.
+The dataset — organisations BENCH-001…, `--years` years of monthly reports (five by default, to
+the end of `--month`'s year) and `--lines` activity lines (a million by default) over every
+sector, department, population type and modality — is built inside a transaction that is
+rolled back once the timings are taken, so the database is left exactly as it was.
+
+Pages are timed through Django's test client (middleware, view, template; no network), signed
+in as the role that opens them, which is the server time of a request.
 
 On PostgreSQL the planner statistics are refreshed (ANALYZE) once the rows are in, as autovacuum
 would have done on a live database; `--no-analyze` times the moment before it has. Committed
@@ -27,7 +31,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db.models import Case, When
 
 from partners.models import Organisation, OrganisationType
 from reporting import aggregation
@@ -83,7 +87,8 @@ class Rollback(Exception):
 
 @dataclass(frozen=True)
 class Dataset:
-    month: dt.date  # the month the figures are computed for; the data covers its whole year
+    month: dt.date  # the month the figures are computed for; the data ends with its year
+    first_year: int
     organisations: int
     reports: int
     lines: int
@@ -110,6 +115,161 @@ def aggregation_case(dataset: Dataset) -> list[Measure]:
     return [
         Measure(f"month_figures({label})", lambda: aggregation.month_figures(month)),
         Measure(f"monthly_trend({label})", lambda: aggregation.monthly_trend(month)),
+    ]
+
+
+# The floor: what the month's figures cost read straight from the lines with one hand-written
+# query each for the month and for the year to date — sector and sub-sector sums, people
+# assisted (Σ over cells of the largest sector) and CBI (the same over cash and voucher lines).
+FLOOR_SQL = """
+WITH l AS (
+    SELECT r.sector_id AS s, i.sector_id AS si, sub.parent_id IS NOT NULL AS is_sub,
+           l.department_id AS d, l.population_type AS p, l.modality IN ('cash', 'voucher') AS c,
+           l.{value} AS v
+    FROM reporting_activityline l
+    JOIN reporting_monthlyreport r ON r.id = l.report_id
+    JOIN reporting_reportingperiod m ON m.id = r.period_id
+    JOIN reporting_indicator i ON i.id = l.indicator_id
+    JOIN reporting_sector sub ON sub.id = i.sector_id
+    WHERE m.month BETWEEN %s AND %s AND r.status = 'approved' AND i.counts_people
+),
+cells AS (
+    SELECT d, p, s, SUM(v) AS v, COALESCE(SUM(v) FILTER (WHERE c), 0) AS cv
+    FROM l GROUP BY d, p, s
+)
+SELECT 'sector', s, SUM(v) FROM cells GROUP BY s
+UNION ALL SELECT 'subsector', si, SUM(v) FROM l WHERE is_sub GROUP BY si
+UNION ALL SELECT 'people', NULL, SUM(top) FROM (SELECT MAX(v) AS top FROM cells GROUP BY d, p) x
+UNION ALL SELECT 'cbi', NULL, SUM(top) FROM (SELECT MAX(cv) AS top FROM cells GROUP BY d, p) x
+"""
+
+
+# The same query over the counted totals the figures read (reporting/totals.py): the floor for
+# month_figures on its own data, which shows what the ORM and Python add.
+FLOOR_TOTALS_SQL = """
+WITH l AS (
+    SELECT t.sector_id AS s, t.indicator_sector_id AS si, sub.parent_id IS NOT NULL AS is_sub,
+           t.department_id AS d, t.population_type AS p, t.cash AS c, t.{value} AS v
+    FROM reporting_countedtotal t
+    JOIN reporting_reportingperiod m ON m.id = t.period_id
+    JOIN reporting_sector sub ON sub.id = t.indicator_sector_id
+    WHERE m.month BETWEEN %s AND %s
+),
+""" + FLOOR_SQL.split("),\n", 1)[1]
+
+
+def floor_figures(month: dt.date, *, ytd: bool, totals: bool = False) -> dict:
+    start = month.replace(month=1) if ytd else month
+    sql = (FLOOR_TOTALS_SQL if totals else FLOOR_SQL).format(
+        value="new_beneficiaries" if ytd else "total_monthly")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [start, month])
+        rows = cursor.fetchall()
+    return {(kind, key): int(value or 0) for kind, key, value in rows if value}
+
+
+def floor_case(dataset: Dataset) -> list[Measure]:
+    """The hand-written queries, checked against month_figures so the floor is the same work."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []  # FILTER and the planner it is written for are PostgreSQL's
+    month, label = dataset.month, dataset.month.strftime("%Y-%m")
+    figures = aggregation.month_figures(month)
+    sectors = dict(Sector.objects.values_list("code", "pk"))
+    for scope, totals in (("month", False), ("ytd", False), ("month", True), ("ytd", True)):
+        floor = floor_figures(month, ytd=scope == "ytd", totals=totals)
+        expected = {("people", None): getattr(figures, f"people_assisted_{scope}"),
+                    ("cbi", None): getattr(figures, f"cbi_{scope}")}
+        for kind, items in (("sector", figures.sectors), ("subsector", figures.subsectors)):
+            expected.update({(kind, sectors[f.code]): getattr(f, scope) for f in items})
+        expected = {key: value for key, value in expected.items() if value}
+        if floor != expected:
+            raise CommandError(f"The hand-written {scope} query disagrees with month_figures: "
+                               f"{sorted(set(floor.items()) ^ set(expected.items()), key=str)}")
+    return [
+        Measure(f"hand-written SQL, month ({label})", lambda: floor_figures(month, ytd=False)),
+        Measure(f"hand-written SQL, year to date ({label})",
+                lambda: floor_figures(month, ytd=True)),
+        Measure(f"hand-written SQL, month + year to date ({label})",
+                lambda: (floor_figures(month, ytd=False), floor_figures(month, ytd=True))),
+        Measure(f"hand-written SQL on the counted totals, month + year to date ({label})",
+                lambda: (floor_figures(month, ytd=False, totals=True),
+                         floor_figures(month, ytd=True, totals=True))),
+    ]
+
+
+def sitrep_case(dataset: Dataset) -> list[Measure]:
+    """The situation report's JSON (DESIGN §5), as `situation_report --format json` and the
+    public JSON of an edition build it: figures, key figures, narratives, partners."""
+    import json
+
+    from reporting import sitrep
+
+    period = ReportingPeriod.objects.get(month=dataset.month)
+
+    def run() -> str:
+        return json.dumps(sitrep.as_contract_json(sitrep.build_report(period), "es"))
+
+    return [Measure(f"situation report JSON ({dataset.month:%Y-%m})", run)]
+
+
+def _page(path: str, user) -> Callable[[], object]:
+    from django.test import Client
+
+    client = Client(secure=True)
+    client.force_login(user)
+
+    def run() -> None:
+        response = client.get(path)
+        if response.status_code != 200:
+            raise CommandError(f"GET {path} answered {response.status_code}.")
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    return run
+
+
+def _bench_user(role: str, organisation: Organisation | None = None):
+    import uuid
+
+    from partners.models import User
+
+    return User.objects.create(
+        username=f"{PREFIX.lower()}{role}-{uuid.uuid4().hex[:8]}", role=role, is_staff=role in (
+            "coordinator", "im_officer"), organisation=organisation)
+
+
+def pages_case(dataset: Dataset) -> list[Measure]:
+    """The pages of the targets, signed in as who opens them: the dashboard (IM officer), a
+    partner's report page (its reporter), the admin changelists of reports and of lines (IM
+    officer, unfiltered, the largest lists there are)."""
+    from django.test.utils import override_settings
+
+    from partners.models import Role
+
+    # The test client's requests name the host "testserver"; this process serves nobody else.
+    override_settings(ALLOWED_HOSTS=["testserver"]).enable()
+    month = f"{dataset.month:%Y-%m}"
+    im = _bench_user(Role.IM_OFFICER)
+    # A report of the month with lines, else (on a small dataset) the latest report with lines.
+    report = (MonthlyReport.objects.filter(organisation__acronym__startswith=PREFIX,
+                                           lines__isnull=False)
+              .order_by(Case(When(period__month=dataset.month, then=0), default=1),
+                        "-period__month", "pk").first())
+    reporter = _bench_user(Role.REPORTER, report.organisation)
+    lines = report.lines.count()
+    return [
+        Measure(f"dashboard ({month}, IM officer)", _page(f"/dashboard/?period={month}", im)),
+        Measure(f"partner's report page ({lines} lines, reporter)",
+                _page(f"/reports/{report.pk}/", reporter)),
+        Measure("admin changelist of reports (IM officer)",
+                _page("/admin/reporting/monthlyreport/", im)),
+        Measure("admin changelist of lines (IM officer)",
+                _page("/admin/reporting/activityline/", im)),
+        Measure(f"admin changelist of lines, filtered to {month} (IM officer)",
+                _page(f"/admin/reporting/activityline/?period={month}", im)),
     ]
 
 
@@ -246,9 +406,15 @@ def import_case(dataset: Dataset) -> list[Measure]:
 
 CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
     "aggregation": aggregation_case,
-    "export": export_case,
+    "floor": floor_case,
+    "sitrep": sitrep_case,
+    "pages": pages_case,
     "import": import_case,
+    "export": export_case,
 }
+# The order cases run in by default: the quick reads first, the export (which reads every line)
+# last.
+ORDER = list(CASES)
 
 
 def month_argument(value: str) -> dt.date:
@@ -270,13 +436,16 @@ class Command(BaseCommand):
             "--case", action="append", choices=sorted(CASES), dest="cases",
             help="What to time; repeat for several (default: every case).",
         )
-        parser.add_argument("--lines", type=int, default=100_000,
-                            help="Synthetic activity lines to build (default: 100000).")
+        parser.add_argument("--lines", type=int, default=1_000_000,
+                            help="Synthetic activity lines to build (default: 1000000).")
+        parser.add_argument("--years", type=int, default=5,
+                            help="Years of monthly reports the lines spread over, ending with "
+                                 "--month's year (default: 5).")
         parser.add_argument("--runs", type=int, default=7,
                             help="Timed runs of each measure, after one warm-up (default: 7).")
         parser.add_argument("--month", type=month_argument, default=dt.date(2023, 9, 1),
                             help="The month the figures are computed for, YYYY-MM; the "
-                                 "synthetic data covers its whole year (default: 2023-09).")
+                                 "synthetic data ends with its year (default: 2023-09).")
         parser.add_argument("--seed", type=int, default=1,
                             help="Seed of the random generator, for a repeatable dataset.")
         parser.add_argument(
@@ -289,9 +458,9 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(self, *args, **options):
-        if options["lines"] < 1 or options["runs"] < 1:
-            raise CommandError("--lines and --runs must be at least 1.")
-        cases = options["cases"] or sorted(CASES)
+        if options["lines"] < 1 or options["runs"] < 1 or options["years"] < 1:
+            raise CommandError("--lines, --years and --runs must be at least 1.")
+        cases = options["cases"] or ORDER
         using = options["database"]
         connection = connections[using]
         postgresql = connection.vendor == "postgresql"
@@ -302,7 +471,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic(using=using):
                 dataset = build_dataset(lines=options["lines"], month=options["month"],
-                                        seed=options["seed"], using=using)
+                                        years=options["years"], seed=options["seed"],
+                                        using=using)
                 if analyze:
                     refresh_statistics(connection)
                 load = load_average()
@@ -328,6 +498,7 @@ class Command(BaseCommand):
             statistics_note = "not refreshed"
         self.stdout.write(describe(connection, dataset, statistics_note, load))
         self.stdout.write(table(timings, options["runs"]))
+        self.stdout.write(ratios(timings))
 
 
 def check_ready(using: str) -> None:
@@ -344,10 +515,10 @@ def check_ready(using: str) -> None:
         raise CommandError(SYNTHETIC_EXISTS.format(prefix=PREFIX))
 
 
-def build_dataset(*, lines: int, month: dt.date, seed: int,
+def build_dataset(*, lines: int, month: dt.date, seed: int, years: int = 1,
                   using: str = DEFAULT_DB_ALIAS) -> Dataset:
-    """Create synthetic organisations, periods, reports and `lines` lines over the year of
-    `month`; the caller rolls them back."""
+    """Create synthetic organisations, periods, reports and `lines` lines over the `years`
+    years up to `month`'s; the caller rolls them back."""
     started = time.perf_counter()
     rng = random.Random(seed)
     year = month.year
@@ -361,8 +532,8 @@ def build_dataset(*, lines: int, month: dt.date, seed: int,
     other_lines = ActivityLine.objects.using(using).count()
 
     periods = []
-    for number in range(1, 13):
-        first = dt.date(year, number, 1)
+    for first in (dt.date(y, number, 1) for y in range(year - years + 1, year + 1)
+                  for number in range(1, 13)):
         period, _ = ReportingPeriod.objects.using(using).get_or_create(
             month=first, defaults={"deadline": (first + dt.timedelta(days=40)).replace(day=10)}
         )
@@ -371,7 +542,7 @@ def build_dataset(*, lines: int, month: dt.date, seed: int,
     # One organisation files about a report per sector and month.
     reports_wanted = max(1, lines // LINES_PER_REPORT)
     average_sectors = sum(SECTORS_PER_ORGANISATION) / len(SECTORS_PER_ORGANISATION)
-    organisation_count = max(1, round(reports_wanted / (12 * average_sectors)))
+    organisation_count = max(1, round(reports_wanted / (len(periods) * average_sectors)))
     types = [choice for choice in OrganisationType if choice != OrganisationType.DONOR]
     organisations = Organisation.objects.using(using).bulk_create([
         Organisation(acronym=f"{PREFIX}{n:03d}", name=f"Benchmark partner {n:03d}",
@@ -379,22 +550,28 @@ def build_dataset(*, lines: int, month: dt.date, seed: int,
         for n in range(1, organisation_count + 1)
     ])
 
+    # Reports are created as drafts and given their status once their lines are in, as on the
+    # platform (lines are written, then the report is approved): the totals' trigger then adds
+    # each report's lines once, in one statement (see set_statuses).
     reports: list[MonthlyReport] = []
+    statuses: list[str] = []
     for organisation in organisations:
         own = rng.sample(sectors, min(len(sectors), rng.choice(SECTORS_PER_ORGANISATION)))
         spare = [sector for sector in sectors if sector not in own]
         for period in periods:
             for sector in own:
                 status = weighted(rng, STATUS_WEIGHTS)
+                statuses.append(status)
                 reports.append(MonthlyReport(
-                    organisation=organisation, sector=sector, period=period, status=status,
-                    status_reason="Synthetic." if status in (
+                    organisation=organisation, sector=sector, period=period,
+                    status=ReportStatus.DRAFT, status_reason="Synthetic." if status in (
                         ReportStatus.RETURNED, ReportStatus.REOPENED) else "",
                 ))
             if spare and rng.random() < NIL_SHARE:
+                statuses.append(ReportStatus.APPROVED)
                 reports.append(MonthlyReport(
                     organisation=organisation, sector=rng.choice(spare), period=period,
-                    status=ReportStatus.APPROVED, is_nil=True,
+                    status=ReportStatus.DRAFT, is_nil=True,
                 ))
     reports = MonthlyReport.objects.using(using).bulk_create(reports, batch_size=BATCH)
     with_lines = [report for report in reports if not report.is_nil]
@@ -418,9 +595,32 @@ def build_dataset(*, lines: int, month: dt.date, seed: int,
             ActivityLine.objects.using(using).bulk_create(batch)
             batch = []
     ActivityLine.objects.using(using).bulk_create(batch)
-    return Dataset(month=month.replace(day=1), organisations=len(organisations), reports=len(reports),
+    set_statuses(reports, statuses, using)
+    return Dataset(month=month.replace(day=1), first_year=periods[0].month.year,
+                   organisations=len(organisations), reports=len(reports),
                    lines=lines, other_lines=other_lines,
                    build_seconds=time.perf_counter() - started)
+
+
+def set_statuses(reports: list[MonthlyReport], statuses: list[str], using: str) -> None:
+    """Give the reports their statuses: on PostgreSQL in one UPDATE over two arrays, so the
+    totals' trigger adds every approved line in one grouped upsert."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE reporting_monthlyreport r SET status = s.status "
+                "FROM unnest(%s::bigint[], %s::text[]) AS s(id, status) WHERE r.id = s.id",
+                [[report.pk for report in reports], [str(status) for status in statuses]],
+            )
+        return
+    by_status: dict[str, list[int]] = {}
+    for report, status in zip(reports, statuses, strict=True):
+        by_status.setdefault(status, []).append(report.pk)
+    for status, ids in by_status.items():
+        for start in range(0, len(ids), 500):
+            MonthlyReport.objects.using(using).filter(pk__in=ids[start:start + 500]).update(
+                status=status)
 
 
 def synthetic_line(rng: random.Random, report: MonthlyReport, indicator: Indicator,
@@ -462,14 +662,21 @@ def refresh_statistics(connection, *, vacuum: bool = False) -> None:
 
 def time_measure(case: str, measure: Measure, runs: int, connection) -> Timing:
     """Run `measure` once to warm up, counting its queries, then time `runs` runs."""
-    with CaptureQueriesContext(connection) as queries:
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    # An execute wrapper rather than CaptureQueriesContext, whose log a page request resets.
+    with connection.execute_wrapper(counter):
         measure.run()
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
         measure.run()
         seconds.append(time.perf_counter() - started)
-    return Timing(case, measure.label, len(queries.captured_queries), seconds)
+    return Timing(case, measure.label, count[0], seconds)
 
 
 def describe(connection, dataset: Dataset, statistics_note: str, load: str) -> str:
@@ -481,7 +688,8 @@ def describe(connection, dataset: Dataset, statistics_note: str, load: str) -> s
     return (
         f"Database: {connection.display_name}{version} ({connection.vendor})\n"
         f"Data: {dataset.lines:,} synthetic lines in {dataset.reports:,} reports of "
-        f"{dataset.organisations} organisations over {dataset.month.year}, plus "
+        f"{dataset.organisations} organisations over {dataset.first_year}–{dataset.month.year}, "
+        f"plus "
         f"{dataset.other_lines:,} lines already in the database; built in "
         f"{dataset.build_seconds:.1f} s, then rolled back\n"
         f"Planner statistics: {statistics_note}\n"
@@ -495,6 +703,24 @@ def load_average() -> str:
         return " ".join(f"{load:.2f}" for load in os.getloadavg())
     except OSError:  # not available on this platform
         return "unknown"
+
+
+def ratios(timings: list[Timing]) -> str:
+    """Each aggregation's median against the hand-written floors' (month + year to date), on
+    the lines and on the counted totals."""
+    medians = {t.label: statistics.median(t.seconds) for t in timings}
+    lines = []
+    for name, prefix in (("on the lines", "hand-written SQL, month + year to date"),
+                         ("on the counted totals", "hand-written SQL on the counted totals")):
+        floor = next((m for label, m in medians.items() if label.startswith(prefix)), None)
+        if not floor:
+            continue
+        lines += ["", f"Against the hand-written query {name} (month + year to date, "
+                      f"{floor * 1000:.1f} ms):"]
+        for label, median in medians.items():
+            if label.startswith(("month_figures", "situation report JSON", "dashboard")):
+                lines.append(f"  {label}: {median / floor:.2f}×")
+    return "\n".join(lines)
 
 
 def table(timings: list[Timing], runs: int) -> str:
