@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from django import forms
+from django.conf import settings
 from django.core import validators
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -59,8 +60,10 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 LINE_FORMATS = ("csv", "xlsx")
 SUMMARY_KINDS = ("sectors", "departments", "completeness")
 LINES_SHEET = "Activities"
-# A worksheet holds 1,048,576 rows; the header and the HXL row take two.
-XLSX_MAX_LINES = 1_048_576 - 2
+# A worksheet holds 1,048,576 rows (the header and the HXL row take two), but a workbook is
+# assembled before it is sent, at about 7,000 rows a second: above EXPORT_XLSX_MAX_LINES
+# (150,000 by default, some 20 s) the page offers the CSV, which streams at any size.
+XLSX_MAX_LINES = min(settings.EXPORT_XLSX_MAX_LINES, 1_048_576 - 2)
 
 # Rows fetched from the database at a time, and CSV rows yielded to the response at a time.
 CHUNK_SIZE = 2000
@@ -93,8 +96,8 @@ MONTHS_REVERSED = gettext_lazy("The first month comes after the last one.")
 NO_PERIOD = gettext_lazy("There is no reporting period for %(month)s.")
 NO_PERIOD_YET = gettext_lazy("No reporting period has been opened yet. The IM team opens one each month.")
 TOO_MANY_FOR_XLSX = gettext_lazy(
-    "These filters select %(count)s lines, more than a workbook holds (%(limit)s rows): "
-    "download them as CSV, or narrow the filters."
+    "These filters select %(count)s lines, more than a workbook export holds (%(limit)s "
+    "rows): download them as CSV, which has no limit, or narrow the filters."
 )
 COMPLETENESS_FORBIDDEN = gettext_lazy(
     "Only sector coordinators and the IM team see reporting completeness."

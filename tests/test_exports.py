@@ -470,8 +470,9 @@ def test_it_refuses_a_workbook_of_more_lines_than_a_sheet_holds(client, ivan, sc
     with mock.patch.object(exports, "XLSX_MAX_LINES", 4):
         response = client.get("/exports/lines.xlsx")
         assert response.status_code == 400
-        assert ("These filters select 5 lines, more than a workbook holds (4 rows): download "
-                "them as CSV, or narrow the filters.") in response.content.decode()
+        assert ("These filters select 5 lines, more than a workbook export holds (4 rows): "
+                "download them as CSV, which has no limit, or narrow the filters."
+                ) in response.content.decode()
         assert client.get("/exports/lines.xlsx?status=approved").status_code == 200
         assert client.get("/exports/lines.csv").status_code == 200
 
