@@ -31,10 +31,17 @@ def pytest_runtest_teardown(item, nextitem):
     """After every test that used the database, and before its transaction is rolled back,
     check that the totals the triggers keep still equal the approved lines: every test of the
     suite, whatever path it changed data by, doubles as a test of reporting/totals.py."""
+    problem = None
     if item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
             getattr(item, "fixturenames", ())):
-        _check_totals(item)
-    return (yield)
+        try:
+            _check_totals(item)
+        except AssertionError as error:  # reported once the fixtures are torn down
+            problem = error
+    result = yield
+    if problem is not None:
+        raise problem
+    return result
 
 
 def _check_totals(item) -> None:
