@@ -1,7 +1,15 @@
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth.signals import user_logged_in
 
 
 class GtrmAdminConfig(AdminConfig):
     """Install the project's admin site, which only coordinators and IM officers may enter."""
 
     default_site = "gtrm.admin.GtrmAdminSite"
+
+    def ready(self):
+        super().ready()
+        from . import security
+
+        # The only app config of the gtrm package: it also starts each session's idle clock.
+        user_logged_in.connect(security.start_idle_clock, dispatch_uid="gtrm-start-idle-clock")

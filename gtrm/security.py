@@ -1,6 +1,9 @@
-"""Client addresses and the lock-out page of the login throttle (django-axes)."""
+"""Client addresses and the lock-out page of the login throttle (django-axes), the
+Content-Security-Policy header and the session idle timeout."""
 
 from __future__ import annotations
+
+import time
 
 from django.conf import settings
 from django.shortcuts import render
@@ -35,3 +38,72 @@ def axes_username(request, credentials) -> str:
     """Count failures per person, not per spelling: `Maria@X.org` and `maria@x.org` are one."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     return username.strip().lower()
+
+
+# Content-Security-Policy --------------------------------------------------------------------
+# Django 5.2 has no CSP of its own (6.0 adds one). Our policy is one fixed header: every script
+# is a static file, so there is no nonce to mint per request, and twenty lines here cost less
+# than a dependency (django-csp) whose settings format has already changed once. SECURE_CSP has
+# the shape of Django 6.0's setting so that its middleware can replace this one unchanged.
+
+
+def csp_header(policy: dict[str, list[str]]) -> str:
+    """Return the header value of a policy written as {directive: [source, ...]}."""
+    return "; ".join(" ".join([directive, *sources]) for directive, sources in policy.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send the SECURE_CSP policy with every response that has none of its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = csp_header(settings.SECURE_CSP) if settings.SECURE_CSP else ""
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not self.header or "Content-Security-Policy" in response:
+            return response
+        if settings.DEBUG and response.status_code >= 500:
+            return response  # Django's debug error page works with inline scripts
+        response["Content-Security-Policy"] = self.header
+        return response
+
+
+# Session idle timeout -----------------------------------------------------------------------
+
+SESSION_REFRESHED_AT = "gtrm_refreshed_at"
+
+
+def start_idle_clock(sender, request, user, **kwargs) -> None:
+    """Note when a session starts, in the write that signing in makes anyway (user_logged_in)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_REFRESHED_AT] = int(time.time())
+
+
+class SessionIdleTimeoutMiddleware:
+    """End a signed-in session SESSION_COOKIE_AGE seconds after its last request.
+
+    Django sets a session's end when the session is saved, and saving on every request
+    (SESSION_SAVE_EVERY_REQUEST) would write a row per page view. Instead the session is saved
+    again only when more than half of its life has gone since it was last saved: one write per
+    half timeout per active person, and nobody is signed out while working. Someone who stops
+    is signed out between half the timeout and the whole of it after their last request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)  # after the view: signing in or out changed it
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            refreshed_at = session.get(SESSION_REFRESHED_AT)
+            stale = not isinstance(refreshed_at, int) or (
+                now - refreshed_at >= session.get_expiry_age() / 2
+            )
+            if stale or session.modified:
+                # SessionMiddleware, outside this one, saves the session with a new end date.
+                session[SESSION_REFRESHED_AT] = now
+        return response

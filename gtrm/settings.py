@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every response carries the policy, redirects and errors included.
+    "gtrm.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the session and authentication middleware: it needs the user the view leaves.
+    "gtrm.security.SessionIdleTimeoutMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,6 +124,9 @@ LOGIN_REDIRECT_URL = "reporting:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Five wrong passwords for one username from one address lock that pair out for 15 minutes.
+# To lift a lock-out sooner: the person resets their password by email; an IM officer deletes
+# the attempt in the admin (Axes › Access attempts, filter "Locked out"); on the server,
+# `manage.py axes_reset_username USERNAME` (all addresses) or `axes_reset_ip_username IP USERNAME`.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -185,14 +192,51 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Who gets an email with the details of every server error: "Ana <ana@x.org>, ops@x.org".
 ADMINS = getaddresses([os.environ.get("ADMINS", "")]) if os.environ.get("ADMINS") else []
 
-# Behind a TLS-terminating proxy in production.
+# Sessions end after SESSION_IDLE_MINUTES without a request (8 hours: a working day with its
+# breaks), not when the browser closes. gtrm.security.SessionIdleTimeoutMiddleware moves the end
+# forward, writing the session at most once per half of that time.
+SESSION_COOKIE_AGE = 60 * int(os.environ.get("SESSION_IDLE_MINUTES", str(8 * 60)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+
+# Content-Security-Policy of every response (gtrm.security.ContentSecurityPolicyMiddleware), in
+# the shape of Django 6.0's SECURE_CSP so that its middleware can take over. Scripts only from
+# our own static files: no inline script, no eval, no other site. Styles allow 'unsafe-inline'
+# because Django's admin, django-import-export and the server-drawn SVG charts use style
+# attributes, and injected CSS cannot run code; data: images are Bootstrap's icons in its CSS.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Behind a TLS-terminating proxy in production: HTTPS only, secure cookies, HSTS.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+    # The proxy may redirect to HTTPS itself; SECURE_SSL_REDIRECT=0 also serves plain HTTP on
+    # localhost (a load test), where the HSTS header below is never sent.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Asking browsers to hard-code HTTPS for the whole domain (hstspreload.org) is a decision
+    # of the domain's owner, slow to undo, not of one application on it: off unless asked for.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,
@@ -213,3 +257,21 @@ LOGGING = {
                            "propagate": False},
     },
 }
+
+# The cache holds only what cannot go stale: the PDFs of published (frozen) situation-report
+# editions. Each process keeps its own by default; with several app servers, REDIS_URL shares
+# one, so a PDF is rendered once for all of them. Sessions live in the database (Django's
+# default), and the login throttle too (django-axes' database handler): no state is tied to one
+# process or one server.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+         "KEY_PREFIX": "gtrm", "TIMEOUT": 24 * 3600}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Lines above which the XLSX export is refused in favour of the CSV, which streams: a workbook
+# is assembled before it is sent, at about 7,000 rows a second.
+EXPORT_XLSX_MAX_LINES = int(os.environ.get("EXPORT_XLSX_MAX_LINES", "150000"))

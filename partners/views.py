@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from axes.utils import reset as axes_reset
 from django.contrib import messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,12 @@ NOT_SENT = gettext_lazy(
     "The account of %(email)s was created, but the invitation email could not be sent. "
     "Try “Resend invitation” in a moment; if it fails again, tell the IM team."
 )
+
+
+def _log(by: User, member: User, action_flag: int, message: list | str) -> None:
+    """Record who changed whose account in the admin's history (LogEntry), where IM officers
+    already read the changes made in the admin: every change to a user names its author."""
+    LogEntry.objects.log_actions(by.pk, [member], action_flag, message, single_object=True)
 
 
 def _team_member(request: HttpRequest, pk: int) -> User:
@@ -51,9 +58,13 @@ def team(request: HttpRequest) -> HttpResponse:
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         except services.InvitationNotSent:
+            # The account exists all the same (the focal point may resend the email).
+            invited = User.objects.get(email__iexact=form.cleaned_data["email"].strip())
+            _log(request.user, invited, ADDITION, [{"added": {}}])
             messages.warning(request, NOT_SENT % {"email": form.cleaned_data["email"]})
             return redirect("partners:team")
         else:
+            _log(request.user, user, ADDITION, [{"added": {}}])
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": user.email}
             )
@@ -70,6 +81,7 @@ def member_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
     _focal_point_only(request)
     member = _team_member(request, pk)
     services.set_reporter_active(by=request.user, user=member, active=active)
+    _log(request.user, member, CHANGE, [{"changed": {"fields": ["Active"]}}])
     message = _("%(user)s can sign in again.") if active else _("%(user)s can no longer sign in.")
     messages.success(request, message % {"user": member.get_full_name() or member.username})
     return redirect("partners:team")
@@ -87,6 +99,7 @@ def member_resend(request: HttpRequest, pk: int) -> HttpResponse:
     except services.InvitationNotSent:
         messages.warning(request, NOT_SENT % {"email": member.email})
     else:
+        _log(request.user, member, CHANGE, "Invitation sent again.")
         messages.success(
             request, _("Invitation sent again to %(email)s.") % {"email": member.email}
         )
