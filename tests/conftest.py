@@ -45,7 +45,7 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 def _check_totals(item) -> None:
-    from django.db import DatabaseError, connection
+    from django.db import DatabaseError
 
     from reporting import totals
 

@@ -514,7 +514,7 @@ def test_the_benchmark_times_the_figures_and_leaves_the_data_as_it_was(worked_ex
     cases = {line.split()[0] for line in output.splitlines()[7:] if line.strip()}
     assert {"sitrep", "pages", "import", "export"} <= cases
     if connection.vendor == "postgresql":  # the floor, checked equal to month_figures first
-        assert "floor" in cases and "Against the hand-written floor" in output
+        assert "floor" in cases and "Against the hand-written query on the lines" in output
     assert (Organisation.objects.count(), MonthlyReport.objects.count(),
             ActivityLine.objects.count()) == counts
     assert not Organisation.objects.filter(acronym__startswith="BENCH-").exists()
