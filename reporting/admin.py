@@ -5,13 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db.models import Count, Q, Sum
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -75,6 +78,12 @@ class OptionalReasonForm(ReasonForm):
 def run_transition(modeladmin, request, queryset, perform, done_message) -> None:
     """Apply `perform(report)` to each selected report and tell the user what happened."""
     done, failed = 0, []
+    gone = getattr(modeladmin, "withdrawn_meanwhile", None)
+    if gone is not None:
+        # Selected reports withdrawn since the page was shown are no longer in the queryset;
+        # the workflow refuses them with a message that says so, instead of saying nothing.
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        queryset = [*queryset, *gone(request, selected)]
     for obj in queryset:
         try:
             perform(obj)
@@ -233,6 +242,15 @@ class LineChangeInline(admin.TabularInline):
         return False
 
 
+def _per_report(aggregate, *, counts_people: bool = False) -> Coalesce:
+    """A figure of each report's lines as a correlated subquery: computed for the fifty rows of
+    a changelist page, where a join and GROUP BY would add up every line of every report first."""
+    lines = ActivityLine.objects.filter(report=OuterRef("pk"))
+    if counts_people:
+        lines = lines.filter(indicator__counts_people=True)
+    return Coalesce(Subquery(lines.order_by().values("report").annotate(v=aggregate).values("v")), 0)
+
+
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = (
@@ -248,6 +266,7 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_select_related = ("organisation", "sector", "period", "reviewed_by")
     list_per_page = 50
     ordering = ("-period__month", "organisation__short_name", "sector__order")
+    show_full_result_count = False
     fields = (
         "organisation", "sector", "period", "status", "is_nil", "status_reason",
         "submitted_at", "submitted_by", "reviewed_at", "reviewed_by", "created_at", "updated_at",
@@ -265,12 +284,8 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
             super().get_queryset(request)
             .reviewable_by(request.user)
             .select_related("organisation", "sector", "period")
-            .annotate(
-                line_count=Count("lines"),
-                people_month=Sum(
-                    "lines__total_monthly", filter=Q(lines__indicator__counts_people=True)
-                ),
-            )
+            .annotate(line_count=_per_report(Count("pk")),
+                      people_month=_per_report(Sum("total_monthly"), counts_people=True))
         )
 
     def get_list_display(self, request):
@@ -365,6 +380,22 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
             % {"n": n},
         )
 
+    def withdrawn_meanwhile(self, request, pks):
+        """Return the reports among `pks` that left the user's review queue because their
+        organisation withdrew the submission (so the user saw them submitted). Reviewing them is
+        refused by the workflow, with a message naming who withdrew them and when."""
+        return (
+            MonthlyReport.objects.filter(
+                pk__in=[pk for pk in pks if str(pk).isdigit()],
+                status=ReportStatus.DRAFT,
+                sector__in=Sector.objects.reviewable_by(request.user),
+                events__action=ReviewEvent.Action.WITHDRAW,
+            )
+            .exclude(pk__in=self.get_queryset(request).values("pk"))
+            .select_related("organisation", "sector", "period")
+            .distinct()
+        )
+
     def get_urls(self):
         return [
             path(
@@ -377,7 +408,11 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
 
     def review_view(self, request, object_id):
         """Approve, return or reopen one report from its page."""
-        report = get_object_or_404(self.get_queryset(request), pk=object_id)
+        report = self.get_queryset(request).filter(pk=object_id).first()
+        if report is None and request.method == "POST":
+            report = self.withdrawn_meanwhile(request, [object_id]).first()
+        if report is None:
+            raise Http404
         change_url = reverse("admin:reporting_monthlyreport_change", args=[report.pk])
         if request.method != "POST":
             return HttpResponseRedirect(change_url)
@@ -394,6 +429,9 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
             perform()
         except workflow.WorkflowError as error:
             self.message_user(request, str(error), messages.ERROR)
+            if not self.get_queryset(request).filter(pk=report.pk).exists():
+                # Withdrawn by the partner: a draft, out of the reviewer's sight.
+                return HttpResponseRedirect(reverse("admin:reporting_monthlyreport_changelist"))
             return HttpResponseRedirect(change_url)
         self.message_user(
             request,
@@ -592,6 +630,88 @@ class LineChangeAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     def get_queryset(self, request):
         reports = MonthlyReport.objects.reviewable_by(request.user)
         return super().get_queryset(request).filter(report__in=reports)
+
+
+class EstimatedCountPaginator(Paginator):
+    """Count a whole large table from PostgreSQL's statistics instead of reading it.
+
+    An exact COUNT(*) over a million lines reads every one of them on every page of the
+    changelist; the planner's estimate (pg_class.reltuples, kept by autovacuum and ANALYZE) is
+    free and right to within a percent, which is all a page count needs. Filtered lists, small
+    tables and SQLite are counted exactly.
+    """
+
+    EXACT_BELOW = 100_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if query is not None and not query.where and not query.distinct:
+            connection = connections[queryset.db]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                                   [queryset.model._meta.db_table])
+                    row = cursor.fetchone()
+                if row and row[0] >= self.EXACT_BELOW:
+                    return int(row[0])
+        return super().count
+
+
+class LinePeriodFilter(PeriodFilter):
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        month = parse_month(self.value())
+        return queryset.filter(report__period__month=month) if month else queryset.none()
+
+
+class LineSectorFilter(TopLevelSectorFilter):
+    def queryset(self, request, queryset):
+        return queryset.filter(report__sector__code=self.value()) if self.value() else queryset
+
+
+class LineDepartmentFilter(DepartmentFilter):
+    def queryset(self, request, queryset):
+        return queryset.filter(department__code=self.value()) if self.value() else queryset
+
+
+@admin.register(ActivityLine)
+class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
+    """Every line the viewer reviews, across reports, newest first: for an IM officer looking
+    for a figure's source or a coordinator checking a sector's month. Read-only: lines change
+    through the partner's report or an upload, which keep the audit trail of each change."""
+
+    list_display = ("report_link", "indicator", "department", "population_type", "modality",
+                    "new_beneficiaries", "total_monthly", "status")
+    list_filter = (LinePeriodFilter, LineSectorFilter, LineDepartmentFilter, "population_type",
+                   "modality")
+    list_select_related = ("report__organisation", "report__sector", "report__period",
+                           "indicator", "department")
+    search_fields = ("=report__organisation__acronym", "=indicator__code")
+    # Newest first by primary key: the index serves it without sorting a million rows.
+    ordering = ("-pk",)
+    list_per_page = 100
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_im_officer:
+            return queryset
+        return queryset.filter(report__in=MonthlyReport.objects.reviewable_by(request.user))
+
+    @admin.display(description=_("report"))
+    def report_link(self, obj):
+        report = obj.report
+        url = reverse("admin:reporting_monthlyreport_change", args=[report.pk])
+        return format_html('<a href="{}">{} · {} · {}</a>', url, report.organisation.acronym,
+                           report.sector.code, report.period.code)
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        return obj.report.get_status_display()
 
 
 # --------------------------------------------------------------------------------------------

@@ -867,7 +867,8 @@ def test_it_does_not_let_carl_review_another_sectors_report_through_the_bulk_act
 # --------------------------------------------------------------------------------------------
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
-REVIEW_MODELS = {"reporting.MonthlyReport", "reporting.ReviewEvent", "reporting.LineChange"}
+REVIEW_MODELS = {"reporting.MonthlyReport", "reporting.ReviewEvent", "reporting.LineChange",
+                 "reporting.ActivityLine"}
 # What a coordinator writes in the admin: their sectors' highlights for the situation report.
 COORDINATOR_WRITES = {"reporting.Narrative"}
 COORDINATOR_MODELS = REVIEW_MODELS | COORDINATOR_WRITES
