@@ -50,6 +50,18 @@ RACE_LOST = _(
     "This report changed while you were looking at it (it is now %(status)s); "
     "reload the page and try again."
 )
+# A transition refused because someone moved the report first; %(done)s reads after a name
+# ("Ana approved", ReviewEvent.Action), %(action)s is an infinitive (workflow.ACTION_VERBS).
+REPORT_CHANGED_BY = _(
+    "This report changed while you were looking at it: %(who)s %(done)s on %(day)s at "
+    "%(time)s, so it is now %(status)s and you cannot %(action)s it. Nothing was changed; "
+    "reload the page to see it as it is."
+)
+REPORT_CHANGED_BY_YOU = _(
+    "You have already acted on this report, perhaps in another tab: you %(done)s on %(day)s "
+    "at %(time)s, so it is now %(status)s and you cannot %(action)s it. Nothing more was "
+    "changed."
+)
 EMPTY_SUBMISSION = _(
     "Add at least one activity line, or declare that there were no activities this month."
 )

@@ -22,7 +22,7 @@ from .models import (
     ReportingPeriod,
     Sector,
 )
-from .workflow import NotPermitted, WorkflowError
+from .workflow import NotPermitted, WorkflowError, lock_report
 
 AUDITED_FIELDS = (
     "indicator",
@@ -59,11 +59,8 @@ def check_editable(*, report: MonthlyReport, user: User) -> None:
 
 
 def _lock_report(report_id: int, user: User) -> MonthlyReport:
-    report = (
-        MonthlyReport.objects.select_for_update()
-        .select_related("period", "organisation", "sector")
-        .get(pk=report_id)
-    )
+    # The month, then the report, as uploads lock them (workflow.lock_report says why).
+    report = lock_report(report_id)
     check_editable(report=report, user=user)
     return report
 

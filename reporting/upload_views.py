@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -46,6 +46,8 @@ TOO_BIG = gettext_lazy("This file is %(size)s; files up to %(limit)s can be uplo
             "or split the file by month.")
 NOTHING_SAVED = gettext_lazy("Nothing was saved: fix the errors below and upload the file again.")
 ALREADY_SAVED = gettext_lazy("This file was already saved; nothing changed.")
+INTERRUPTED = gettext_lazy("The upload was interrupted before the whole file arrived; nothing was "
+                           "saved. Upload the file again.")
 
 
 class SizeCapHandler(FileUploadHandler):
@@ -118,6 +120,15 @@ def upload(request: HttpRequest) -> HttpResponse:
     # anything reads request.POST, and the CSRF check runs after it.
     size_cap = SizeCapHandler(request)
     request.upload_handlers.insert(0, size_cap)
+    if request.method == "POST":
+        _check_may_upload(request.user)
+        try:
+            request.FILES  # noqa: B018 - read the body now, through the size cap
+        except UnreadablePostError:
+            # The connection broke before the whole file arrived (the browser was closed, the
+            # network dropped). Nothing is stored; the CSRF check would otherwise report the
+            # unread token as missing, which misleads whoever reads the logs.
+            return _upload_page(request, error=INTERRUPTED)
     return _upload(request, size_cap)
 
 

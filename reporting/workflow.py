@@ -1,8 +1,10 @@
 """The only code that changes a report's status or a period's lock.
 
-Each transition is a conditional UPDATE (`WHERE status IN <sources> AND period is open`) inside a
-transaction, so that two people acting on the same report at once cannot both win: the loser
-updates no row and gets RACE_LOST. Every change writes a ReviewEvent (or PeriodEvent).
+Each transition re-reads the report under its row lock (`lock_report`) and is a conditional
+UPDATE (`WHERE status IN <sources> AND period is open`) inside a transaction, so that two people
+acting on the same report at once cannot both win: the second waits for the first, then finds
+the report changed and is told who changed it and how (`REPORT_CHANGED_BY`). Every change writes
+a ReviewEvent (or PeriodEvent).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import pgettext_lazy
 
 from partners.models import User
@@ -75,6 +78,25 @@ ACTION_VERBS = {
 }
 
 
+def lock_report(report_id: int) -> MonthlyReport:
+    """Return report `report_id` (with its period, organisation and sector) read under row
+    locks that last until the end of the transaction.
+
+    The period's row is locked before the report's: the order in which an upload takes them
+    (`imports.apply_import` locks the months of the file, then their reports), so that a
+    submission, a review or a line saved while an upload of the same month is being saved
+    waits for it instead of deadlocking with it (PostgreSQL would then abort one of the two
+    with an error). The period's lock (FOR NO KEY UPDATE) also makes locking or unlocking the
+    month wait for changes in progress. Organisation and sector are read, not locked."""
+    period = MonthlyReport.objects.filter(pk=report_id).values("period_id")
+    list(ReportingPeriod.objects.select_for_update(no_key=True).filter(pk__in=period).values("pk"))
+    return (
+        MonthlyReport.objects.select_for_update(of=("self",))
+        .select_related("period", "organisation", "sector")
+        .get(pk=report_id)
+    )
+
+
 def may_review(user: User, report: MonthlyReport) -> bool:
     if user.is_im_officer:
         return True
@@ -116,20 +138,11 @@ def _transition(
         raise WorkflowError(msg.REASON_REQUIRED)
 
     with transaction.atomic():
-        current = (
-            MonthlyReport.objects.select_for_update()
-            .select_related("period", "organisation", "sector")
-            .get(pk=report.pk)
-        )
+        current = lock_report(report.pk)
         if current.period.is_locked:
             raise WorkflowError(msg.PERIOD_LOCKED % {"period": current.period})
         if current.status not in transition.sources:
-            if report.status != current.status:
-                raise WorkflowError(msg.RACE_LOST % {"status": current.get_status_display()})
-            raise WorkflowError(
-                msg.TRANSITION_NOT_ALLOWED
-                % {"status": current.get_status_display(), "action": ACTION_VERBS[action]}
-            )
+            raise WorkflowError(_refusal(action, seen=report, current=current, user=by))
         if action == Action.SUBMIT and not current.is_nil and not current.lines.exists():
             raise WorkflowError(msg.EMPTY_SUBMISSION)
         if action == Action.DECLARE_NIL and current.lines.exists():
@@ -162,6 +175,31 @@ def _transition(
         )
     report.refresh_from_db()
     return report
+
+
+def _refusal(action: str, *, seen: MonthlyReport, current: MonthlyReport, user: User) -> str:
+    """Say why `action` cannot be done on `current` now. When someone moved the report out of
+    the statuses the action starts from (often a moment ago, while the page was open), say who
+    did what and when, so that nobody has to guess whether their click counted."""
+    last = current.events.select_related("by").order_by("-at", "-pk").first()
+    if last is not None and last.to_status == current.status:
+        at = timezone.localtime(last.at)
+        params = {
+            "who": last.by.get_full_name() or last.by.get_username(),
+            "done": last.get_action_display(),
+            "day": date_format(at, "DATE_FORMAT"),
+            "time": date_format(at, "TIME_FORMAT"),
+            "status": current.get_status_display(),
+            "action": ACTION_VERBS[action],
+        }
+        if last.by_id == user.pk:
+            return msg.REPORT_CHANGED_BY_YOU % params
+        return msg.REPORT_CHANGED_BY % params
+    if seen.status != current.status:
+        return msg.RACE_LOST % {"status": current.get_status_display()}
+    return msg.TRANSITION_NOT_ALLOWED % {
+        "status": current.get_status_display(), "action": ACTION_VERBS[action]
+    }
 
 
 def _check_still_active(report: MonthlyReport) -> None:
