@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -86,10 +86,22 @@ def lock_report(report_id: int) -> MonthlyReport:
     (`imports.apply_import` locks the months of the file, then their reports), so that a
     submission, a review or a line saved while an upload of the same month is being saved
     waits for it instead of deadlocking with it (PostgreSQL would then abort one of the two
-    with an error). The period's lock (FOR NO KEY UPDATE) also makes locking or unlocking the
-    month wait for changes in progress. Organisation and sector are read, not locked."""
-    period = MonthlyReport.objects.filter(pk=report_id).values("period_id")
-    list(ReportingPeriod.objects.select_for_update(no_key=True).filter(pk__in=period).values("pk"))
+    with an error). The period's lock is a shared one (FOR SHARE): on deadline day every
+    partner saves lines in the same month, and shared locks do not wait for each other, while
+    an upload of the month (FOR NO KEY UPDATE) and locking or unlocking the month (an UPDATE of
+    its row) still wait for the changes in progress. Organisation and sector are read, not
+    locked."""
+    connection = connections[MonthlyReport.objects.db]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT p.id FROM reporting_reportingperiod p "
+                "JOIN reporting_monthlyreport r ON r.period_id = p.id WHERE r.id = %s "
+                "FOR SHARE OF p", [report_id])
+    else:  # SQLite has no row locks: a writing transaction holds the whole database
+        period = MonthlyReport.objects.filter(pk=report_id).values("period_id")
+        list(ReportingPeriod.objects.select_for_update(no_key=True).filter(pk__in=period)
+             .values("pk"))
     return (
         MonthlyReport.objects.select_for_update(of=("self",))
         .select_related("period", "organisation", "sector")
