@@ -215,7 +215,10 @@ class ReviewEventInline(admin.TabularInline):
     verbose_name_plural = _("review history")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
+        # The tabular inline prints each row's object, whose name is its report's: fetch the
+        # report's organisation, sector and period with it, or every row costs four queries.
+        return super().get_queryset(request).select_related(
+            "by", "report__organisation", "report__sector", "report__period")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -233,7 +236,10 @@ class LineChangeInline(admin.TabularInline):
     verbose_name_plural = _("audit trail of lines")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("by")
+        # The tabular inline prints each row's object, whose name is its report's: fetch the
+        # report's organisation, sector and period with it, or every row costs four queries.
+        return super().get_queryset(request).select_related(
+            "by", "report__organisation", "report__sector", "report__period")
 
     def has_add_permission(self, request, obj=None):
         return False

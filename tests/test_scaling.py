@@ -141,3 +141,30 @@ def test_it_shares_the_cache_between_app_servers_through_redis():
         [sys.executable, "-c", script.format(f"print(cache.get({key!r})); cache.delete({key!r})")],
         env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     assert read.stdout.strip() == "pdf"
+
+
+def test_it_opens_a_reports_review_page_in_as_many_queries_for_2_and_20_review_events(
+    client, ivan, alice, report
+):
+    """The inline rows of the review history and the audit trail name their report: without
+    the report's organisation, sector and period fetched with them, each row cost four
+    queries (found by the load test: 130 queries for 29 events)."""
+    from reporting.models import ReviewEvent
+
+    add_lines(report, 2)
+    url = f"/admin/reporting/monthlyreport/{report.pk}/change/"
+    client.force_login(ivan)
+
+    def events(count: int) -> None:
+        for _ in range(count):
+            ReviewEvent.objects.create(report=report, action=ReviewEvent.Action.SUBMIT,
+                                       from_status="draft", to_status="submitted", by=alice)
+
+    events(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    events(18)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
