@@ -338,11 +338,10 @@ def import_case(dataset: Dataset) -> list[Measure]:
     preview) and saved (apply_import, the confirmation) by an IM officer loading them as
     approved, which replaces the same reports' lines on every run."""
     import io
-    import uuid
 
     from openpyxl import Workbook
 
-    from partners.models import Role, User
+    from partners.models import Role
     from reporting import imports, spreadsheets
     from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
 
@@ -382,8 +381,7 @@ def import_case(dataset: Dataset) -> list[Measure]:
     buffer = io.BytesIO()
     book.save(buffer)
     data = buffer.getvalue()
-    user = User.objects.create(username=f"{PREFIX.lower()}im-{uuid.uuid4().hex[:8]}",
-                               role=Role.IM_OFFICER)
+    user = _bench_user(Role.IM_OFFICER)
 
     def read() -> spreadsheets.Table:
         return spreadsheets.read_table(data, "benchmark.xlsx")
