@@ -171,6 +171,11 @@ class PeriodFilter(admin.SimpleListFilter):
         return queryset.filter(period__month=month) if month else queryset.none()
 
 
+def indicator_code(line) -> str:
+    """The indicator's code, its name on hover: the names are a sentence long."""
+    return format_html('<span title="{}">{}</span>', line.indicator.name, line.indicator.code)
+
+
 class ActivityLineInline(admin.TabularInline):
     model = ActivityLine
     extra = 0
@@ -183,9 +188,8 @@ class ActivityLineInline(admin.TabularInline):
     )
     readonly_fields = fields
 
-    @admin.display(description=_("indicator"))
-    def indicator_code(self, obj):
-        return format_html('<span title="{}">{}</span>', obj.indicator.name, obj.indicator.code)
+    indicator_code = admin.display(description=_("indicator"))(
+        lambda self, obj: indicator_code(obj))
 
     @admin.display(description=_("location"))
     def place(self, obj):
@@ -689,7 +693,7 @@ class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     for a figure's source or a coordinator checking a sector's month. Read-only: lines change
     through the partner's report or an upload, which keep the audit trail of each change."""
 
-    list_display = ("report_link", "indicator", "department", "population_type", "modality",
+    list_display = ("report_link", "indicator_code", "department", "population_type", "modality",
                     "new_beneficiaries", "total_monthly", "status")
     list_filter = (LinePeriodFilter, LineSectorFilter, LineDepartmentFilter, "population_type",
                    "modality")
@@ -714,6 +718,9 @@ class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
         url = reverse("admin:reporting_monthlyreport_change", args=[report.pk])
         return format_html('<a href="{}">{} · {} · {}</a>', url, report.organisation.acronym,
                            report.sector.code, report.period.code)
+
+    indicator_code = admin.display(description=_("indicator"), ordering="indicator__code")(
+        lambda self, obj: indicator_code(obj))
 
     @admin.display(description=_("status"))
     def status(self, obj):
