@@ -10,14 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Window
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services, workflow
+from . import display, services, workflow
 from .forms import ActivityLineForm, NilReportForm, ReportFilterForm, StartReportForm
 from .models import (
     ActivityLine,
@@ -137,28 +137,42 @@ def report_start(request: HttpRequest) -> HttpResponse:
     return redirect("reporting:report-detail", pk=report.pk)
 
 
+# The audit trail of a report's lines grows with every save; the report page shows its latest
+# entries and links to the rest.
+CHANGES_SHOWN = 20
+
+
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a report: its lines, what may be done with it now, and its history."""
     report = _report(request.user, pk)
     lines = list(report.lines.with_related())
     events = ReviewEvent.objects.filter(report=report).select_related("by")
+    all_changes = request.GET.get("changes") == "all"
     changes = LineChange.objects.filter(report=report).select_related("by")
+    if all_changes:
+        changes = list(changes)
+        change_count = len(changes)
+    else:
+        # The latest entries, each with the count of all (a window over the whole trail).
+        changes = list(
+            changes.annotate(trail_length=Window(Count("pk")))
+            .order_by("-at", "-pk")[:CHANGES_SHOWN]
+        )[::-1]
+        change_count = changes[0].trail_length if changes else 0
     actions = workflow.allowed_actions(report=report, user=request.user)
-    totals = {
-        name: sum(getattr(line, name) for line in lines)
-        for name in ("girls", "boys", "women", "men", "other", "new_beneficiaries",
-                     "total_monthly")
-    }
     return render(
         request,
         "reporting/report_detail.html",
         {
             "report": report,
-            "lines": lines,
-            "totals": totals,
+            "rows": display.line_rows(lines, report_pk=report.pk),
+            "totals": display.totals_row(lines),
             "events": events,
             "changes": changes,
+            "change_count": change_count,
+            "changes_hidden": change_count - len(changes),
+            "all_changes": all_changes,
             "actions": actions,
             "can_edit": report.is_editable and report.is_owned_by(request.user),
             "nil_form": NilReportForm(),

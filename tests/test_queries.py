@@ -232,7 +232,7 @@ def test_it_runs_as_many_queries_on_the_report_page_for_10_and_100_lines(
     client.force_login(request.getfixturevalue(persona))
     assert_same_queries(client, f"/reports/{report.pk}/", lambda: grow_to(100),
                         django_assert_num_queries)
-    assert client.get(f"/reports/{report.pk}/").context["lines"][99].description == "Actividad 99"
+    assert client.get(f"/reports/{report.pk}/").context["rows"][99].description == "Actividad 99"
 
 
 # --------------------------------------------------------------------------------------------

@@ -191,3 +191,42 @@ def test_the_audit_summary_reads_the_same_in_every_language(report, alice):
     with translation.override("es"):
         services.save_line(line=LineFactory.build(report=report), by=alice)
     assert LineChange.objects.get().summary == "PRO-01 · Lima (15)"
+
+
+def _trail(report, by, n: int) -> list[LineChange]:
+    return [
+        LineChange.objects.create(
+            report=report, line_id=i, action=LineChange.Action.UPDATE, summary=f"línea {i}",
+            changes={"total_monthly": [i, i + 1]}, by=by,
+        )
+        for i in range(n)
+    ]
+
+
+def test_the_report_page_shows_the_latest_changes_and_links_to_all(client, report, alice):
+    from reporting.views import CHANGES_SHOWN
+
+    trail = _trail(report, alice, CHANGES_SHOWN + 5)
+    client.force_login(alice)
+    page = client.get(f"/reports/{report.pk}/")
+    shown = page.context["changes"]
+    assert [c.pk for c in shown] == [c.pk for c in trail[5:]]  # the latest, oldest first
+    assert page.context["change_count"] == CHANGES_SHOWN + 5
+    text = page.content.decode()
+    assert "25 changes" in text and f"The latest {CHANGES_SHOWN} changes are shown." in text
+    assert 'href="?changes=all#changes"' in text and "línea 4" not in text
+
+    everything = client.get(f"/reports/{report.pk}/?changes=all")
+    assert [c.pk for c in everything.context["changes"]] == [c.pk for c in trail]
+    assert "<details open>" in everything.content.decode()
+    assert "línea 4" in everything.content.decode()
+    assert 'href="?changes=all#changes"' not in everything.content.decode()
+
+
+def test_a_short_trail_is_shown_whole_without_a_link(client, report, alice):
+    _trail(report, alice, 3)
+    client.force_login(alice)
+    page = client.get(f"/reports/{report.pk}/")
+    assert page.context["change_count"] == 3 and len(page.context["changes"]) == 3
+    assert 'href="?changes=all#changes"' not in page.content.decode()
+    assert "3 changes" in page.content.decode()
