@@ -751,6 +751,24 @@ class ActivityLine(models.Model):
             return None
         return type(self).objects.filter(report_id=self.report_id, pk__lte=clash).count()
 
+    # The check constraints whose rule clean() (row_errors) and the fields' own validation
+    # already check in Python, with the message on the field concerned. Django would check
+    # each again with a query of its own, on every save; the database still enforces them.
+    CHECKED_IN_PYTHON = frozenset({
+        "reporting_activityline_disaggregation_sums_to_new",  # row_errors: new_beneficiaries
+        "reporting_activityline_total_at_least_new",  # row_errors: total_monthly
+        "reporting_activityline_cash_only_for_cash_modality",  # row_errors: cash_usd
+        "reporting_activityline_cash_not_negative",  # the field's MinValueValidator
+        "reporting_activityline_population_type_valid",  # the field's choices
+        "reporting_activityline_modality_valid",  # the field's choices
+    })
+
+    def get_constraints(self):
+        return [
+            (model, [c for c in constraints if c.name not in self.CHECKED_IN_PYTHON])
+            for model, constraints in super().get_constraints()
+        ]
+
     def validate_constraints(self, exclude=None) -> None:
         # clean() reports a duplicate with the line it clashes with; the unique constraints
         # (the only ones that involve `report`) stay as the database's guard.

@@ -24,6 +24,7 @@ from .models import (
 )
 from .workflow import NotPermitted, WorkflowError, lock_report
 
+AUDITED_RELATED = ("indicator", "department", "location", "implementing_partner")
 AUDITED_FIELDS = (
     "indicator",
     "department",
@@ -122,12 +123,16 @@ def save_line(*, line: ActivityLine, by: User) -> ActivityLine:
     with transaction.atomic():
         report = _lock_report(line.report_id, by)
         line.report = report
-        line.full_clean()
+        # The report was just read under its lock and the authors are set here: only the
+        # fields that came from the person are checked again.
+        line.full_clean(exclude=["report", "created_by", "updated_by"])
         if line.pk is None:
             before = None
             line.created_by = by
         else:
-            stored = ActivityLine.objects.get(pk=line.pk, report_id=report.pk)
+            stored = ActivityLine.objects.select_related(*AUDITED_RELATED).get(
+                pk=line.pk, report_id=report.pk
+            )
             before = {field: _value(stored, field) for field in AUDITED_FIELDS}
         line.updated_by = by
         line.save()

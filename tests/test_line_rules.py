@@ -6,7 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from partners.models import Organisation
 from reporting import messages as msg
@@ -286,3 +288,44 @@ def test_a_line_keeps_an_implementing_partner_deactivated_since(report, line):
     new_line = ActivityLineForm(form_data(implementing_partner=partner.pk),
                                 instance=ActivityLine(report=report), report=report)
     assert "implementing_partner" in new_line.errors
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"new_beneficiaries": 81}, "new_beneficiaries"),
+        ({"total_monthly": 10}, "total_monthly"),
+        ({"cash_usd": Decimal("10")}, "cash_usd"),
+        ({"modality": "cash", "cash_usd": Decimal("-1")}, "cash_usd"),
+        ({"population_type": "tourist"}, "population_type"),
+        ({"modality": "airdrop"}, "modality"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_each_check_constraint_is_checked_in_python_before_the_database(
+    overrides, field, report
+):
+    """The rules the database's check constraints enforce are refused by full_clean() on the
+    field concerned, without the query per constraint that Django would run."""
+    line = LineFactory.build(report=report, **overrides)
+    with CaptureQueriesContext(connection) as captured, pytest.raises(ValidationError) as caught:
+        line.full_clean()
+    assert field in caught.value.message_dict
+    # Only the references are looked up: no query checks a condition of the line's values.
+    assert all(" FROM " in q["sql"] for q in captured.captured_queries), captured.captured_queries
+
+
+def test_only_the_check_constraints_covered_in_python_are_skipped():
+    names = {c.name for c in ActivityLine._meta.constraints}
+    assert ActivityLine.CHECKED_IN_PYTHON <= names
+    checked = {c.name for c in ActivityLine._meta.constraints if hasattr(c, "condition")
+               and c.condition is not None and not getattr(c, "fields", ())}
+    assert checked == ActivityLine.CHECKED_IN_PYTHON  # a new check constraint is validated
+
+
+def test_a_valid_line_is_validated_without_a_query_per_constraint(report):
+    line = LineFactory.build(report=report)
+    with CaptureQueriesContext(connection) as captured:
+        line.full_clean()
+    assert all(" FROM " in q["sql"] for q in captured.captured_queries), captured.captured_queries
+    assert len(captured.captured_queries) <= 6  # the references exist; no duplicate line
