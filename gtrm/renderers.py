@@ -31,7 +31,7 @@ def _variable(value) -> str:
 def _attrs(attrs: dict) -> str:
     """django/forms/widgets/attrs.html"""
     return "".join(
-        f" {_variable(name)}" if value is True else f' {_variable(name)}="{escape("%s" % (value,))}"'
+        f" {_variable(name)}" if value is True else f' {_variable(name)}="{escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -40,7 +40,7 @@ def _attrs(attrs: dict) -> str:
 def _input(widget: dict) -> str:
     """django/forms/widgets/input.html, and the templates that only include it."""
     value = widget["value"]
-    shown = "" if value is None else f' value="{escape("%s" % (value,))}"'
+    shown = "" if value is None else f' value="{escape(value)}"'
     return (f'<input type="{_variable(widget["type"])}" name="{_variable(widget["name"])}"'
             f'{shown}{_attrs(widget["attrs"])}>')
 
@@ -54,7 +54,7 @@ def _textarea(widget: dict) -> str:
 
 def _option(option: dict) -> str:
     """django/forms/widgets/select_option.html"""
-    return (f'<option value="{escape("%s" % (option["value"],))}"{_attrs(option["attrs"])}>'
+    return (f'<option value="{escape(option["value"])}"{_attrs(option["attrs"])}>'
             f'{_variable(option["label"])}</option>')
 
 
