@@ -216,19 +216,20 @@ def test_an_inactive_indicator_is_refused_for_new_lines(report):
     ]
 
 
-@pytest.mark.parametrize(
-    ("overrides", "constraint"),
-    [
-        ({"new_beneficiaries": 81}, "disaggregation_sums_to_new"),
-        ({"total_monthly": 10}, "total_at_least_new"),
-        ({"cash_usd": Decimal("10")}, "cash_only_for_cash_modality"),
-        ({"modality": "cash", "cash_usd": Decimal("-1")}, "cash_not_negative"),
-        ({"population_type": "tourist"}, "population_type_valid"),
-        ({"modality": "airdrop"}, "modality_valid"),
-    ],
-    ids=lambda value: value if isinstance(value, str) else "",
-)
-def test_the_database_enforces_the_row_rules(overrides, constraint, report):
+# Each check constraint of a line: values that break it, its name, the field the form names.
+ROW_RULES = [
+    ({"new_beneficiaries": 81}, "disaggregation_sums_to_new", "new_beneficiaries"),
+    ({"total_monthly": 10}, "total_at_least_new", "total_monthly"),
+    ({"cash_usd": Decimal("10")}, "cash_only_for_cash_modality", "cash_usd"),
+    ({"modality": "cash", "cash_usd": Decimal("-1")}, "cash_not_negative", "cash_usd"),
+    ({"population_type": "tourist"}, "population_type_valid", "population_type"),
+    ({"modality": "airdrop"}, "modality_valid", "modality"),
+]
+RULE_IDS = [constraint for _, constraint, _ in ROW_RULES]
+
+
+@pytest.mark.parametrize(("overrides", "constraint", "field"), ROW_RULES, ids=RULE_IDS)
+def test_the_database_enforces_the_row_rules(overrides, constraint, field, report):
     line = LineFactory.build(report=report, **overrides)
     with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
         line.save()
@@ -290,20 +291,9 @@ def test_a_line_keeps_an_implementing_partner_deactivated_since(report, line):
     assert "implementing_partner" in new_line.errors
 
 
-@pytest.mark.parametrize(
-    ("overrides", "field"),
-    [
-        ({"new_beneficiaries": 81}, "new_beneficiaries"),
-        ({"total_monthly": 10}, "total_monthly"),
-        ({"cash_usd": Decimal("10")}, "cash_usd"),
-        ({"modality": "cash", "cash_usd": Decimal("-1")}, "cash_usd"),
-        ({"population_type": "tourist"}, "population_type"),
-        ({"modality": "airdrop"}, "modality"),
-    ],
-    ids=lambda value: value if isinstance(value, str) else "",
-)
+@pytest.mark.parametrize(("overrides", "constraint", "field"), ROW_RULES, ids=RULE_IDS)
 def test_each_check_constraint_is_checked_in_python_before_the_database(
-    overrides, field, report
+    overrides, constraint, field, report
 ):
     """The rules the database's check constraints enforce are refused by full_clean() on the
     field concerned, without the query per constraint that Django would run."""
@@ -311,6 +301,7 @@ def test_each_check_constraint_is_checked_in_python_before_the_database(
     with CaptureQueriesContext(connection) as captured, pytest.raises(ValidationError) as caught:
         line.full_clean()
     assert field in caught.value.message_dict
+    assert f"reporting_activityline_{constraint}" in ActivityLine.CHECKED_IN_PYTHON
     # Only the references are looked up: no query checks a condition of the line's values.
     assert all(" FROM " in q["sql"] for q in captured.captured_queries), captured.captured_queries
 
