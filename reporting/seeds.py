@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,15 @@ class SeedReport:
     update: bool = False
     counts: dict[str, Counter] = field(default_factory=dict)
     created: set = field(default_factory=set)  # (kind, key) of rows created in this run
+    # What this run wrote, for the audit trail: the rows it created, and for each row it
+    # changed the fields (verbose names) it changed.
+    added: list = field(default_factory=list)
+    changes: dict = field(default_factory=dict)  # row → [field names]
+
+    def record_change(self, obj, names) -> None:
+        fields = self.changes.setdefault(obj, [])
+        fields.extend(str(type(obj)._meta.get_field(n).verbose_name) for n in names
+                      if str(type(obj)._meta.get_field(n).verbose_name) not in fields)
 
     def count(self, name: str, outcome: str, n: int = 1) -> None:
         self.counts.setdefault(name, Counter())[outcome] += n
@@ -86,6 +96,7 @@ def _apply(obj, values: dict, report: SeedReport) -> bool:
     """Return whether `obj` must be saved: it differs from the file and we update."""
     if not _differs(obj, values) or not report.update:
         return False
+    report.record_change(obj, [name for name, value in values.items() if getattr(obj, name) != value])
     for name, value in values.items():
         setattr(obj, name, value)
     return True
@@ -98,6 +109,8 @@ def _set_m2m(manager, wanted_ids: set[int], *, report: SeedReport, new: bool) ->
         return False
     if new or report.update:
         manager.set(wanted_ids)
+        if not new:
+            report.record_change(manager.instance, [manager.prefetch_cache_name])
     return True
 
 
@@ -116,6 +129,26 @@ def load_seeds(directory: Path, *, update: bool = False) -> SeedReport:
     _load_indicators(indicator_rows, sectors, report)
     _load_locations(location_rows, report)
     return report
+
+
+def record_in_admin_history(report: SeedReport, user) -> int:
+    """Write one entry of the admin's history, in `user`'s name, for every row the run added
+    or changed (with the fields it changed); return how many. The messages are stored in the
+    admin's own format, so each reader sees them in their language."""
+    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    def entry(obj, flag, message) -> LogEntry:
+        return LogEntry(
+            user=user, content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk),
+            object_repr=str(obj)[:200], action_flag=flag, change_message=json.dumps(message),
+        )
+
+    entries = [entry(obj, ADDITION, [{"added": {}}]) for obj in report.added]
+    entries += [entry(obj, CHANGE, [{"changed": {"fields": fields}}])
+                for obj, fields in report.changes.items()]
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)
 
 
 def _load_organisations(rows, report: SeedReport) -> dict[str, Organisation]:
@@ -140,6 +173,7 @@ def _load_organisations(rows, report: SeedReport) -> dict[str, Organisation]:
         if org is None:
             org = Organisation(acronym=acronym, **values)
             _save(org, "organisations.csv", number)
+            report.added.append(org)
             existing[acronym] = org
             report.created.add(("organisation", acronym))
             report.count("organisations", "created")
@@ -183,6 +217,7 @@ def _load_sectors(rows, organisations, report: SeedReport) -> dict[str, Sector]:
         if created:
             sector = Sector(code=row["code"], **values)
             _save(sector, "sectors.csv", number)
+            report.added.append(sector)
         else:
             differs = _differs(sector, values)
             if _apply(sector, values, report):
@@ -225,7 +260,9 @@ def _load_indicators(rows, sectors, report: SeedReport) -> None:
         }
         indicator = existing.get(row["code"])
         if indicator is None:
-            _save(Indicator(code=row["code"], **values), "indicators.csv", number)
+            indicator = Indicator(code=row["code"], **values)
+            _save(indicator, "indicators.csv", number)
+            report.added.append(indicator)
             report.count("indicators", "created")
             continue
         report.count("indicators", report.outcome(_differs(indicator, values)))
@@ -274,3 +311,4 @@ def _load_locations(rows, report: SeedReport) -> None:
             # SQLite before 3.35 returns no ids from bulk_create; fetch them for the children.
             for loc in Location.objects.filter(code__in=[loc.code for loc in to_create]):
                 existing[loc.code] = loc
+        report.added.extend(existing[loc.code] for loc in to_create)

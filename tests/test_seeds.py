@@ -109,7 +109,7 @@ def test_a_broken_seed_file_is_refused_whole(tmp_path, db):
     assert Organisation.objects.get(acronym="ACH").name == "Acción Contra el Hambre"
 
 
-def test_loading_keeps_what_im_officers_edited_unless_asked_to_update(db):
+def test_loading_keeps_what_im_officers_edited_unless_asked_to_update(db, ivan):
     acnur = Organisation.objects.get(acronym="ACNUR")
     acnur.name = "ACNUR – Agencia de la ONU para los Refugiados"
     acnur.save()
@@ -121,7 +121,59 @@ def test_loading_keeps_what_im_officers_edited_unless_asked_to_update(db):
     assert not acnur.sectors.exists()
     assert "2 existing rows differ from the seed files and were kept" in out.getvalue()
 
-    call_command("load_seeds", "--update", stdout=io.StringIO())
+    call_command("load_seeds", "--update", "--by", "ivan", stdout=io.StringIO())
     acnur.refresh_from_db()
     assert acnur.name == "Alto Comisionado de las Naciones Unidas para los Refugiados"
     assert acnur.sectors.filter(code="PRO").exists()
+
+
+def test_an_update_names_who_made_it_in_the_admin_history(db, ivan):
+    """Every row an update changes gets an entry of the admin's history in the IM officer's
+    name, with the fields it changed, read in the reader's language."""
+    from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+    from django.utils.translation import override
+
+    acnur = Organisation.objects.get(acronym="ACNUR")
+    Organisation.objects.filter(pk=acnur.pk).update(name="ACNUR (editado)")
+    acnur.sectors.clear()
+    Location.objects.filter(code="15").update(name="Lima Metropolitana")
+    out = io.StringIO()
+    call_command("load_seeds", "--update", "--by", "ivan", stdout=out)
+    entries = {(e.content_type.model, e.object_repr): e for e in LogEntry.objects.all()}
+    assert set(entries) == {("organisation", str(Organisation.objects.get(pk=acnur.pk))),
+                            ("location", "Lima")}
+    org_entry = entries["organisation", str(Organisation.objects.get(pk=acnur.pk))]
+    assert (org_entry.user, org_entry.action_flag, org_entry.object_id) == (ivan, CHANGE, str(acnur.pk))
+    assert org_entry.get_change_message() == "Changed name and sectors it reports in."
+    with override("es"):
+        assert org_entry.get_change_message() == "Modificado nombre y sectores en los que reporta."
+    assert "2 rows added or changed, recorded in the admin's history in the name of ivan" in (
+        out.getvalue())
+    assert not LogEntry.objects.filter(action_flag=ADDITION).exists()
+
+
+def test_an_update_without_a_name_is_refused_and_changes_nothing(db, alice):
+    from django.core.management.base import CommandError
+
+    Organisation.objects.filter(acronym="ACNUR").update(name="ACNUR (editado)")
+    with pytest.raises(CommandError, match="--by USERNAME"):
+        call_command("load_seeds", "--update", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="no active IM officer"):
+        call_command("load_seeds", "--update", "--by", "alice", stdout=io.StringIO())
+    assert Organisation.objects.get(acronym="ACNUR").name == "ACNUR (editado)"
+
+
+def test_rows_added_by_a_named_load_are_in_the_admin_history(db, ivan, tmp_path):
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    for path in (settings.BASE_DIR / "seeds").glob("*.csv"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    indicators = tmp_path / "indicators.csv"
+    header, first, *_ = indicators.read_text(encoding="utf-8").splitlines()
+    code = first.split(",")[0]
+    indicators.write_text(indicators.read_text(encoding="utf-8")
+                          + first.replace(code, "PRO-99", 1) + "\n", encoding="utf-8")
+    call_command("load_seeds", "--dir", str(tmp_path), "--by", "ivan", stdout=io.StringIO())
+    (entry,) = LogEntry.objects.all()
+    assert (entry.user, entry.action_flag, entry.get_change_message()) == (ivan, ADDITION, "Added.")
+    assert entry.object_id == str(Indicator.objects.get(code="PRO-99").pk)

@@ -4,8 +4,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from reporting.seeds import SeedError, load_seeds
+from partners.models import User
+from reporting.seeds import SeedError, load_seeds, record_in_admin_history
 
 
 class Command(BaseCommand):
@@ -21,16 +23,39 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--update", action="store_true",
-            help="Make existing rows match the files (overwrites edits made in the admin).",
+            help="Make existing rows match the files (overwrites edits made in the admin). "
+                 "Needs --by.",
+        )
+        parser.add_argument(
+            "--by", metavar="USERNAME",
+            help="The IM officer loading the files: the admin's history of every row added or "
+                 "changed names them. Required with --update.",
         )
 
     def handle(self, *args, **options):
+        user = None
+        if options["by"]:
+            user = User.objects.filter(username=options["by"]).first()
+            if user is None or not user.is_im_officer:
+                raise CommandError(
+                    f"--by {options['by']}: no active IM officer has this username."
+                )
+        elif options["update"]:
+            raise CommandError(
+                "--update changes reference data that reports use: name the IM officer who "
+                "makes the change with --by USERNAME, so that the admin's history records it."
+            )
         try:
-            report = load_seeds(options["dir"], update=options["update"])
+            with transaction.atomic():
+                report = load_seeds(options["dir"], update=options["update"])
+                logged = record_in_admin_history(report, user) if user else 0
         except SeedError as error:
             raise CommandError(str(error)) from error
         for line in report.lines():
             self.stdout.write(line)
+        if user:
+            self.stdout.write(f"{logged} rows added or changed, recorded in the admin's history "
+                              f"in the name of {user.username}.")
         if report.differing:
             self.stdout.write(
                 f"{report.differing} existing rows differ from the seed files and were kept as "
