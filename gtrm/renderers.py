@@ -87,10 +87,13 @@ WRITERS = {
 }
 
 
-def _included(template_name: str, write) -> tuple[str, ...]:
-    """The templates whose output `write` reproduces when it stands for `template_name`."""
-    also = {_input: (WIDGETS + "input.html",), _select: (OPTION,)}.get(write, ())
-    return (template_name, WIDGETS + "attrs.html", *also)
+# For each template written in Python, the templates whose output it reproduces: itself, the
+# attributes it includes and, for some, one more include. All must be Django's own files.
+INCLUDED = {
+    name: (name, WIDGETS + "attrs.html",
+           *{_input: (WIDGETS + "input.html",), _select: (OPTION,)}.get(write, ()))
+    for name, write in WRITERS.items()
+}
 
 
 class FastWidgetRenderer(DjangoTemplates):
@@ -110,7 +113,7 @@ class FastWidgetRenderer(DjangoTemplates):
 
     def render(self, template_name, context, request=None):
         write = WRITERS.get(template_name)
-        if write is not None and all(map(self._is_djangos, _included(template_name, write))):
+        if write is not None and all(map(self._is_djangos, INCLUDED[template_name])):
             html = write(context["widget"])
             if html is not None:
                 return html

@@ -176,10 +176,21 @@ def indicator_code(line) -> str:
     return format_html('<span title="{}">{}</span>', line.indicator.name, line.indicator.code)
 
 
-class ActivityLineInline(admin.TabularInline):
-    model = ActivityLine
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their report's page, never added, changed or deleted there."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ActivityLineInline(ReadOnlyInline):
+    model = ActivityLine
     show_change_link = False
     fields = (
         "indicator_code", "place", "population_type", "modality", "implementing_partner",
@@ -203,53 +214,29 @@ class ActivityLineInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class ReportHistoryInline(ReadOnlyInline):
+    """A report's review events or line changes, each with who made it."""
+
+    def get_queryset(self, request):
+        # The tabular inline prints each row's object, whose name is its report's: fetch the
+        # report's organisation, sector and period with it, or every row costs four queries.
+        return super().get_queryset(request).select_related(
+            "by", "report__organisation", "report__sector", "report__period")
 
 
-class ReviewEventInline(admin.TabularInline):
+class ReviewEventInline(ReportHistoryInline):
     model = ReviewEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "action", "from_status", "to_status", "by", "reason")
     readonly_fields = fields
     verbose_name_plural = _("review history")
 
-    def get_queryset(self, request):
-        # The tabular inline prints each row's object, whose name is its report's: fetch the
-        # report's organisation, sector and period with it, or every row costs four queries.
-        return super().get_queryset(request).select_related(
-            "by", "report__organisation", "report__sector", "report__period")
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class LineChangeInline(admin.TabularInline):
+class LineChangeInline(ReportHistoryInline):
     model = LineChange
-    extra = 0
-    can_delete = False
     fields = ("at", "by", "action", "summary", "changes")
     readonly_fields = fields
     verbose_name_plural = _("audit trail of lines")
-
-    def get_queryset(self, request):
-        # The tabular inline prints each row's object, whose name is its report's: fetch the
-        # report's organisation, sector and period with it, or every row costs four queries.
-        return super().get_queryset(request).select_related(
-            "by", "report__organisation", "report__sector", "report__period")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _per_report(aggregate, *, counts_people: bool = False) -> Coalesce:

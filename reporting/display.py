@@ -45,7 +45,6 @@ class LineRow:
     """One activity line as the report page shows it: every value already text."""
 
     number: int
-    pk: int
     indicator_code: str
     indicator_name: str
     indicator_name_short: str
@@ -85,7 +84,6 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
         province = line.province
         rows.append(LineRow(
             number=number,
-            pk=line.pk,
             indicator_code=line.indicator.code,
             indicator_name=line.indicator.name,
             indicator_name_short=truncatechars(line.indicator.name, 60),

@@ -40,8 +40,10 @@ class SeedReport:
 
     def record_change(self, obj, names) -> None:
         fields = self.changes.setdefault(obj, [])
-        fields.extend(str(type(obj)._meta.get_field(n).verbose_name) for n in names
-                      if str(type(obj)._meta.get_field(n).verbose_name) not in fields)
+        for name in names:
+            label = str(type(obj)._meta.get_field(name).verbose_name)
+            if label not in fields:
+                fields.append(label)
 
     def count(self, name: str, outcome: str, n: int = 1) -> None:
         self.counts.setdefault(name, Counter())[outcome] += n
