@@ -168,6 +168,19 @@ XLSX_COMPRESSION_SUSPICIOUS = _(
     "The workbook's part %(part)s is compressed more than %(limit)s times, as no real "
     "spreadsheet is: it cannot be read safely."
 )
+XLSX_TOO_MANY_CELLS = _(
+    "The workbook is far larger than an activity file can be: %(sheet)s holds about "
+    "%(cells)s cells (%(total_cells)s in the whole workbook), where %(max_rows)s rows of the "
+    "template's %(columns)s columns are %(needed)s. Formatted empty cells count too: delete the "
+    "sheets, rows and columns you do not use, or copy the activities into a new template, and "
+    "upload it again."
+)
+XLSX_TOO_MANY_SHEET_ROWS = _(
+    "The workbook is far larger than an activity file can be: %(sheet)s has about %(rows)s "
+    "rows (%(total_rows)s in the whole workbook), where an upload takes at most %(max_rows)s. "
+    "Formatted empty rows count too: delete the rows below your activities, or copy the "
+    "activities into a new template, and upload it again."
+)
 MERGED_CELLS = _("Merged cells (%(ranges)s) cannot be read row by row: unmerge them.")
 CSV_ENCODING_UNKNOWN = _(
     "The CSV file is neither UTF-8 nor Windows-1252 text: save it from Excel as "

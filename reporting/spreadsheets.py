@@ -7,7 +7,11 @@ Values stay raw — a date stays a datetime, 12.0 stays a float — because judg
 validation's job (`reporting.imports`).
 
 A workbook is a zip file; its central directory is checked (member count, unpacked size,
-compression ratio) before anything is inflated, so a zip bomb costs the server nothing.
+compression ratio) before anything is inflated, so a zip bomb costs the server nothing. Then
+every part's XML is counted as it streams past (`measure_xlsx`: cells, rows, shared strings and
+elements of every sheet and part, not only the one read), and a workbook far larger than an
+activity file can be is refused before any XML parser sees it: what openpyxl builds in memory
+grows with those counts, and a sheet of a few million formatted empty cells fits in 10 MB.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import html
 import io
 import math
 import re
@@ -43,6 +48,17 @@ MAX_MEMBERS = 1000
 # Sheets formatted far below their data yield rows of nothing; stop looking after this many.
 MAX_BLANK_RUN = 1000
 MAX_RANGES_NAMED = 5
+# The extent a workbook may have, beyond IMPORT_MAX_ROWS rows of the contract's columns: twice
+# that, plus room for the template's Instructions and hidden Lists sheets (some 10,000 cells in
+# 2,000 rows) and the formatting real workbooks carry. What openpyxl's parser builds grows with
+# these counts; a file far beyond them is not an activity file, whatever it weighs zipped.
+EXTENT_FACTOR = 2
+EXTRA_CELLS = 100_000
+EXTRA_ROWS = 10_000
+# A real stylesheet holds tens to a few thousand records (Excel stops at 64,000 cell formats);
+# openpyxl parses it whole in read-only mode too.
+MAX_STYLE_ELEMENTS = 200_000
+STYLES_PART = "xl/styles.xml"  # where openpyxl reads the stylesheet from, whatever the rels say
 
 DATA_SHEET_NAMES = ("activities", "actividades")
 TEXT_EXTENSIONS = ("", ".csv", ".txt")
@@ -59,6 +75,15 @@ BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"B
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MERGE_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=["']([^"']*)["']""")
+# An element named with a namespace prefix (`<x:c r="A1"/>`), which openpyxl reads like any.
+PREFIXED_NAME = re.compile(rb"<[A-Za-z_][\w.-]*:(c|row|si)[\s/>]")
+# A sheet's entry in xl/workbook.xml and a relationship of its rels, enough to name a part.
+SHEET_ENTRY = re.compile(
+    rb"""<(?:[A-Za-z_][\w.-]*:)?sheet\b(?=[^>]*?\bname=["']([^"']*)["'])[^>]*?\bid=["']([^"']*)["']"""
+)
+RELATIONSHIP = re.compile(
+    rb"""<(?:[A-Za-z_][\w.-]*:)?Relationship\b(?=[^>]*?\bId=["']([^"']*)["'])[^>]*?\bTarget=["']([^"']*)["']"""
+)
 
 # Spanish labels partners may use instead of the template's headers: never accepted (one
 # vocabulary for files), only used to suggest the right header.
@@ -105,6 +130,45 @@ class SheetRow:
 
 
 @dataclass(frozen=True)
+class Extent:
+    """What a workbook holds, counted in its parts' XML before any of it is parsed.
+
+    Each count is of elements by name, in every part of the archive (a worksheet can live at
+    any path its relationships name); names are matched by how they start, so the counts are
+    upper bounds (`<col>` counts as a cell, `<rowBreaks>` as a row)."""
+
+    cells: int  # <c> elements
+    rows: int  # <row> elements
+    strings: int  # <si> elements: shared strings, which every mode of openpyxl loads
+    elements: int  # start tags of every XML part
+    style_elements: int  # start tags of the stylesheet
+    largest: str  # the part holding the most cells and rows, e.g. "xl/worksheets/sheet2.xml"
+    largest_cells: int
+    largest_rows: int
+
+    def exceeds(self, limits: ExtentLimits) -> bool:
+        return (self.cells > limits.cells or self.rows > limits.rows
+                or self.strings > limits.cells or self.elements > limits.elements
+                or self.style_elements > MAX_STYLE_ELEMENTS)
+
+
+@dataclass(frozen=True)
+class ExtentLimits:
+    cells: int
+    rows: int
+    elements: int
+
+
+def extent_limits() -> ExtentLimits:
+    """Return the largest extent an activity workbook may have under IMPORT_MAX_ROWS."""
+    rows = EXTENT_FACTOR * (settings.IMPORT_MAX_ROWS + 2) + EXTRA_ROWS
+    cells = EXTENT_FACTOR * (settings.IMPORT_MAX_ROWS + 2) * len(COLUMNS) + EXTRA_CELLS
+    # A cell is one to three elements (<c>, <v>, an inline string's <is><t>), a shared string
+    # two or three (<si><t>, rich text more): four per cell is a generous bound.
+    return ExtentLimits(cells=cells, rows=rows, elements=4 * cells + rows)
+
+
+@dataclass(frozen=True)
 class Table:
     kind: str  # "xlsx" or "csv"
     sheet: str | None  # the worksheet read, for xlsx
@@ -112,6 +176,7 @@ class Table:
     columns: dict[str, int]  # Column.field -> 0-based column index in the file
     has_hxl: bool  # the second row was HXL hashtags, and was skipped
     rows: list[SheetRow]  # data rows; blank rows skipped, their numbers not reused
+    extent: Extent | None = None  # for xlsx: what the whole workbook holds
 
 
 def column_letter(index: int) -> str:
@@ -150,8 +215,14 @@ def read_table(data: bytes, filename: str) -> Table:
 def _read_xlsx(data: bytes) -> Table:
     archive = _open_zip(data)
     try:
+        extent = measure_xlsx(archive)
+        _refuse_extent(archive, extent)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except FileRejected:
+        archive.close()
+        raise
     except Exception as error:  # an untrusted file: openpyxl fails in many ways
+        archive.close()
         raise FileRejected(messages.FILE_DAMAGED) from error
     try:
         sheet = _data_sheet(workbook.worksheets)
@@ -163,7 +234,7 @@ def _read_xlsx(data: bytes) -> Table:
         sheet.reset_dimensions()
         try:
             rows = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
-            return _table("xlsx", sheet.title, rows)
+            return _table("xlsx", sheet.title, rows, extent=extent)
         except FileRejected:
             raise
         except Exception as error:
@@ -208,6 +279,109 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
                                                            "limit": MAX_RATIO}
             )
     return archive
+
+
+def measure_xlsx(archive: zipfile.ZipFile) -> Extent:
+    """Return what the workbook's parts hold, counted from their XML as it is inflated, a
+    megabyte at a time: nothing is parsed, and the cost is that of unzipping (under a second
+    for the 100 MB a workbook may unpack to)."""
+    cells = rows = strings = elements = style_elements = 0
+    largest, largest_cells, largest_rows = "", -1, -1
+    try:
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
+            counts = _count_part(archive, member)
+            cells += counts[0]
+            rows += counts[1]
+            strings += counts[2]
+            elements += counts[3]
+            if member.filename == STYLES_PART:
+                style_elements = counts[3]
+            if counts[0] + counts[1] > largest_cells + largest_rows:
+                largest, largest_cells, largest_rows = member.filename, counts[0], counts[1]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
+        raise FileRejected(messages.FILE_DAMAGED) from error
+    return Extent(cells=cells, rows=rows, strings=strings, elements=elements,
+                  style_elements=style_elements, largest=largest,
+                  largest_cells=max(largest_cells, 0), largest_rows=max(largest_rows, 0))
+
+
+def _count_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int, int, int]:
+    """Return (cells, rows, shared strings, elements) of one part; the chunks are cut before
+    a "<", so that no name is split between two."""
+    cells = rows = strings = starts = ends = 0
+    carry = b""
+    with archive.open(member) as source:
+        while True:
+            chunk = source.read(1024 * 1024)
+            block = carry + chunk
+            if chunk:
+                cut = block.rfind(b"<")
+                if cut <= 0:
+                    cut = len(block)
+                block, carry = block[:cut], block[cut:]
+            else:
+                carry = b""
+            cells += block.count(b"<c")
+            rows += block.count(b"<row")
+            strings += block.count(b"<si")
+            if b":c" in block or b":row" in block or b":si" in block:  # a prefixed name: rare
+                for name in PREFIXED_NAME.findall(block):
+                    if name == b"c":
+                        cells += 1
+                    elif name == b"row":
+                        rows += 1
+                    else:
+                        strings += 1
+            starts += block.count(b"<")
+            ends += block.count(b"</")
+            if not chunk:
+                break
+    return cells, rows, strings, starts - ends
+
+
+def _refuse_extent(archive: zipfile.ZipFile, extent: Extent) -> None:
+    limits = extent_limits()
+    if not extent.exceeds(limits):
+        return
+    columns = len(COLUMNS)
+    context = {
+        "sheet": _part_title(archive, extent.largest),
+        "cells": _integer(extent.largest_cells),
+        "rows": _integer(extent.largest_rows),
+        "total_cells": _integer(extent.cells),
+        "total_rows": _integer(extent.rows),
+        "max_rows": _integer(settings.IMPORT_MAX_ROWS),
+        "columns": _integer(columns),
+        "needed": _integer(settings.IMPORT_MAX_ROWS * columns),
+    }
+    # Name what is furthest over its limit: a million formatted empty rows, or cells.
+    if extent.rows / limits.rows > extent.cells / limits.cells:
+        raise FileRejected(messages.XLSX_TOO_MANY_SHEET_ROWS % context)
+    raise FileRejected(messages.XLSX_TOO_MANY_CELLS % context)
+
+
+def _part_title(archive: zipfile.ZipFile, path: str) -> str:
+    """Return the name a user sees for a workbook part: the sheet's title when the workbook's
+    own (small) index names it, else the part's path."""
+    try:
+        index = archive.getinfo("xl/workbook.xml")
+        relations = archive.getinfo("xl/_rels/workbook.xml.rels")
+        if max(index.file_size, relations.file_size) > 1024 * 1024:
+            return path
+        targets = {
+            match.group(1).decode(): match.group(2).decode()
+            for match in RELATIONSHIP.finditer(archive.read(relations))
+        }
+        for match in SHEET_ENTRY.finditer(archive.read(index)):
+            target = targets.get(match.group(2).decode(), "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if target == path:
+                return f"“{html.unescape(match.group(1).decode('utf-8', 'replace'))}”"
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+        pass
+    return path
 
 
 def _data_sheet(worksheets: list) -> object | None:
@@ -319,7 +493,8 @@ def _sniff_delimiter(text: str) -> str:
 # Both kinds ------------------------------------------------------------------------------------
 
 
-def _table(kind: str, sheet: str | None, rows: Iterator[tuple]) -> Table:
+def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
+           extent: Extent | None = None) -> Table:
     """Return the Table of rows of raw cell values, the first of which is the header row."""
     header = next(rows, None)
     if header is None or _is_blank(header):
@@ -367,7 +542,7 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple]) -> Table:
     if not table_rows:
         raise FileRejected(messages.NO_ROWS)
     return Table(kind=kind, sheet=sheet, headers=headers, columns=columns, has_hxl=has_hxl,
-                 rows=table_rows)
+                 rows=table_rows, extent=extent)
 
 
 def _match_headers(headers: list[str]) -> dict[str, int]:

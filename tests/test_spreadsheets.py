@@ -13,6 +13,7 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from reporting import messages, spreadsheets
+from reporting.management.commands.benchmark import padded_cells_workbook, padded_rows_workbook
 from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
 from reporting.spreadsheets import FileRejected, SheetRow, column_letter, read_table
 
@@ -652,6 +653,116 @@ def test_a_workbook_of_real_activities_passes_the_zip_checks():
     assert len(table.rows) == 2000
     assert table.rows[-1].number == 2002
     assert table.rows[-1].values["description"] == "Actividad 1999"
+
+
+# Workbooks far larger than an activity file -------------------------------------------------
+# A few MB zipped can unpack to millions of formatted empty cells or rows, which openpyxl turns
+# into millions of objects (issue 11: 60 s of CPU and 1.4 GB per look at the marked copy).
+# They are counted in the XML and refused before any parser sees them.
+
+
+def test_millions_of_formatted_empty_cells_in_another_sheet_are_refused_unparsed(never_opened):
+    data = padded_cells_workbook(rows=2000, columns=2000)
+    assert len(data) < 10 * MB
+    # The first sheet's few cells, and elements such as <col> that are counted as cells too.
+    total = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data))).cells
+    assert 4_000_000 < total < 4_000_100
+
+    assert refusal(data) == (
+        "The workbook is far larger than an activity file can be: “Other” holds about "
+        f"4,000,000 cells ({total:,} in the whole workbook), where 20,000 rows of the template's "
+        "20 columns are 400,000. Formatted empty cells count too: delete the sheets, rows and "
+        "columns you do not use, or copy the activities into a new template, and upload it "
+        "again."
+    )
+
+
+def test_a_million_formatted_empty_rows_under_a_small_dimension_are_refused_unparsed(never_opened):
+    data = padded_rows_workbook(rows=1_000_000)
+    assert len(data) < 10 * MB
+
+    assert refusal(data) == (
+        "The workbook is far larger than an activity file can be: “Activities” has about "
+        "1,000,002 rows (1,000,003 in the whole workbook), where an upload takes at most 20,000. "
+        "Formatted empty rows count too: delete the rows below your activities, or copy the "
+        "activities into a new template, and upload it again."
+    )
+
+
+def test_the_limits_follow_the_row_cap(settings):
+    settings.IMPORT_MAX_ROWS = 20_000
+    assert spreadsheets.extent_limits() == spreadsheets.ExtentLimits(
+        cells=2 * 20_002 * 20 + 100_000, rows=2 * 20_002 + 10_000,
+        elements=4 * (2 * 20_002 * 20 + 100_000) + 2 * 20_002 + 10_000)
+    settings.IMPORT_MAX_ROWS = 100_000
+    assert spreadsheets.extent_limits().rows == 2 * 100_002 + 10_000
+
+
+def test_a_sheet_just_past_the_limit_is_refused_and_one_within_it_is_read(settings):
+    settings.IMPORT_MAX_ROWS = 10
+    limit = spreadsheets.extent_limits().rows  # 10,024
+    with pytest.raises(FileRejected):
+        read_table(padded_rows_workbook(rows=limit), "activities.xlsx")
+
+    table = read_table(padded_rows_workbook(rows=limit - 10), "activities.xlsx")
+    assert len(table.rows) == 1
+
+
+def test_cells_are_counted_in_every_part_whatever_its_path_or_namespace_prefix():
+    sheet = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<x:sheetData><x:row r="1"><x:c r="A1" s="1"/><x:c r="B1"><x:v>2</x:v></x:c>'
+             b'</x:row><row r="2"><c r="A2"/><c\nr="B2"/></row></x:sheetData></x:worksheet>')
+    data = zip_of(**{"xl/workbook.xml": b"<workbook/>", "xl/elsewhere/data.bin": sheet,
+                     "xl/sharedStrings.xml": b"<sst><si><t>a</t></si><si><t>b</t></si></sst>"})
+
+    extent = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+
+    assert (extent.cells, extent.rows, extent.strings) == (4, 2, 2)
+    assert extent.largest == "xl/elsewhere/data.bin"
+
+
+def test_cells_split_across_the_reading_chunks_are_counted_once():
+    cell = b'<c r="A1" s="1"/>'
+    filler = b"<v>" + b"9" * 1000 + b"</v>"
+    body = (cell + filler) * 3000  # about 3 MB: three chunks of a megabyte
+    data = zip_of(**{"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": body})
+
+    extent = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+
+    assert extent.cells == 3000
+    assert extent.elements == 1 + 6000  # <workbook/>, then each <c/> and <v>
+
+
+def test_the_template_with_its_lists_is_well_within_the_extent_allowed(db):
+    import datetime as dt
+
+    from partners.models import Organisation
+    from reporting import workbooks
+
+    data = workbooks.build_template(organisation=Organisation.objects.get(acronym="HIAS"),
+                                    month=dt.date(2023, 9, 1))
+    extent = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+
+    assert extent.cells < spreadsheets.EXTRA_CELLS / 5
+    assert extent.rows < spreadsheets.EXTRA_ROWS / 2
+
+
+def test_a_stylesheet_of_a_million_formats_is_refused(never_opened):
+    styles = b"<styleSheet><cellXfs>" + b'<xf numFmtId="0"/>' * 1_000_000 + b"</cellXfs></styleSheet>"
+    data = zip_of(**{"xl/workbook.xml": b"<workbook/>", "xl/styles.xml": styles})
+
+    with pytest.raises(FileRejected):
+        read_table(data, "activities.xlsx")
+
+
+def test_xml_entities_in_a_workbook_are_refused_not_expanded():
+    laughs = (b'<!DOCTYPE worksheet [<!ENTITY lol "lol">'
+              b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><worksheet ')
+    data = rewrite(xlsx(HEADERS, ROW), "xl/worksheets/sheet1.xml", b"<worksheet ", laughs)
+    data = rewrite(data, "xl/worksheets/sheet1.xml", b't="n"><v>10</v>',
+                   b't="inlineStr"><is><t>&lol2;</t></is>')
+
+    assert refusal(data) == messages.FILE_DAMAGED
 
 
 def test_column_letters():

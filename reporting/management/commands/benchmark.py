@@ -402,6 +402,161 @@ def import_case(dataset: Dataset) -> list[Measure]:
     ]
 
 
+# Hostile workbooks ----------------------------------------------------------------------------
+# Files under the upload's 10 MB cap that unpack to a workbook far larger than any activity
+# file: what a hostile partner account would upload to exhaust a worker (issue 11). The tests
+# use them too, at full size, to show they are refused before anything is parsed.
+
+SHEET_OPEN = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+
+
+def _activity_workbook() -> bytes:
+    """Return a small valid activity workbook (one line of HIAS) with a second sheet, "Other",
+    and a second cell format (bold), so that `s="1"` names a real one."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from reporting.resources import COLUMNS, HEADERS
+
+    values = {"month": "2023-09", "organisation": "HIAS", "sector": "PRO",
+              "indicator": "PRO-01", "department": "15", "population_type": "destination",
+              "modality": "service", "girls": 1, "boys": 1, "women": 1, "men": 1, "other": 0,
+              "new_beneficiaries": 4, "total_monthly": 4, "description": "Talleres"}
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Activities"
+    sheet.append(list(HEADERS))
+    sheet.append([values.get(column.field) for column in COLUMNS])
+    sheet["A1"].font = Font(bold=True)
+    book.create_sheet("Other")["A1"] = 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_part(data: bytes, path: str, write: Callable) -> bytes:
+    """Return the zip `data` with the part at `path` written anew, chunk by chunk, by `write`."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename == path:
+                with target.open(path, "w", force_zip64=True) as member:
+                    write(member, source.read(path))
+            else:
+                target.writestr(info, source.read(info.filename))
+    return buffer.getvalue()
+
+
+def padded_cells_workbook(*, rows: int = 2000, columns: int = 2000) -> bytes:
+    """Return an activity workbook whose second sheet holds rows × columns empty cells with a
+    format (`<c r="A1" s="1"/>`): four million by default, in about 8 MB."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(index).encode() for index in range(1, columns + 1)]
+
+    def write(member, _old: bytes) -> None:
+        member.write(SHEET_OPEN + b"<sheetData>")
+        for number in range(1, rows + 1):
+            row = str(number).encode()
+            member.write(b'<row r="' + row + b'">'
+                         + b"".join(b'<c r="' + letter + row + b'" s="1"/>' for letter in letters)
+                         + b"</row>")
+        member.write(b"</sheetData></worksheet>")
+
+    return _with_part(_activity_workbook(), "xl/worksheets/sheet2.xml", write)
+
+
+def padded_rows_workbook(*, rows: int = 1_000_000) -> bytes:
+    """Return an activity workbook whose data sheet goes on, below its line, with `rows` empty
+    rows that have a format, while its <dimension> says A1:T3: a million by default, in about
+    2.5 MB."""
+    import re
+
+    def write(member, old: bytes) -> None:
+        head, _closing, tail = old.partition(b"</sheetData>")
+        member.write(re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:T3"/>', head))
+        for start in range(3, rows + 3, 10_000):
+            member.write(b"".join(b'<row r="%d" s="1" customFormat="1"/>' % number
+                                  for number in range(start, min(start + 10_000, rows + 3))))
+        member.write(b"</sheetData>" + tail)
+
+    return _with_part(_activity_workbook(), "xl/worksheets/sheet1.xml", write)
+
+
+def _memory_note(run: Callable[[], object]) -> str:
+    """Return the peak of Python allocations while `run` runs once (tracemalloc, untimed)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        run()
+        return f"peak {tracemalloc.get_traced_memory()[1] / 1024 / 1024:.0f} MB"
+    finally:
+        tracemalloc.stop()
+
+
+def hostile_case(dataset: Dataset) -> list[Measure]:
+    """Time what the worst files a partner may upload cost a worker (issue 11): the two hostile
+    workbooks refused at upload, and the marked copy of the largest workbook an upload takes
+    (IMPORT_MAX_ROWS rows, every one with an error) and of the largest loaded whole. Each
+    label carries the peak of Python allocations of one untimed run."""
+    import io
+
+    from django.conf import settings
+    from openpyxl import Workbook
+
+    from reporting import error_workbook, spreadsheets
+    from reporting.imports import RowError
+    from reporting.resources import HEADERS
+
+    def refused(data: bytes) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                spreadsheets.read_table(data, "hostile.xlsx")
+            except spreadsheets.FileRejected:
+                return
+            raise CommandError("A hostile workbook was read instead of refused.")
+        return run
+
+    def marked(rows: int) -> tuple[str, Callable[[], bytes]]:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Activities")
+        sheet.append(HEADERS)
+        for number in range(rows):
+            sheet.append(["2023-09", "HIAS", None, "PRO", "PRO-01", "99", None, None,
+                          "destination", "service", 1, 1, 1, 1, 0, 4, 4, None, None,
+                          f"Actividad {number}"])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        data = buffer.getvalue()
+        table = spreadsheets.read_table(data, "large.xlsx")
+        errors = [RowError(row=row.number, field="department", column="Department", value="99",
+                           message="“99” is not a department of Peru.") for row in table.rows]
+        how = "loaded whole" if error_workbook.loads_whole(table.extent) else "values copied"
+        return (f"{rows:,} rows, {len(errors):,} errors, {how}",
+                lambda: error_workbook.mark_errors(data, "large.xlsx", table, errors))
+
+    cells, rows = padded_cells_workbook(), padded_rows_workbook()
+    measures = [
+        (f"refuse 4,000,000 formatted empty cells ({len(cells) / 1024 / 1024:.1f} MB)",
+         refused(cells)),
+        (f"refuse 1,000,000 formatted empty rows ({len(rows) / 1024 / 1024:.1f} MB)",
+         refused(rows)),
+    ]
+    whole = error_workbook.FULL_LOAD_MAX_CELLS // (len(HEADERS) + 1) - 10
+    for size in (whole, settings.IMPORT_MAX_ROWS):
+        label, run = marked(size)
+        measures.append((f"marked copy: {label}", run))
+    return [Measure(f"{label}; {_memory_note(run)}", run) for label, run in measures]
+
+
 CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
     "aggregation": aggregation_case,
     "floor": floor_case,
@@ -409,6 +564,7 @@ CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
     "pages": pages_case,
     "import": import_case,
     "export": export_case,
+    "hostile": hostile_case,
 }
 # The order cases run in by default: the quick reads first, the export (which reads every line)
 # last.
