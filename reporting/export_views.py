@@ -14,6 +14,8 @@ from django.shortcuts import render
 from django.utils.formats import number_format
 from django.utils.http import content_disposition_header
 
+from gtrm.garbage import frees_reference_cycles
+
 from . import exports
 from .models import ReportingPeriod
 
@@ -48,6 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@frees_reference_cycles
 def lines(request: HttpRequest, fmt: str) -> HttpResponse:
     """Download the lines the user may see, filtered, as CSV (streamed) or XLSX."""
     if fmt not in exports.LINE_FORMATS:
@@ -78,6 +81,7 @@ def lines(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @login_required
+@frees_reference_cycles
 def summary(request: HttpRequest, kind: str) -> HttpResponse:
     """Download a month's sector totals, department table or completeness grid as XLSX."""
     if kind not in exports.SUMMARY_KINDS:

@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from gtrm.garbage import frees_reference_cycles
 from partners.models import Organisation
 
 from . import workbooks
@@ -18,6 +19,7 @@ from .models import ReportingPeriod, parse_month
 
 @login_required
 @require_GET
+@frees_reference_cycles
 def template(request: HttpRequest) -> HttpResponse:
     """Download the activity template of an organisation for a month: a partner gets their
     own organisation's, an IM officer names one; `prefill=1` copies last month's lines."""

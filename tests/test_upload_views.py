@@ -15,7 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
-from reporting import spreadsheets, workflow
+from reporting import error_workbook, spreadsheets, workflow
+from reporting.management.commands.benchmark import padded_cells_workbook, padded_rows_workbook
 from reporting.models import ActivityLine, ImportBatch, ImportStatus, Location, MonthlyReport, ReportStatus
 from reporting.resources import COLUMNS, HEADERS
 
@@ -391,6 +392,99 @@ def test_a_corrected_error_workbook_uploads_cleanly(client, alice, report):
 
     fixed = batch_of(upload(client, output.getvalue(), "a-errors.xlsx"))
     assert fixed.status == ImportStatus.PREVIEWED, fixed.summary
+
+
+# Hostile workbooks never cost a worker more than a few seconds --------------------------------
+
+
+@pytest.fixture
+def never_loaded_whole(monkeypatch):
+    """openpyxl's full mode, which builds every cell in memory, must not be reached."""
+    def load_workbook(*args, **kwargs):
+        raise AssertionError("the workbook was loaded whole")
+
+    monkeypatch.setattr(error_workbook, "load_workbook", load_workbook)
+
+
+def test_a_workbook_of_a_million_formatted_rows_is_refused_at_upload(client, alice, report,
+                                                                      never_loaded_whole):
+    client.force_login(alice)
+    response = upload(client, padded_rows_workbook(rows=1_000_000), "actividades.xlsx")
+
+    assert response.status_code == 400
+    assert "“Activities” has about 1,000,002 rows" in html.unescape(response.content.decode())
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_oversized_upload_stored_before_the_limits_gets_no_marked_copy(client, alice, report,
+                                                                         never_loaded_whole):
+    # Kept from before the limits existed: every look at it measures it again first.
+    data = padded_cells_workbook(rows=2000, columns=2000)
+    batch = ImportBatch.objects.create(uploaded_by=alice, filename="a.xlsx", content=data,
+                                       size=len(data), sha256="0" * 64,
+                                       status=ImportStatus.REJECTED)
+    client.force_login(alice)
+
+    response = client.get(f"/imports/{batch.pk}/errors.xlsx", follow=True)
+
+    assert response.redirect_chain == [(f"/imports/{batch.pk}/", 302)]
+    assert "“Other” holds about 4,000,000 cells" in html.unescape(response.content.decode())
+
+
+def test_a_workbook_too_large_to_load_whole_gets_a_copy_of_its_values_marked(
+        client, alice, report, monkeypatch, never_loaded_whole):
+    monkeypatch.setattr(error_workbook, "FULL_LOAD_MAX_CELLS", 10)
+    data = xlsx_bytes([row(), row(indicator="PRO-03", department="99")], notes_formula="=1+1")
+    client.force_login(alice)
+    batch = batch_of(upload(client, data, "actividades.xlsx"))
+
+    response = client.get(f"/imports/{batch.pk}/errors.xlsx")
+
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Activities", "Errors"]
+    sheet = workbook["Activities"]
+    assert [cell.value for cell in sheet[1]] == list(HEADERS)
+    assert sheet["F3"].value == "99"
+    assert sheet["F3"].fill.fgColor.rgb == ERROR_FILL
+    assert "is not a department of Peru" in sheet["F3"].comment.text
+    assert sheet["F2"].comment is None
+    assert sheet["P2"].value == 80
+    errors = workbook["Errors"]
+    assert [cell.value for cell in errors[2]][:3] == [3, "F", "Department"]
+    assert "too large to be copied whole" in errors["A4"].value
+
+
+def test_the_marked_copy_keeps_row_numbers_across_blank_rows(client, alice, report, monkeypatch):
+    monkeypatch.setattr(error_workbook, "FULL_LOAD_MAX_CELLS", 10)
+    data = xlsx_bytes([row(), {}, {}, row(indicator="PRO-03", department="99")])
+    client.force_login(alice)
+    batch = batch_of(upload(client, data, "actividades.xlsx"))
+
+    sheet = load_workbook(io.BytesIO(client.get(f"/imports/{batch.pk}/errors.xlsx").content))[
+        "Activities"]
+
+    assert sheet["F5"].value == "99"
+    assert sheet["F5"].comment is not None
+    assert sheet["A3"].value is None
+
+
+def test_past_the_comment_limit_cells_are_filled_and_the_errors_sheet_says_so(
+        client, alice, report, monkeypatch):
+    monkeypatch.setattr(error_workbook, "MAX_COMMENTS", 1)
+    data = xlsx_bytes([row(department="98"), row(indicator="PRO-03", department="99")])
+    client.force_login(alice)
+    batch = batch_of(upload(client, data, "actividades.xlsx"))
+
+    workbook = load_workbook(io.BytesIO(client.get(f"/imports/{batch.pk}/errors.xlsx").content))
+
+    sheet = workbook["Activities"]
+    assert sheet["F2"].comment is not None and sheet["F3"].comment is None
+    assert sheet["F3"].fill.fgColor.rgb == ERROR_FILL
+    errors = [[cell.value for cell in line] for line in workbook["Errors"].iter_rows()]
+    assert errors[1][4] == ("2 cells are marked red; the first 1 carry the reason as a comment. "
+                            "Every error is listed below.")
+    assert [line[:2] for line in errors[2:]] == [[2, "F"], [3, "F"]]
 
 
 def test_the_upload_form_keeps_its_csrf_check(alice, period, two_lines):
