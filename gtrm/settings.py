@@ -126,10 +126,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reporting:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Five wrong passwords for one username from one address lock that pair out for 15 minutes.
-# To lift a lock-out sooner: the person resets their password by email; an IM officer deletes
-# the attempt in the admin (Axes › Access attempts, filter "Locked out"); on the server,
-# `manage.py axes_reset_username USERNAME` (all addresses) or `axes_reset_ip_username IP USERNAME`.
+# Five wrong passwords for one account from one address lock that pair out for 15 minutes.
+# Failures are counted per account, whichever spelling of its username or email was typed
+# (partners.accounts), under the account's username; a name that is no account is counted
+# under what was typed. To lift a lock-out sooner: the person resets their password by email;
+# an IM officer deletes the attempt in the admin (Axes › Access attempts, filter "Locked out");
+# on the server, `manage.py axes_reset_username USERNAME` (all addresses) or
+# `axes_reset_ip_username IP USERNAME`.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import services
+from .accounts import find_account
 from .forms import InviteForm
 from .models import User
 
@@ -108,13 +109,12 @@ def member_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     def get_users(self, email):
-        """Include invited people who have not chosen a password yet: this is how someone
-        whose invitation link expired gets a new one."""
-        return (
-            user
-            for user in User.objects.filter(email__iexact=email, is_active=True)
-            if user.email.casefold() == email.casefold()
-        )
+        """Return the account the address names, by the rule sign-in uses (find_account).
+        Include invited people who have not chosen a password yet: this is how someone whose
+        invitation link expired gets a new one."""
+        user = find_account(email)
+        if user is not None and user.is_active and user.email:
+            yield user
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -124,8 +124,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        # Proving the mailbox is enough: lift a lock-out from earlier failed sign-ins.
-        user = form.user
-        for name in {user.username.lower(), user.email.lower()} - {""}:
-            axes_reset(username=name)
+        # Proving the mailbox is enough: lift a lock-out from earlier failed sign-ins, which
+        # are counted under the account's username whatever spelling was typed.
+        axes_reset(username=form.user.username)
         return response
