@@ -33,7 +33,8 @@ def client_ip(request) -> str | None:
 def locked_out(request, credentials=None, *args, **kwargs):
     """Tell the person they are locked out, for how long, and how to get in sooner."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    context = {"minutes": minutes, "whole_address": getattr(request, "address_locked_out", False)}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 def axes_username(request, credentials) -> str:

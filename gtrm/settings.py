@@ -7,6 +7,7 @@ project folder; DATABASE_URL switches it to PostgreSQL.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from email.utils import getaddresses
@@ -28,6 +29,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from error
 
 
 DEBUG = env_bool("DEBUG")
@@ -137,13 +145,32 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Axes' database handler plus a limit per address across names (partners.limits.LoginThrottle):
+# one address trying one password on many accounts (spraying) is refused after
+# LOGIN_ADDRESS_FAILURE_LIMIT failures younger than the cool-off, every sign-in from it, until
+# fewer remain; `manage.py axes_reset_ip IP` lifts it sooner. A training room of 40–100 people
+# behind one NAT address shares that count: raise the limit, or list the room's address in
+# ADDRESS_LIMIT_EXEMPT below.
+AXES_HANDLER = "partners.limits.LoginThrottle"
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_LOCKOUT_CALLABLE = "gtrm.security.locked_out"
 AXES_CLIENT_IP_CALLABLE = "gtrm.security.client_ip"
 AXES_USERNAME_CALLABLE = "gtrm.security.axes_username"
 AXES_VERBOSE = False
 # How many reverse proxies (that append to X-Forwarded-For) stand in front of the app. With 0 the
-# client address is REMOTE_ADDR; behind one proxy, set 1, or every user shares its address.
+# client address is REMOTE_ADDR; behind one proxy, set 1, or every user shares its address (and
+# LOGIN_ADDRESS_FAILURE_LIMIT failures of anyone lock everyone out).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Password-reset requests, counted in the database (partners.PasswordResetRequest) within the
+# same cool-off: PASSWORD_RESET_LIMIT per account (or typed address that is none) and
+# PASSWORD_RESET_ADDRESS_LIMIT per client address. Beyond either nothing is emailed, so the
+# page cannot be used to flood a mailbox or to send mail on the platform's name in bulk.
+PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "3"))
+PASSWORD_RESET_ADDRESS_LIMIT = int(os.environ.get("PASSWORD_RESET_ADDRESS_LIMIT", "30"))
+# Client addresses or networks ("203.0.113.7, 198.51.100.0/24") that the per-address limits
+# above (sign-in and password reset) do not apply to: a training room behind one NAT address.
+# The per-account limits still do.
+ADDRESS_LIMIT_EXEMPT = env_networks("ADDRESS_LIMIT_EXEMPT")
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import forms as auth_forms
@@ -15,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import services
+from gtrm.security import client_ip
+
+from . import limits, services
 from .accounts import find_account
 from .forms import InviteForm
 from .models import User
@@ -119,6 +122,18 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        # Whether or not the address has an account: the refusal must not tell which.
+        if not limits.record_password_reset_request(
+            typed=form.cleaned_data["email"], address=client_ip(self.request)
+        ):
+            minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+            return render(
+                self.request, "registration/password_reset_limited.html",
+                {"minutes": minutes}, status=429,
+            )
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
