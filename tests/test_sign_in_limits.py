@@ -457,6 +457,7 @@ print(json.dumps({
     "PASSWORD_RESET_LIMIT": s.PASSWORD_RESET_LIMIT,
     "PASSWORD_RESET_ADDRESS_LIMIT": s.PASSWORD_RESET_ADDRESS_LIMIT,
     "ADDRESS_LIMIT_EXEMPT": [str(n) for n in s.ADDRESS_LIMIT_EXEMPT],
+    "PASSWORD_MIN_LENGTH": s.PASSWORD_MIN_LENGTH,
 }))
 """
 
@@ -472,7 +473,7 @@ def read_settings(**env) -> subprocess.CompletedProcess:
 def test_it_reads_the_limits_from_the_environment():
     result = read_settings(
         LOGIN_ADDRESS_FAILURE_LIMIT="200", PASSWORD_RESET_LIMIT="5",
-        PASSWORD_RESET_ADDRESS_LIMIT="100",
+        PASSWORD_RESET_ADDRESS_LIMIT="100", PASSWORD_MIN_LENGTH="12",
         ADDRESS_LIMIT_EXEMPT="192.0.2.10, 198.51.100.0/24",
     )
 
@@ -482,6 +483,7 @@ def test_it_reads_the_limits_from_the_environment():
         "PASSWORD_RESET_LIMIT": 5,
         "PASSWORD_RESET_ADDRESS_LIMIT": 100,
         "ADDRESS_LIMIT_EXEMPT": ["192.0.2.10/32", "198.51.100.0/24"],
+        "PASSWORD_MIN_LENGTH": 12,
     }
 
 
