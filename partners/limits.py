@@ -10,7 +10,8 @@ from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Sum, Value
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from .accounts import account_key
@@ -30,8 +31,9 @@ def is_exempt_from_address_limits(address: str | None) -> bool:
 
 class LoginThrottle(AxesDatabaseHandler):
     """Axes' database handler with a second limit: LOGIN_ADDRESS_FAILURE_LIMIT failed sign-ins
-    from one address, whatever the names, refuse every sign-in from it (the right password
-    too) until fewer of its failures are younger than the cool-off.
+    from one address, across names, refuse every sign-in from it (the right password too)
+    until fewer of its failures are younger than the cool-off. Each name counts up to
+    AXES_FAILURE_LIMIT of them, the point where it is locked out on its own.
 
     The per-account limit alone let one address try a password on every account (spraying).
     The count is the sum of Axes' own rows for the address, so it is one count for every app
@@ -54,9 +56,12 @@ class LoginThrottle(AxesDatabaseHandler):
         address = request.axes_ip_address
         if not address or is_exempt_from_address_limits(address):
             return False
+        # Each name counts up to its own limit: someone who keeps trying their locked-out
+        # account is refused by that lock already, and must not lock their whole office out.
+        per_name = Least("failures_since_start", Value(settings.AXES_FAILURE_LIMIT))
         failures = AccessAttempt.objects.filter(
             ip_address=address, attempt_time__gte=get_cool_off_threshold(request)
-        ).aggregate(total=Sum("failures_since_start"))["total"] or 0
+        ).aggregate(total=Sum(per_name))["total"] or 0
         locked = failures >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
         if locked:
             request.address_locked_out = True  # the lock-out page says so

@@ -267,6 +267,25 @@ def test_it_tells_a_person_locked_by_name_only_that_a_reset_lifts_it(client, ali
     assert "/accounts/password_reset/" in response.content.decode()
 
 
+def test_it_does_not_lock_an_office_out_for_one_person_who_keeps_trying(client, alice, bob):
+    statuses = fail(client, "alice", settings.LOGIN_ADDRESS_FAILURE_LIMIT + 10)
+
+    assert set(statuses[settings.AXES_FAILURE_LIMIT - 1:]) == {429}  # alice's own lock-out
+    assert sign_in(Client(), "bob").status_code == 302
+
+
+def test_it_counts_each_name_up_to_its_own_limit(alice):
+    limit, per_name = settings.LOGIN_ADDRESS_FAILURE_LIMIT, settings.AXES_FAILURE_LIMIT
+    for n in range(limit // per_name - 1):
+        fail(Client(), f"user{n}", per_name + 3)
+    # (limit // per_name - 1) names at their cap, and one name short of it: the limit less one.
+    assert fail(Client(), "someone", limit % per_name + per_name - 1) == [200] * (
+        limit % per_name + per_name - 1
+    )
+
+    assert fail(Client(), "someone.else") == [429]
+
+
 def test_it_lets_the_same_accounts_in_from_another_address(alice):
     spray(settings.LOGIN_ADDRESS_FAILURE_LIMIT)
 
