@@ -1,5 +1,5 @@
-"""Client addresses and the lock-out page of the login throttle (django-axes), the
-Content-Security-Policy header and the session idle timeout."""
+"""Client addresses, the name the login throttle (django-axes) counts failures under and its
+lock-out page, the Content-Security-Policy header and the session idle timeout."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import time
 
 from django.conf import settings
 from django.shortcuts import render
+
+from partners.accounts import account_key
 
 
 def client_ip(request) -> str | None:
@@ -31,13 +33,20 @@ def client_ip(request) -> str | None:
 def locked_out(request, credentials=None, *args, **kwargs):
     """Tell the person they are locked out, for how long, and how to get in sooner."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    context = {"minutes": minutes, "whole_address": getattr(request, "address_locked_out", False)}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 def axes_username(request, credentials) -> str:
-    """Count failures per person, not per spelling: `Maria@X.org` and `maria@x.org` are one."""
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return username.strip().lower()
+    """Count failures per account, not per spelling: `REPORTER.CARITAS`, its email address in
+    any case and `reporter.caritas` are one (partners.accounts.account_key). A name that is no
+    account is counted under its folded text."""
+    typed = (credentials or {}).get("username") or request.POST.get("username", "")
+    # Axes asks several times per attempt; each answer costs a query.
+    known = request.__dict__.setdefault("_account_keys", {})
+    if typed not in known:
+        known[typed] = account_key(typed)
+    return known[typed]
 
 
 # Content-Security-Policy --------------------------------------------------------------------

@@ -7,6 +7,7 @@ project folder; DATABASE_URL switches it to PostgreSQL.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from email.utils import getaddresses
@@ -28,6 +29,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in env_list(name)]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from error
 
 
 DEBUG = env_bool("DEBUG")
@@ -115,9 +123,15 @@ AUTHENTICATION_BACKENDS = [
     "partners.backends.UsernameOrEmailBackend",
 ]
 
+# Every form that sets a password (the set-password page of an invitation or a reset, the
+# password change, the admin's user and password forms) refuses one shorter than this or on
+# Django's list of 20,000 common passwords. Django's default of 8 lets `demo1234` through.
+# Only `demo_data` sets a shorter one (`demo`, for the demo accounts), bypassing the forms.
+PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -126,21 +140,43 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reporting:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Five wrong passwords for one username from one address lock that pair out for 15 minutes.
-# To lift a lock-out sooner: the person resets their password by email; an IM officer deletes
-# the attempt in the admin (Axes › Access attempts, filter "Locked out"); on the server,
-# `manage.py axes_reset_username USERNAME` (all addresses) or `axes_reset_ip_username IP USERNAME`.
+# Five wrong passwords for one account from one address lock that pair out for 15 minutes.
+# Failures are counted per account, whichever spelling of its username or email was typed
+# (partners.accounts), under the account's username; a name that is no account is counted
+# under what was typed. To lift a lock-out sooner: the person resets their password by email;
+# an IM officer deletes the attempt in the admin (Axes › Access attempts, filter "Locked out");
+# on the server, `manage.py axes_reset_username USERNAME` (all addresses) or
+# `axes_reset_ip_username IP USERNAME`.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Axes' database handler plus a limit per address across names (partners.limits.LoginThrottle):
+# one address trying one password on many accounts (spraying) is refused after
+# LOGIN_ADDRESS_FAILURE_LIMIT failures younger than the cool-off, every sign-in from it, until
+# fewer remain; `manage.py axes_reset_ip IP` lifts it sooner. A training room of 40–100 people
+# behind one NAT address shares that count: raise the limit, or list the room's address in
+# ADDRESS_LIMIT_EXEMPT below.
+AXES_HANDLER = "partners.limits.LoginThrottle"
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_LOCKOUT_CALLABLE = "gtrm.security.locked_out"
 AXES_CLIENT_IP_CALLABLE = "gtrm.security.client_ip"
 AXES_USERNAME_CALLABLE = "gtrm.security.axes_username"
 AXES_VERBOSE = False
 # How many reverse proxies (that append to X-Forwarded-For) stand in front of the app. With 0 the
-# client address is REMOTE_ADDR; behind one proxy, set 1, or every user shares its address.
+# client address is REMOTE_ADDR; behind one proxy, set 1, or every user shares its address (and
+# LOGIN_ADDRESS_FAILURE_LIMIT failures of anyone lock everyone out).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Password-reset requests, counted in the database (partners.PasswordResetRequest) within the
+# same cool-off: PASSWORD_RESET_LIMIT per account (or typed address that is none) and
+# PASSWORD_RESET_ADDRESS_LIMIT per client address. Beyond either nothing is emailed, so the
+# page cannot be used to flood a mailbox or to send mail on the platform's name in bulk.
+PASSWORD_RESET_LIMIT = int(os.environ.get("PASSWORD_RESET_LIMIT", "3"))
+PASSWORD_RESET_ADDRESS_LIMIT = int(os.environ.get("PASSWORD_RESET_ADDRESS_LIMIT", "30"))
+# Client addresses or networks ("203.0.113.7, 198.51.100.0/24") that the per-address limits
+# above (sign-in and password reset) do not apply to: a training room behind one NAT address.
+# The per-account limits still do.
+ADDRESS_LIMIT_EXEMPT = env_networks("ADDRESS_LIMIT_EXEMPT")
 
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]

@@ -212,3 +212,27 @@ class User(AbstractUser):
         if self.is_coordinator and any(p.startswith(f"{app_label}.") for p in COORDINATOR_PERMISSIONS):
             return True
         return super().has_module_perms(app_label)
+
+
+class PasswordResetRequest(models.Model):
+    """A request of the password-reset page, kept for the cool-off so that requests can be
+    counted per account and per client address (partners.limits)."""
+
+    key = models.CharField(
+        _("account"),
+        max_length=254,
+        help_text=_("The username of the account asked for, or the address typed if it is none."),
+    )
+    ip_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("password-reset request")
+        verbose_name_plural = _("password-reset requests")
+        indexes = [
+            models.Index(fields=["key", "requested_at"], name="partners_reset_key_time"),
+            models.Index(fields=["ip_address", "requested_at"], name="partners_reset_address_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.ip_address} · {self.requested_at:%Y-%m-%d %H:%M}"

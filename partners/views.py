@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import forms as auth_forms
@@ -15,7 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import services
+from gtrm.security import client_ip
+
+from . import limits, services
+from .accounts import find_account
 from .forms import InviteForm
 from .models import User
 
@@ -108,24 +112,34 @@ def member_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     def get_users(self, email):
-        """Include invited people who have not chosen a password yet: this is how someone
-        whose invitation link expired gets a new one."""
-        return (
-            user
-            for user in User.objects.filter(email__iexact=email, is_active=True)
-            if user.email.casefold() == email.casefold()
-        )
+        """Return the account the address names, by the rule sign-in uses (find_account).
+        Include invited people who have not chosen a password yet: this is how someone whose
+        invitation link expired gets a new one."""
+        user = find_account(email)
+        if user is not None and user.is_active and user.email:
+            yield user
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
 
+    def form_valid(self, form):
+        # Whether or not the address has an account: the refusal must not tell which.
+        if not limits.record_password_reset_request(
+            typed=form.cleaned_data["email"], address=client_ip(self.request)
+        ):
+            minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+            return render(
+                self.request, "registration/password_reset_limited.html",
+                {"minutes": minutes}, status=429,
+            )
+        return super().form_valid(form)
+
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
-        # Proving the mailbox is enough: lift a lock-out from earlier failed sign-ins.
-        user = form.user
-        for name in {user.username.lower(), user.email.lower()} - {""}:
-            axes_reset(username=name)
+        # Proving the mailbox is enough: lift a lock-out from earlier failed sign-ins, which
+        # are counted under the account's username whatever spelling was typed.
+        axes_reset(username=form.user.username)
         return response

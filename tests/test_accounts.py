@@ -13,6 +13,7 @@ import pytest
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.db.models import F
 from django.test import Client, override_settings
 
@@ -653,6 +654,90 @@ def test_it_signs_out_other_browsers_when_the_password_changes(client, alice, al
 
     assert is_signed_in(client)
     assert not is_signed_in(alice_client)
+
+
+# Password strength: ten characters at least (PASSWORD_MIN_LENGTH), none of the common ones
+
+WEAK = ["demo1234", "Tumbes-24", "qwertyuiop", "1234567890"]
+TOO_SHORT = "This password is too short. It must contain at least 10 characters."
+
+
+def test_it_asks_for_ten_characters_and_keeps_the_common_password_list():
+    validators = {type(v).__name__: v for v in password_validation.get_default_password_validators()}
+
+    assert settings.PASSWORD_MIN_LENGTH == 10
+    assert validators["MinimumLengthValidator"].min_length == 10
+    assert "CommonPasswordValidator" in validators
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_it_refuses_a_weak_password_on_the_set_password_page_of_an_invitation(
+    invite, mailoutbox, other_client, weak
+):
+    invite()
+
+    response = choose_password(other_client, link_in(mailoutbox[0]), weak)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_password2"]
+    assert not User.objects.get(email=MARIA).has_usable_password()
+
+
+def test_it_says_why_demo1234_is_refused(invite, mailoutbox, other_client):
+    invite()
+
+    response = choose_password(other_client, link_in(mailoutbox[0]), "demo1234")
+
+    assert response.context["form"].errors["new_password2"] == [TOO_SHORT]
+
+
+def test_it_accepts_ten_characters_that_are_not_common(invite, mailoutbox, other_client):
+    invite()
+
+    response = choose_password(other_client, link_in(mailoutbox[0]), "Lluvia2024")
+
+    assert response.status_code == 302
+    assert sign_in(other_client, MARIA, "Lluvia2024").status_code == 302
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_it_refuses_a_weak_password_when_changing_it(alice_client, alice, weak):
+    response = alice_client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_password2"]
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+
+def test_it_refuses_demo1234_in_the_admins_new_account_form(client, ivan, org_a):
+    client.force_login(ivan)
+
+    response = client.post("/admin/partners/user/add/", {
+        "username": "rosa", "email": "rosa@hias.example", "password1": "demo1234",
+        "password2": "demo1234", "organisation": org_a.pk, "role": Role.REPORTER,
+        "usable_password": "true",
+    })
+
+    assert response.status_code == 200
+    assert TOO_SHORT in response.context["adminform"].form.errors["password2"]
+    assert not User.objects.filter(username="rosa").exists()
+
+
+def test_it_refuses_demo1234_in_the_admins_password_form(client, ivan, alice):
+    client.force_login(ivan)
+
+    response = client.post(f"/admin/partners/user/{alice.pk}/password/", {
+        "password1": "demo1234", "password2": "demo1234", "usable_password": "true",
+    })
+
+    assert response.status_code == 200
+    assert TOO_SHORT in response.context["form"].errors["password2"]
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
 
 
 def test_it_rejects_get_on_logout(alice_client):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from partners.models import Role, User
@@ -54,6 +55,16 @@ def test_the_demo_accounts_sign_in_with_demo(demo, rf):
     )
     assert list(User.objects.get(username="coord.protection").sectors.values_list(
         "code", flat=True)) == ["PRO"]
+
+
+def test_the_demo_keeps_demo_which_no_form_would_accept(demo, client):
+    # demo_data sets it directly; every form that sets a password refuses it.
+    with pytest.raises(ValidationError):
+        password_validation.validate_password("demo")
+
+    response = client.post("/accounts/login/", {"username": "reporter.caritas", "password": "demo"})
+
+    assert response.status_code == 302
 
 
 def test_running_it_again_changes_nothing(demo):
