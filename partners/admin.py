@@ -66,6 +66,9 @@ class UserAdmin(NotFoundForOthers, BaseUserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        if not change:
+            # Never the number of an invitation held for the IM team (see HeldInvitation).
+            obj.id = services.next_account_id()
         if change and "is_active" in form.changed_data and not obj.is_active:
             # Deactivation ends the account's open sessions for good (see User).
             obj.session_generation += 1

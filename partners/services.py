@@ -150,7 +150,8 @@ def _record_invitation(user: User) -> User | HeldInvitation:
         raise ValidationError({"email": ALREADY_IN_TEAM % {"email": email}})
     holder = account_with_email(email)
     if holder is None:
-        user.save()
+        user.id = next_account_id()
+        user.save(force_insert=True)
         return user
     return HeldInvitation.objects.create(
         id=next_account_id(),
@@ -169,24 +170,35 @@ def account_with_email(email: str) -> User | None:
 
 
 def next_account_id() -> int:
-    """Take the next id of the accounts' sequence: no account will ever have it, and it is
-    the id a new account would have had. A held invitation's row on the team page is
-    numbered with it, so that it cannot be told from the row of a new account."""
+    """Take the next id of the accounts' sequence: no account made through it will have it,
+    and it is the id a new account would have had. A held invitation's row on the team page
+    is numbered with it, so that it cannot be told from the row of a new account; invited
+    accounts take theirs here too.
+
+    A restore with `loaddata` sets the sequence back to the highest account id, below the ids
+    of invitations held since: they are skipped."""
     table = User._meta.db_table
+    floor = max(
+        User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+        HeldInvitation.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-            return cursor.fetchone()[0]
+            # Drawn one by one rather than set forward (setval could move it back under a
+            # concurrent draw); the gap is the few ids taken after the last account.
+            number = 0
+            while number <= floor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+                number = cursor.fetchone()[0]
+            return number
         if connection.vendor == "sqlite":
-            # AUTOINCREMENT gives the next row one more than sqlite_sequence's number, which
-            # is at least every id ever used and never goes down.
-            cursor.execute("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = %s", [table])
+            # AUTOINCREMENT gives the next row one more than sqlite_sequence's number; a write
+            # holds the database's lock until the transaction ends, so no one draws meanwhile.
+            cursor.execute("UPDATE sqlite_sequence SET seq = MAX(seq, %s) + 1 WHERE name = %s",
+                           [floor, table])
             if cursor.rowcount == 0:
-                cursor.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) SELECT %s, COALESCE(MAX(id), 0) + 1 "
-                    f"FROM {connection.ops.quote_name(table)}",
-                    [table],
-                )
+                cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
+                               [table, floor + 1])
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
             return cursor.fetchone()[0]
     raise NotImplementedError(f"No account sequence on {connection.vendor}")

@@ -14,7 +14,7 @@ from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client, override_settings
 from django.utils.html import escape
@@ -369,6 +369,35 @@ def test_it_numbers_a_held_invitation_as_the_next_new_account(invite, rosa, fion
     held = HeldInvitation.objects.get()
     maria = User.objects.get(email=MARIA)
     assert highest < held.pk < maria.pk
+
+
+def set_the_account_sequence_back_as_loaddata_does():
+    """Set the accounts' sequence to the highest account id, as a restore with `loaddata`
+    leaves it (PostgreSQL's sequence reset; SQLite keeps the highest id inserted)."""
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'SELECT setval(pg_get_serial_sequence(%s, \'id\'), MAX(id)) '
+                           f'FROM "{table}"', [table])
+        else:
+            cursor.execute(f'UPDATE sqlite_sequence SET seq = (SELECT MAX(id) FROM "{table}") '
+                           f"WHERE name = %s", [table])
+
+
+def test_it_never_gives_an_account_the_number_of_a_held_invitation_after_a_restore(
+    invite, rosa, ivan, admin_client
+):
+    invite(email=ROSA)
+    held = HeldInvitation.objects.get()
+    set_the_account_sequence_back_as_loaddata_does()
+
+    invite(email=MARIA)
+    admin_client.post("/admin/partners/user/add/", {
+        "username": "ines", "email": "ines@example.org", "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD, "role": Role.IM_OFFICER})
+
+    maria, ines = User.objects.get(email=MARIA), User.objects.get(username="ines")
+    assert held.pk < maria.pk < ines.pk
 
 
 def test_it_tells_the_im_team_who_invited_whom_for_which_organisation(
