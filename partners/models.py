@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -236,3 +237,86 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} · {self.ip_address} · {self.requested_at:%Y-%m-%d %H:%M}"
+
+class HeldInvitationQuerySet(models.QuerySet):
+    def open(self) -> HeldInvitationQuerySet:
+        """Return the invitations the IM team has not resolved yet."""
+        return self.filter(resolved_at__isnull=True)
+
+
+class Resolution(models.TextChoices):
+    MOVED = "moved", _("Account moved into the inviting organisation")
+    LEFT = "left", _("Account left where it was")
+
+
+class HeldInvitation(models.Model):
+    """An invitation of a focal point to an address that already has an account in another
+    organisation (or on the GTRM team). No account is created and nothing is sent to the
+    address: the IM team decides. Until then the inviting team sees it as any invitation not
+    yet accepted, so that the team page never tells whether an address has an account
+    elsewhere. Its id is taken from the accounts' sequence (services.next_account_id) for the
+    same reason: the team page's buttons address it as they address an account."""
+
+    id = models.BigIntegerField(primary_key=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("inviting organisation"), on_delete=models.PROTECT,
+        related_name="held_invitations",
+    )
+    email = models.EmailField(_("email address"))
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+",
+    )
+    invited_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    holder = models.ForeignKey(
+        User, verbose_name=_("account holding the address"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(
+        _("active on the team page"), default=True,
+        help_text=_("The focal point can deactivate and reactivate it as any invitation."),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, verbose_name=_("resolved by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    resolution = models.CharField(
+        _("resolution"), max_length=10, choices=Resolution.choices, blank=True,
+    )
+
+    objects = HeldInvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("held invitation")
+        verbose_name_plural = _("held invitations")
+        ordering = ["-invited_at"]
+        constraints = [
+            # An address is on a team's list once, like an account.
+            models.UniqueConstraint(
+                "organisation", Lower("email"), condition=Q(resolved_at__isnull=True),
+                name="partners_heldinvitation_open_once_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="", resolved_by__isnull=True)
+                | (Q(resolved_at__isnull=False, resolved_by__isnull=False)
+                   & Q(resolution__in=Resolution.values)),
+                name="partners_heldinvitation_resolved_with_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def role(self) -> str:
+        """The role the invitation offers, as an account made by an invitation has."""
+        return Role.REPORTER
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -10,8 +10,8 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from gtrm.security import client_ip
 from . import limits, services
 from .accounts import find_account
 from .forms import InviteForm
-from .models import User
+from .models import HeldInvitation, User
 
 NOT_SENT = gettext_lazy(
     "The account of %(email)s was created, but the invitation email could not be sent. "
@@ -29,15 +29,24 @@ NOT_SENT = gettext_lazy(
 )
 
 
-def _log(by: User, member: User, action_flag: int, message: list | str) -> None:
-    """Record who changed whose account in the admin's history (LogEntry), where IM officers
-    already read the changes made in the admin: every change to a user names its author."""
+def _log(by: User, member: User | HeldInvitation, action_flag: int, message: list | str) -> None:
+    """Record who changed whose account (or held invitation) in the admin's history
+    (LogEntry), where IM officers already read the changes made in the admin: every change to
+    a user names its author."""
     LogEntry.objects.log_actions(by.pk, [member], action_flag, message, single_object=True)
 
 
-def _team_member(request: HttpRequest, pk: int) -> User:
-    # Only the focal point's own organisation: anyone else's account is a 404.
-    return get_object_or_404(User, pk=pk, organisation_id=request.user.organisation_id)
+def _team_member(request: HttpRequest, pk: int) -> User | HeldInvitation:
+    # Only the focal point's own organisation: anyone else's account is a 404. A held
+    # invitation is numbered from the accounts' sequence and answers as the account would.
+    organisation_id = request.user.organisation_id
+    member = (
+        User.objects.filter(pk=pk, organisation_id=organisation_id).first()
+        or HeldInvitation.objects.open().filter(pk=pk, organisation_id=organisation_id).first()
+    )
+    if member is None:
+        raise Http404
+    return member
 
 
 def _focal_point_only(request: HttpRequest) -> None:
@@ -52,7 +61,7 @@ def team(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invite_reporter(
+            invited = services.invite_reporter(
                 by=request.user,
                 base_url=request.build_absolute_uri("/"),
                 **form.cleaned_data,
@@ -68,14 +77,13 @@ def team(request: HttpRequest) -> HttpResponse:
             messages.warning(request, NOT_SENT % {"email": form.cleaned_data["email"]})
             return redirect("partners:team")
         else:
-            _log(request.user, user, ADDITION, [{"added": {}}])
+            # An account, or an invitation held for the IM team: the same words either way.
+            _log(request.user, invited, ADDITION, [{"added": {}}])
             messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": user.email}
+                request, _("Invitation sent to %(email)s.") % {"email": invited.email}
             )
             return redirect("partners:team")
-    members = User.objects.filter(organisation_id=request.user.organisation_id).order_by(
-        "-is_active", "last_name", "username"
-    )
+    members = services.team_of(organisation=request.user.organisation_id)
     return render(request, "partners/team.html", {"form": form, "members": members})
 
 
@@ -87,7 +95,7 @@ def member_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
     services.set_reporter_active(by=request.user, user=member, active=active)
     _log(request.user, member, CHANGE, [{"changed": {"fields": ["Active"]}}])
     message = _("%(user)s can sign in again.") if active else _("%(user)s can no longer sign in.")
-    messages.success(request, message % {"user": member.get_full_name() or member.username})
+    messages.success(request, message % {"user": member.get_full_name() or str(member)})
     return redirect("partners:team")
 
 
@@ -103,7 +111,11 @@ def member_resend(request: HttpRequest, pk: int) -> HttpResponse:
     except services.InvitationNotSent:
         messages.warning(request, NOT_SENT % {"email": member.email})
     else:
-        _log(request.user, member, CHANGE, "Invitation sent again.")
+        # What happened, for the IM team; the focal point is answered the same either way.
+        held = isinstance(member, HeldInvitation)
+        _log(request.user, member, CHANGE,
+             "Asked to send the invitation again; held, so nothing was sent." if held
+             else "Invitation sent again.")
         messages.success(
             request, _("Invitation sent again to %(email)s.") % {"email": member.email}
         )

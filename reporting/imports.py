@@ -216,6 +216,13 @@ def _as_text(value) -> str:
     return str(value).strip()
 
 
+def _name_text(value) -> str:
+    """Return the text of a cell that holds a name, a code or a description, without the
+    apostrophe that the template and the exports put before text a spreadsheet would run as a
+    formula (resources.neutralise): "'-Org" chosen from the template's list is "-Org"."""
+    return resources.restore(_as_text(value))
+
+
 class _Index:
     """Objects found by any of their names, folded; a name of two objects is ambiguous."""
 
@@ -464,7 +471,7 @@ class _Planner:
         counts = {name: read(name, _count) for name in
                   (*DISAGGREGATION_FIELDS, "new_beneficiaries", "total_monthly", "quantity")}
         cash = read("cash_usd", _money)
-        description = resources.restore(_as_text(values.get("description")))
+        description = _name_text(values.get("description"))
 
         sector = None
         if named_sector is not None:
@@ -555,7 +562,7 @@ class _Planner:
     # Matching one value (each distinct value once per file) ------------------------------------
 
     def _organisation(self, raw) -> Organisation:
-        text = _as_text(raw)
+        text = _name_text(raw)
         found = self.reference.organisations.get(text)
         if len(found) == 1:
             return found[0]
@@ -569,12 +576,12 @@ class _Planner:
         raise _Problem(msg.UNKNOWN_ORGANISATION % {"value": text} + _suggest(text, choices))
 
     def _sector(self, raw) -> Sector:
-        text = _as_text(raw)
+        text = _name_text(raw)
         return self._one(self.reference.sectors, text, msg.UNKNOWN_SECTOR,
                          lambda sector: sector.code)
 
     def _indicator(self, raw) -> Indicator:
-        text = _as_text(raw)
+        text = _name_text(raw)
         return self._one(self.reference.indicators, text, msg.UNKNOWN_INDICATOR,
                          lambda indicator: indicator.code)
 
@@ -600,7 +607,7 @@ class _Planner:
 
     @staticmethod
     def _choice(index: _Index, raw, unknown, values: list[str]) -> str:
-        text = _as_text(raw)
+        text = _name_text(raw)
         found = index.get(text)
         if len(found) == 1:
             return found[0]
@@ -632,12 +639,12 @@ class _Planner:
         raise _Problem(str(unknown) + _suggest(text, choices))
 
     def _department(self, raw) -> Location:
-        text = _as_text(raw)
+        text = _name_text(raw)
         return self._place(text, LocationLevel.DEPARTMENT, self.reference.departments,
                            msg.UNKNOWN_DEPARTMENT % {"value": text})
 
     def _province(self, raw, *, department: Location) -> Location:
-        text = _as_text(raw)
+        text = _name_text(raw)
         province = self._place(
             text, LocationLevel.PROVINCE, self.reference.children.get(department.code),
             msg.UNKNOWN_PROVINCE % {"value": text, "department": department.name},
@@ -648,7 +655,7 @@ class _Planner:
         return province
 
     def _district(self, raw, *, department: Location, province: Location | None) -> Location:
-        text = _as_text(raw)
+        text = _name_text(raw)
         within = province or department
         names = (self.reference.children.get(province.code) if province
                  else self.reference.districts.get(department.code))

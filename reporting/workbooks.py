@@ -34,7 +34,7 @@ from partners.models import Organisation
 
 from . import resources
 from .models import ActivityLine, Indicator, Location, LocationLevel, Modality, PopulationType, Sector
-from .resources import COLUMNS, FORMULA_TRIGGERS, Kind
+from .resources import COLUMNS, Kind
 
 ACTIVITIES = "Activities"
 INSTRUCTIONS = "Instructions"
@@ -174,16 +174,14 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
 
 
 def _put(sheet: Worksheet, row: int, column: int, value, number_format: str = "General") -> None:
+    """Write `value` as the exports do: text that a spreadsheet would run as a formula gets
+    a leading apostrophe (resources.neutralise), which the importer takes off again."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        # Control characters go first: removing them may uncover a formula.
+        value = resources.neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     cell.value = value
     cell.number_format = number_format
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        # Text, never a formula: openpyxl would store "=…" as one, and the quote prefix keeps
-        # Excel from turning it into one when someone edits the cell.
-        cell.data_type = "s"
-        cell.quotePrefix = True
 
 
 def _number_format(column: resources.Column) -> str:

@@ -7,7 +7,8 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from partners.models import Role, User
+from partners.models import HeldInvitation, Role, User
+from partners.services import next_account_id
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -31,6 +32,19 @@ class UserFactory(DjangoModelFactory):
     role = Role.REPORTER
     is_staff = factory.LazyAttribute(lambda u: u.role in (Role.COORDINATOR, Role.IM_OFFICER))
     password = factory.django.Password("correct horse battery staple")
+
+
+class HeldInvitationFactory(DjangoModelFactory):
+    """An invitation held for the IM team: `holder`'s address, invited by `invited_by`."""
+
+    class Meta:
+        model = HeldInvitation
+
+    id = factory.LazyFunction(next_account_id)
+    organisation = factory.LazyAttribute(lambda held: held.invited_by.organisation)
+    email = factory.LazyAttribute(lambda held: held.holder.email)
+    first_name = "Rosa"
+    last_name = "Quispe"
 
 
 class PeriodFactory(DjangoModelFactory):

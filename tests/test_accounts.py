@@ -14,11 +14,14 @@ from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client, override_settings
+from django.utils.html import escape
 
 from partners import services
-from partners.models import Role, User
+from partners.models import HeldInvitation, Role, User
 
 from .factories import UserFactory
 
@@ -115,10 +118,10 @@ def maria(invite, mailoutbox):
 # Inviting a reporter
 
 
-def test_it_shows_the_team_page_to_a_focal_point(fiona_client, alice, bob):
+def test_it_shows_the_team_page_to_a_focal_point(fiona_client, fiona, alice, bob):
     response = fiona_client.get("/team/")
     assert response.status_code == 200
-    assert {member.organisation.acronym for member in response.context["members"]} == {"HIAS"}
+    assert {member.email for member in response.context["members"]} == {alice.email, fiona.email}
     assert alice.email in response.content.decode()
     assert bob.email not in response.content.decode()
 
@@ -165,7 +168,7 @@ def test_it_lists_the_invited_person_on_the_team_page(invite, fiona_client):
 
     maria = User.objects.get(email=MARIA)
     assert [MARIA in str(message) for message in response.context["messages"]] == [True]
-    assert maria in response.context["members"]
+    assert MARIA in [member.email for member in response.context["members"]]
     # Only someone who has not chosen a password yet gets the "Resend invitation" button.
     assert f'action="/team/{maria.pk}/resend/"' in response.content.decode()
 
@@ -221,9 +224,9 @@ def test_it_does_not_accept_the_invitation_link_a_second_time(invite, mailoutbox
     assert User.objects.get(email=MARIA).check_password(NEW_PASSWORD)
 
 
-@pytest.mark.parametrize("typed", ["alice@example.org", "ALICE@Example.ORG ", "bob@example.org"])
-def test_it_refuses_to_invite_an_address_that_already_has_an_account(
-    invite, mailoutbox, alice, bob, typed
+@pytest.mark.parametrize("typed", ["alice@example.org", "ALICE@Example.ORG ", "fiona@example.org"])
+def test_it_refuses_to_invite_an_address_already_on_the_team(
+    invite, mailoutbox, alice, typed
 ):
     accounts = User.objects.count()
 
@@ -233,7 +236,8 @@ def test_it_refuses_to_invite_an_address_that_already_has_an_account(
     assert User.objects.count() == accounts
     assert mailoutbox == []
     address = typed.strip().lower()
-    assert response.context["form"].errors["email"] == [services.EMAIL_TAKEN % {"email": address}]
+    assert response.context["form"].errors["email"] == [
+        services.ALREADY_IN_TEAM % {"email": address}]
     assert address in response.content.decode()
 
 
@@ -265,6 +269,307 @@ def test_it_forbids_a_reporter_to_invite(alice_client, mailoutbox):
     assert response.status_code == 403
     assert not User.objects.filter(email=MARIA).exists()
     assert mailoutbox == []
+
+
+# An address that has an account in another organisation (issue 11, item 6)
+#
+# Fiona (HIAS) invites reporter.caritas@example.org, the address of Rosa, a reporter of
+# Cáritas del Perú, whose focal point is Carmen. Fiona must not learn that the address has an
+# account; Rosa must get nothing; Ivan (IM officer) is told and decides.
+
+ROSA = "reporter.caritas@example.org"
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+ROW_NUMBER = re.compile(r"/team/(\d+)/")
+
+
+@pytest.fixture
+def rosa(org_b):
+    """A reporter of Cáritas del Perú."""
+    return UserFactory(username="reporter.caritas", email=ROSA, first_name="Rosa",
+                       last_name="Quispe", organisation=org_b, role=Role.REPORTER)
+
+
+def as_seen(client: Client, response) -> tuple:
+    """Return what the browser shows for `response`: its status, where it redirects and the
+    page it shows then, with the CSRF tokens and the numbers of the team's buttons masked
+    (they differ on every page and for every new person alike)."""
+    location = response.url if response.status_code == 302 else None
+    page = client.get(location) if location else response
+    html = CSRF.sub('name="csrfmiddlewaretoken" value=""', page.content.decode())
+    return response.status_code, location, page.status_code, ROW_NUMBER.sub("/team/N/", html)
+
+
+def what_fiona_sees(client: Client, email: str = ROSA) -> list[tuple]:
+    """Invite `email` as Rosa Quispe, resend the invitation, deactivate and reactivate her,
+    invite her again; return what the browser showed at each step. Nothing is kept."""
+    data = {"email": email, "first_name": "Rosa", "last_name": "Quispe"}
+    with transaction.atomic():
+        response = client.post("/team/", data)
+        seen = [as_seen(client, response)]
+        numbers = set(ROW_NUMBER.findall(client.get("/team/").content.decode()))
+        for number in numbers:  # the one new row, if the invitation made one
+            for verb in ("resend", "deactivate", "reactivate"):
+                seen.append(as_seen(client, client.post(f"/team/{number}/{verb}/")))
+        seen.append(as_seen(client, client.post("/team/", data)))
+        transaction.set_rollback(True)
+    return seen
+
+
+def test_it_answers_an_address_with_an_account_elsewhere_exactly_as_a_free_one(
+    fiona_client, org_b, ivan, mailoutbox
+):
+    free = what_fiona_sees(fiona_client)
+    assert [to for message in mailoutbox for to in message.to] == [ROSA, ROSA]
+    mailoutbox.clear()
+    UserFactory(username="reporter.caritas", email=ROSA, organisation=org_b)
+
+    taken = what_fiona_sees(fiona_client)
+
+    assert len(free) == 5
+    assert taken == free
+    assert [status for status, *_rest in taken] == [302, 302, 302, 302, 200]
+    invited_page = taken[0][3]
+    assert "Invitation sent to reporter.caritas@example.org." in invited_page
+    assert "Invited" in invited_page and "Resend invitation" in invited_page
+    assert "Cáritas" not in invited_page and "Caritas" not in invited_page
+    assert escape(services.ALREADY_IN_TEAM % {"email": ROSA}) in taken[-1][3]
+    assert ROSA not in [to for message in mailoutbox for to in message.to]
+
+
+@pytest.mark.parametrize("holder", ["rosa", "paula", "ivan", "inactive"])
+def test_it_holds_an_invitation_to_anyone_elses_address_as_a_pending_one(
+    invite, fiona_client, request, org_b, holder, mailoutbox
+):
+    if holder == "inactive":
+        account = UserFactory(username="gone", organisation=org_b, is_active=False)
+    else:
+        account = request.getfixturevalue(holder)
+    accounts = User.objects.count()
+
+    response = invite(email=account.email.upper())
+
+    assert response.status_code == 302
+    assert response.url == "/team/"
+    assert User.objects.count() == accounts
+    held = HeldInvitation.objects.get()
+    assert (held.email, held.holder, held.organisation.acronym) == (
+        account.email, account, "HIAS")
+    members = fiona_client.get("/team/").context["members"]
+    assert [(m.email, m.is_active, m.signed_up) for m in members if m.pk == held.pk] == [
+        (account.email, True, False)]
+    # The IM team is told (Ivan too, as an IM officer); nobody gets a set-password link.
+    assert all(LINK.search(message.body) is None for message in mailoutbox)
+
+
+def test_it_numbers_a_held_invitation_as_the_next_new_account(invite, rosa, fiona):
+    highest = User.objects.order_by("-pk").values_list("pk", flat=True)[0]
+
+    invite(email=ROSA)
+    invite(email=MARIA)
+
+    held = HeldInvitation.objects.get()
+    maria = User.objects.get(email=MARIA)
+    assert highest < held.pk < maria.pk
+
+
+def set_the_account_sequence_back_as_loaddata_does():
+    """Set the accounts' sequence to the highest account id, as a restore with `loaddata`
+    leaves it (PostgreSQL's sequence reset; SQLite keeps the highest id inserted)."""
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'SELECT setval(pg_get_serial_sequence(%s, \'id\'), MAX(id)) '
+                           f'FROM "{table}"', [table])
+        else:
+            cursor.execute(f'UPDATE sqlite_sequence SET seq = (SELECT MAX(id) FROM "{table}") '
+                           f"WHERE name = %s", [table])
+
+
+def test_it_never_gives_an_account_the_number_of_a_held_invitation_after_a_restore(
+    invite, rosa, ivan, admin_client
+):
+    invite(email=ROSA)
+    held = HeldInvitation.objects.get()
+    set_the_account_sequence_back_as_loaddata_does()
+
+    invite(email=MARIA)
+    admin_client.post("/admin/partners/user/add/", {
+        "username": "ines", "email": "ines@example.org", "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD, "role": Role.IM_OFFICER})
+
+    maria, ines = User.objects.get(email=MARIA), User.objects.get(username="ines")
+    assert held.pk < maria.pk < ines.pk
+
+
+def test_it_tells_the_im_team_who_invited_whom_for_which_organisation(
+    invite, rosa, fiona, ivan, mailoutbox, settings
+):
+    settings.LANGUAGE_CODE = "es"  # the site's language, whatever the focal point's
+    UserFactory(username="ines", organisation=ivan.organisation, role=Role.IM_OFFICER)
+
+    invite(email=ROSA)
+
+    (message,) = mailoutbox
+    assert sorted(message.to) == ["ines@example.org", "ivan@example.org"]
+    assert message.subject == f"Invitación retenida: {ROSA}, invitada por HIAS"
+    held = HeldInvitation.objects.get()
+    for fact in (fiona.get_full_name(), "HIAS", "Rosa Quispe", ROSA, "reporter.caritas",
+                 "Cáritas del Perú", "Reportero/a del socio",
+                 f"http://testserver/admin/partners/heldinvitation/{held.pk}/change/",
+                 f"http://testserver/admin/partners/user/{rosa.pk}/change/"):
+        assert fact in message.body, fact
+    assert "/accounts/reset/" not in message.body
+
+
+def test_it_lists_the_held_invitation_for_the_im_team_in_the_admin(invite, rosa, ivan):
+    invite(email=ROSA)
+    client = Client()
+    client.force_login(ivan)
+
+    page = client.get("/admin/partners/heldinvitation/").content.decode()
+
+    assert ROSA in page and "HIAS" in page and "Cáritas del Perú" in page
+    held = HeldInvitation.objects.get()
+    assert client.get(f"/admin/partners/heldinvitation/{held.pk}/change/").status_code == 200
+
+
+def test_it_gives_hias_no_hold_on_rosas_account(
+    fiona_client, invite, rosa, org_b, mailoutbox, other_client
+):
+    invite(email=ROSA)
+    held = HeldInvitation.objects.get()
+
+    for verb in ("resend", "deactivate", "reactivate", "deactivate"):
+        assert fiona_client.post(f"/team/{held.pk}/{verb}/").status_code == 302
+
+    rosa.refresh_from_db()
+    assert (rosa.organisation, rosa.role, rosa.is_active, rosa.invited_by) == (
+        org_b, Role.REPORTER, True, None)
+    assert rosa.check_password(PASSWORD)
+    assert User.objects.filter(email__iexact=ROSA).count() == 1
+    assert mailoutbox == []
+    response = sign_in(other_client, ROSA)
+    assert response.status_code == 302
+    assert other_client.get("/").context["user"].organisation == org_b
+    # Rosa's own links still work and reach only her account.
+    other_client.post("/accounts/logout/")
+    other_client.post("/accounts/password_reset/", {"email": ROSA})
+    assert [message.to for message in mailoutbox] == [[ROSA]]
+
+
+def test_it_lets_caritas_focal_point_manage_her_own_reporter(client, invite, rosa, carmen):
+    invite(email=ROSA)
+    client.force_login(carmen)
+
+    members = client.get("/team/").context["members"]
+    assert [member.pk for member in members if member.email == ROSA] == [rosa.pk]
+    assert not HeldInvitation.objects.filter(organisation=carmen.organisation).exists()
+    response = client.post("/team/", {"email": ROSA, "first_name": "Rosa", "last_name": "Q"})
+    assert response.context["form"].errors["email"] == [
+        services.ALREADY_IN_TEAM % {"email": ROSA}]
+    assert client.post(f"/team/{rosa.pk}/deactivate/").status_code == 302
+    rosa.refresh_from_db()
+    assert not rosa.is_active
+    assert client.post(f"/team/{rosa.pk}/reactivate/").status_code == 302
+    rosa.refresh_from_db()
+    assert rosa.is_active
+
+
+@pytest.mark.parametrize("verb", ["deactivate", "reactivate", "resend"])
+def test_it_hides_hias_held_invitation_from_another_focal_point(
+    client, invite, rosa, carmen, verb
+):
+    invite(email=ROSA)
+    held = HeldInvitation.objects.get()
+    client.force_login(carmen)
+
+    assert client.post(f"/team/{held.pk}/{verb}/").status_code == 404
+    held.refresh_from_db()
+    assert held.is_active
+
+
+def test_it_answers_as_for_a_free_address_when_another_invitation_takes_it_meanwhile(
+    invite, rosa, mailoutbox, monkeypatch
+):
+    # Cáritas invited Rosa a moment before: HIAS's look-up missed her account, and the save
+    # meets the unique email constraint, whose message must not reach Fiona.
+    look_up = services.account_with_email
+    missed = []
+
+    def just_too_early(email):
+        if not missed:
+            missed.append(email)
+            return None
+        return look_up(email)
+
+    monkeypatch.setattr(services, "account_with_email", just_too_early)
+
+    response = invite(email=ROSA)
+
+    assert missed == [ROSA]
+    assert response.status_code == 302
+    assert response.url == "/team/"
+    assert HeldInvitation.objects.get().holder == rosa
+    assert User.objects.filter(email__iexact=ROSA).count() == 1
+    assert mailoutbox == []
+
+
+def test_the_im_team_moves_the_account_when_the_person_changed_organisation(
+    other_client, fiona_client, invite, rosa, ivan, org_a
+):
+    invite(email=ROSA)
+    held = HeldInvitation.objects.get()
+    other_client.force_login(ivan)
+
+    response = other_client.post("/admin/partners/heldinvitation/", {
+        "action": "move_account", "_selected_action": [held.pk]})
+
+    assert response.status_code == 302
+    rosa.refresh_from_db()
+    assert rosa.organisation == org_a
+    held.refresh_from_db()
+    assert (held.resolution, held.resolved_by) == ("moved", ivan)
+    members = fiona_client.get("/team/").context["members"]
+    assert [(member.pk, member.signed_up) for member in members if member.email == ROSA] == [
+        (rosa.pk, True)]
+
+
+def test_the_im_team_closes_the_invitation_and_the_account_stays(
+    other_client, fiona_client, invite, rosa, ivan, org_b
+):
+    invite(email=ROSA)
+    held = HeldInvitation.objects.get()
+    other_client.force_login(ivan)
+
+    other_client.post("/admin/partners/heldinvitation/", {
+        "action": "leave_account", "_selected_action": [held.pk]})
+
+    rosa.refresh_from_db()
+    assert rosa.organisation == org_b
+    held.refresh_from_db()
+    assert (held.resolution, held.resolved_by) == ("left", ivan)
+    assert ROSA not in [m.email for m in fiona_client.get("/team/").context["members"]]
+    assert fiona_client.post(f"/team/{held.pk}/resend/").status_code == 404
+
+
+def test_the_im_team_does_not_move_a_coordinators_account(invite, paula, ivan):
+    invite(email=paula.email)
+    held = HeldInvitation.objects.get()
+
+    with pytest.raises(ValidationError):
+        services.resolve_held_invitation(invitation=held, by=ivan, move=True)
+
+    paula.refresh_from_db()
+    assert paula.role == Role.COORDINATOR
+    assert HeldInvitation.objects.get().is_open
+
+
+def test_only_the_im_team_resolves_a_held_invitation(invite, rosa, fiona):
+    invite(email=ROSA)
+
+    with pytest.raises(PermissionDenied):
+        services.resolve_held_invitation(
+            invitation=HeldInvitation.objects.get(), by=fiona, move=True)
 
 
 # Deactivating, reactivating and resending

@@ -20,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from partners.models import Organisation, Role, User
+from partners.models import HeldInvitation, Organisation, Role, User
 from reporting.models import (
     ImportBatch,
     Indicator,
@@ -317,6 +317,46 @@ def test_it_names_the_focal_point_who_sent_an_invitation_again(fiona_client, fio
     assert len(mail.outbox) == 1
     entry = last_log(User, alice)
     assert (entry.user, entry.get_change_message()) == (fiona, "Invitation sent again.")
+
+
+def test_it_names_the_focal_point_whose_invitation_was_held_and_each_change_to_it(
+    fiona_client, fiona, bob
+):
+    # Bob's address has an account at Cáritas: the invitation is held, not an account.
+    fiona_client.post("/team/", {"email": bob.email, "first_name": "Bob",
+                                 "last_name": "Bueno"})
+    held = HeldInvitation.objects.get()
+    for verb in ("resend", "deactivate", "reactivate"):
+        fiona_client.post(f"/team/{held.pk}/{verb}/")
+
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(HeldInvitation), object_id=str(held.pk),
+    ).order_by("pk")
+    assert [(e.user, e.action_flag, e.get_change_message()) for e in entries] == [
+        (fiona, ADDITION, "Added."),
+        (fiona, CHANGE, "Asked to send the invitation again; held, so nothing was sent."),
+        (fiona, CHANGE, "Changed Active."),
+        (fiona, CHANGE, "Changed Active."),
+    ]
+    # Bob's own history says nothing of an invitation that did not touch his account.
+    assert not LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(bob.pk)).exists()
+
+
+def test_it_names_the_im_officer_who_resolved_a_held_invitation(client, fiona, bob, ivan):
+    client.force_login(fiona)
+    client.post("/team/", {"email": bob.email, "first_name": "Bob", "last_name": "Bueno"})
+    held = HeldInvitation.objects.get()
+    client.force_login(ivan)
+
+    client.post("/admin/partners/heldinvitation/",
+                {"action": "move_account", "_selected_action": [held.pk]})
+
+    entry = last_log(HeldInvitation, held)
+    assert (entry.user, entry.action_flag) == (ivan, CHANGE)
+    assert entry.get_change_message() == "Account moved into the inviting organisation"
+    entry = last_log(User, bob)
+    assert (entry.user, entry.get_change_message()) == (ivan, "Changed Organisation.")
 
 
 def test_it_writes_nothing_when_the_team_action_is_refused(client, alice, fiona):

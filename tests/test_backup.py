@@ -40,7 +40,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from partners.models import User
+from partners.models import HeldInvitation, User
+from partners.services import next_account_id
 from reporting import services, workflow
 from reporting.aggregation import month_figures
 from reporting.models import (
@@ -165,6 +166,13 @@ def dataset(transactional_db):
     # A password-reset request, kept for the reset limits.
     Client().post("/accounts/password_reset/", {"email": "nadie@example.org"})
 
+    # An invitation held for the IM team: HIAS invited the address of Cáritas's reporter.
+    focal = Client()
+    focal.force_login(User.objects.get(username="focal.hias"))
+    caritas = User.objects.get(username="reporter.caritas")
+    assert focal.post("/team/", {"email": caritas.email, "first_name": "José",
+                                 "last_name": "Quispe"}).status_code == 302
+
     empty = [
         model._meta.label for model in apps.get_models(include_auto_created=True)
         if (model._meta.app_label in ("partners", "reporting") or model._meta.label in ALSO_COVERED)
@@ -268,6 +276,10 @@ def test_dumpdata_and_loaddata_restore_every_table(dataset, tmp_path):
     # People sign in to the restored database with the passwords they had.
     response = Client().post("/accounts/login/", {"username": "reporter.hias", "password": "demo"})
     assert response.status_code == 302
+    # `loaddata` set the accounts' sequence back below the held invitation: a new account
+    # still gets a number of its own.
+    held = HeldInvitation.objects.get()
+    assert next_account_id() > max(held.pk, *User.objects.values_list("pk", flat=True))
 
 
 # pg_dump and pg_restore (PostgreSQL) ---------------------------------------------------------

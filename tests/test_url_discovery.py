@@ -34,7 +34,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from partners.models import Organisation, User
+from partners.models import HeldInvitation, Organisation, User
 from reporting import services, sitrep, workflow
 from reporting.models import (
     ActivityLine,
@@ -57,7 +57,7 @@ from reporting.models import (
 )
 from reporting.resources import COLUMNS, HEADERS
 
-from .factories import LineFactory
+from .factories import HeldInvitationFactory, LineFactory
 
 PASSWORD = "correct horse battery staple"
 SECRET = "Asesoria legal confidencial HIAS-7731"  # ASCII: the same bytes in HTML, JSON, CSV
@@ -203,6 +203,7 @@ def build_world(*, org_a, alice, bob, carl, ivan, paula, report, line) -> World:
         Location: Location.objects.get(code="15"),
         Organisation: org_a,
         User: alice,
+        HeldInvitation: HeldInvitationFactory(invited_by=alice, holder=bob),
         KeyFigures: KeyFigures.objects.get(period=report.period),
         Narrative: highlights,
         SitrepEdition: SitrepEdition.objects.get(period=report.period),
