@@ -190,6 +190,8 @@ def summarise(run: Path) -> str:
                     f"postgres {fmt(mean(mon, 'cpu_postgres (load db)'))} %, locust "
                     f"{fmt(mean(mon, 'cpu_locust'))} %, machine {fmt(mean(mon, 'cpu_total_pct'))} %.", ""]
 
+    out += burst_section(run, requests, meta, monitor)
+
     failures = Counter((r["name"], r["error"]) for r in requests if r["ok"] == "0")
     out += ["## Failures (whole run)", ""]
     if failures:
@@ -234,6 +236,74 @@ def summarise(run: Path) -> str:
                      "`" + q["statement"][:180].replace("|", "/") + "`"] for q in queries[:12]
                 ]), ""]
     return "\n".join(out)
+
+
+SIGN_IN = "POST /accounts/login/"
+AFTER = 30.0  # seconds after a burst from which everybody else's requests must be quick again
+
+
+def windows_table(others: list[dict], spans: list[tuple[str, float, float]],
+                  monitor: list[dict]) -> str:
+    rows = []
+    for label, t0, t1 in spans:
+        inside = [r for r in others if t0 <= float(r["t"]) < t1]
+        if not inside:
+            continue
+        row = latency_row(label, inside, max(t1 - t0, 1.0))
+        mon = window(monitor, t0, t1)
+        rows.append([*row, fmt(mean(mon, "cpu_total_pct")) if mon else "–"])
+    return table(["window", *LATENCY[1:], "machine CPU %"], rows)
+
+
+def burst_section(run: Path, requests: list[dict], meta: dict, monitor: list[dict]) -> list[str]:
+    """The sign-ins of a burst (burst.csv), or of the ramp, and everybody else's requests
+    before, during and after them (issue 16)."""
+    out: list[str] = []
+    if not requests:
+        return out
+    end = max(float(r["t"]) for r in requests)
+    burst = read_csv(run / "burst.csv")
+    if burst:
+        signins = [r for r in burst if r["name"] == SIGN_IN]
+        b0 = min(float(r["t"]) for r in burst)
+        b1 = max(float(r["t"]) + float(r["ms"]) / 1000 for r in burst if r["name"] == SIGN_IN)
+        ok = [r for r in signins if r["ok"] == "1"]
+        slowest = max((float(r["ms"]) for r in signins), default=float("nan")) / 1000
+        out += [f"## Sign-in burst: {meta.get('burst', len(signins))} people in "
+                f"{meta.get('burst_seconds', '?')} s", "",
+                f"{len(ok)} of {len(signins)} signed in; the slowest sign-in took "
+                f"{fmt(slowest, 1)} s; the burst lasted {fmt(b1 - b0, 1)} s from the first "
+                "request to the last sign-in's answer.", "",
+                table(["burst requests", *LATENCY[1:]], [
+                    latency_row(name, [r for r in burst if r["name"] == name], max(b1 - b0, 1.0))
+                    for name in ("GET /accounts/login/", SIGN_IN, "GET / (after sign-in)")
+                ]), "",
+                "Everybody else's requests (the load test's people; their own sign-ins "
+                "excluded):", "",
+                windows_table([r for r in requests if r["name"] != SIGN_IN and r["phase"] == "steady"], [
+                    ("before the burst", min(float(r["t"]) for r in requests if r["phase"] == "steady"), b0),
+                    ("during the burst", b0, b1),
+                    (f"first {AFTER:.0f} s after it", b1, b1 + AFTER),
+                    (f"from {AFTER:.0f} s after it", b1 + AFTER, end),
+                ], monitor), ""]
+        return out
+    ramp = [r for r in requests if r["phase"] == "ramp"]
+    steady = [r for r in requests if r["phase"] == "steady"]
+    if not ramp or not steady:
+        return out
+    r0 = float(ramp[0]["t"])
+    r1 = min(float(r["t"]) for r in steady) - float(meta.get("settle_s", 0) or 0)
+    signins = [r for r in requests if r["name"] == SIGN_IN]
+    slowest = max((float(r["ms"]) for r in signins), default=float("nan")) / 1000
+    out += ["## People arriving: the ramp's sign-ins and everybody else's requests", "",
+            f"{len(signins)} sign-ins at {meta.get('spawn_rate', '?')} a second; the slowest took "
+            f"{fmt(slowest, 1)} s.", "",
+            windows_table([r for r in requests if r["name"] != SIGN_IN], [
+                ("during the ramp", r0, r1),
+                (f"first {AFTER:.0f} s after it", r1, r1 + AFTER),
+                (f"from {AFTER:.0f} s after it", r1 + AFTER, end),
+            ], monitor), ""]
+    return out
 
 
 def main() -> None:

@@ -14,6 +14,8 @@ It creates, when missing:
 - three accounts per partner organisation (110): `load.<acronym>.1` and `.2` (reporters) and
   `.3` (focal point), password LOAD_PASSWORD (`--password`);
 - four coordinators per top-level sector (`load.coord.<code>.<n>`, in a lead organisation);
+- `--room` reporters (`load.room.<n>`, 100 by default) spread over the partner organisations:
+  the people of a training room who all sign in at once (tests/load/burst.py, issue 16);
 - for each partner account a draft report of the current month in its first sector, opened
   with `reporting.services.start_report` (the same call as the "Start report" button). Each of
   an organisation's three accounts has its own sectors (its organisation's sectors first, then
@@ -25,8 +27,8 @@ people-counting indicators of each sector, the departments, the published editio
 Accounts are plain model instances checked with `full_clean()`, as `reporting/demo.py` makes
 its accounts: `partners.services.invite_reporter` sends an invitation email and leaves the
 password unusable, which is the right thing for people and the wrong one for a load test. The
-password is hashed once (PBKDF2 at production strength costs about half a second) and the same
-hash is given to every account.
+password is hashed once (with the preferred hasher, or `--hasher`) and the same hash is given
+to every account.
 """
 
 from __future__ import annotations
@@ -46,7 +48,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.auth.hashers import check_password, make_password  # noqa: E402
+from django.contrib.auth.hashers import (  # noqa: E402
+    check_password,
+    get_hasher,
+    identify_hasher,
+    make_password,
+)
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.text import slugify  # noqa: E402
@@ -122,13 +129,18 @@ def submitted_backlog(user: User, sector: Sector, period: ReportingPeriod, depar
     return 1
 
 
-def shared_hash(password: str) -> str:
+def shared_hash(password: str, hasher: str = "default") -> str:
     """Return the hash the load accounts share: the existing one if it still matches the
-    password (one check, not one per account), else a new one."""
+    password and is of the wanted hasher (the preferred one, or `hasher`) at its current
+    strength, else a new one. A run with `--hasher pbkdf2_sha256` gives every account the old
+    kind of hash, so that their first sign-ins upgrade it, as after a change of hasher."""
     sample = User.objects.filter(username__startswith="load.").order_by("pk").first()
+    wanted = get_hasher(hasher)
     if sample is not None and check_password(password, sample.password):
-        return sample.password
-    return make_password(password)
+        current = identify_hasher(sample.password)
+        if current.algorithm == wanted.algorithm and not current.must_update(sample.password):
+            return sample.password
+    return make_password(password, hasher=hasher)
 
 
 def sector_order(org: Organisation, top_level: list[Sector]) -> list[Sector]:
@@ -138,7 +150,7 @@ def sector_order(org: Organisation, top_level: list[Sector]) -> list[Sector]:
 
 
 @transaction.atomic
-def prepare(password: str) -> dict:
+def prepare(password: str, room_size: int = 100, hasher: str = "default") -> dict:
     if not Sector.objects.exists() or not User.objects.filter(username="im").exists():
         raise SystemExit("Run migrate, load_seeds and demo_data first.")
     created = {"accounts": 0, "coordinators": 0, "reports": 0, "periods": 0, "backlog": 0}
@@ -151,7 +163,7 @@ def prepare(password: str) -> dict:
         if p.status != PeriodStatus.OPEN:
             raise SystemExit(f"{p} is locked: unlock it in the admin before a load test.")
     departments = list(Location.objects.departments().order_by("code"))
-    password_hash = shared_hash(password)
+    password_hash = shared_hash(password, hasher)
 
     top_level = list(Sector.objects.top_level().filter(active=True).order_by("order", "code"))
     reporters = []
@@ -189,6 +201,17 @@ def prepare(password: str) -> dict:
                 ],
             })
 
+    room = []
+    partners = list(organisations)
+    for n in range(1, room_size + 1):
+        user, new = account(
+            f"load.room.{n:03d}", organisation=partners[n % len(partners)], role=Role.REPORTER,
+            password_hash=password_hash, password=password, first_name=f"Taller {n}",
+            last_name="Participante",
+        )
+        created["accounts"] += new
+        room.append(user.username)
+
     coordinators = []
     gtrm = Organisation.objects.filter(is_partner=False).order_by("pk").first()
     for sector in top_level:
@@ -223,6 +246,7 @@ def prepare(password: str) -> dict:
             "backlog_period": {"pk": backlog_period.pk, "code": backlog_period.code},
             "reporters": reporters,
             "coordinators": coordinators,
+            "room": room,
             "indicators": indicators,
             "sectors": {str(s.pk): s.code for s in top_level},
             "departments": list(Location.objects.departments().values_list("code", flat=True)),
@@ -235,8 +259,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", default=str(Path(__file__).parent / "results" / "manifest.json"))
     parser.add_argument("--password", default=os.environ.get("LOAD_PASSWORD", DEFAULT_PASSWORD))
+    parser.add_argument("--room", type=int, default=100,
+                        help="Accounts of a training room signing in at once (burst.py)")
+    parser.add_argument("--hasher", default="default",
+                        help="Hash the passwords with this hasher (an algorithm of "
+                             "PASSWORD_HASHERS, e.g. pbkdf2_sha256) instead of the preferred one")
     args = parser.parse_args()
-    result = prepare(args.password)
+    result = prepare(args.password, room_size=args.room, hasher=args.hasher)
     manifest = result["manifest"]
     path = Path(args.manifest)
     path.parent.mkdir(parents=True, exist_ok=True)

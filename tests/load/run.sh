@@ -7,6 +7,7 @@
 #                     [--step-rps 0] [--step-seconds 60] [--workers N] [--worker-class sync]
 #                     [--threads 1] [--label NAME] [--reuse-db] [--probe] [--pdf-share 0.02]
 #                     [--wait-quiet LOAD] [--settle 10]
+#                     [--burst 100] [--burst-at 60] [--burst-seconds 10] [--hasher NAME]
 #
 # --duration is the steady state, which starts --settle seconds after every user has started
 # (ramp = users / spawn rate; the last ones are still signing in);
@@ -15,6 +16,9 @@
 # for diagnosis, not for the measured runs); --reuse-db keeps the database of the previous run;
 # --wait-quiet 1.0 waits (up to 30 minutes) until the 1-minute load average is below 1.0 before
 # measuring, on a machine shared with other people's test suites and benchmarks.
+# --burst N signs N more people in within --burst-seconds, --burst-at seconds into the steady
+# state (tests/load/burst.py: a training room, issue 16); --hasher gives the load accounts
+# hashes of that hasher (e.g. pbkdf2_sha256: their first sign-ins upgrade them).
 # PostgreSQL: 127.0.0.1:5432, user postgres, trust auth (PGHOST, PGPORT, PGUSER to change).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,6 +30,7 @@ USERS=330 DURATION=300 RPS=50 SPAWN_RATE=2 STEP_RPS=0 STEP_SECONDS=60
 CORES=$(nproc)
 WORKERS=$((2 * CORES + 1)) WORKER_CLASS=sync THREADS=1
 LABEL="" REUSE_DB=0 PROBE=0 PDF_SHARE=0.02 QUIET="" SETTLE=10
+BURST=0 BURST_AT=60 BURST_SECONDS=10 HASHER=default
 while [ $# -gt 0 ]; do
   case "$1" in
     --users) USERS=$2; shift 2 ;;
@@ -43,7 +48,11 @@ while [ $# -gt 0 ]; do
     --pdf-share) PDF_SHARE=$2; shift 2 ;;
     --wait-quiet) QUIET=$2; shift 2 ;;
     --settle) SETTLE=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --burst) BURST=$2; shift 2 ;;
+    --burst-at) BURST_AT=$2; shift 2 ;;
+    --burst-seconds) BURST_SECONDS=$2; shift 2 ;;
+    --hasher) HASHER=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -69,9 +78,9 @@ export CONN_MAX_AGE=60
 STATIC_ROOT=$(mktemp -d /tmp/gtrm-load-static.XXXXXX)
 export STATIC_ROOT
 
-GUNICORN_PID="" LOCUST_PID="" MONITOR_PID=""
+GUNICORN_PID="" LOCUST_PID="" MONITOR_PID="" BURST_PID=""
 cleanup() {
-  for pid in "$LOCUST_PID" "$MONITOR_PID"; do
+  for pid in "$LOCUST_PID" "$MONITOR_PID" "$BURST_PID"; do
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   done
   if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
@@ -107,7 +116,8 @@ if [ "$REUSE_DB" = 0 ]; then
   $PY manage.py load_seeds | tail -1
   $PY manage.py demo_data | tail -1
 fi
-$PY tests/load/prepare.py --manifest "$RUN/manifest.json"
+$PY tests/load/prepare.py --manifest "$RUN/manifest.json" --room "$((BURST > 100 ? BURST : 100))" \
+  --hasher "$HASHER"
 psql -d $DB -qc "analyze" && psql -d $DB -qAtc "select pg_stat_reset()" >/dev/null
 $PY manage.py collectstatic --no-input -v0
 
@@ -134,7 +144,8 @@ cat > "$RUN/run.json" <<EOF
 {"label": "$LABEL", "started": "$(date -Is)", "users": $USERS, "target_rps": $RPS,
  "step_rps": $STEP_RPS, "step_seconds": $STEP_SECONDS, "spawn_rate": $SPAWN_RATE,
  "ramp_s": $RAMP, "settle_s": $SETTLE, "steady_s": $DURATION, "workers": $WORKERS, "worker_class": "$WORKER_CLASS",
- "threads": $THREADS, "probe": $PROBE, "cores": $CORES, "load_before": "$LOAD_BEFORE",
+ "threads": $THREADS, "probe": $PROBE, "burst": $BURST, "burst_at_s": $BURST_AT,
+ "burst_seconds": $BURST_SECONDS, "hasher": "$HASHER", "cores": $CORES, "load_before": "$LOAD_BEFORE",
  "commit": "$(git rev-parse --short HEAD) + $(git status --porcelain | wc -l) changed files in the working tree",
  "versions": "$($PY -c 'import django, gunicorn, locust, psycopg; print(f"Django {django.__version__}, gunicorn {gunicorn.__version__}, locust {locust.__version__}, psycopg {psycopg.__version__}")'), $(psql -d postgres -qAtc 'show server_version' | cut -d' ' -f1 | sed 's/^/PostgreSQL /')"}
 EOF
@@ -151,9 +162,16 @@ LOCUST_PID=$!
 $PY tests/load/monitor.py --gunicorn-pid "$GUNICORN_PID" --locust-pid "$LOCUST_PID" \
   --database $DB --out "$RUN/monitor.csv" --queries "$RUN/queries.csv" &
 MONITOR_PID=$!
+if [ "$BURST" -gt 0 ]; then
+  ( sleep $((RAMP + SETTLE + BURST_AT))
+    $PY tests/load/burst.py --host "$HOST" --manifest "$RUN/manifest.json" --people "$BURST" \
+      --seconds "$BURST_SECONDS" --out "$RUN/burst.csv" > "$RUN/burst.log" 2>&1 ) &
+  BURST_PID=$!
+fi
 wait "$LOCUST_PID"
 LOCUST_RC=$?
 LOCUST_PID=""
+if [ -n "$BURST_PID" ]; then wait "$BURST_PID" || true; BURST_PID=""; fi
 set -e
 kill -TERM "$MONITOR_PID" 2>/dev/null || true
 wait "$MONITOR_PID" 2>/dev/null || true
