@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view: a NUL byte in the address is a 400, never a database error.
+    "gtrm.security.RejectNulBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Inside the session and authentication middleware: it needs the user the view leaves.
     "gtrm.security.SessionIdleTimeoutMiddleware",
