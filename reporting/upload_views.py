@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -49,8 +49,13 @@ NOTHING_SAVED = gettext_lazy("Nothing was saved: fix the errors below and upload
 ALREADY_SAVED = gettext_lazy("This file was already saved; nothing changed.")
 INTERRUPTED = gettext_lazy("The upload was interrupted before the whole file arrived; nothing was "
                            "saved. Upload the file again.")
-TOO_MANY = gettext_lazy("You have uploaded %(limit)s files in the last hour, the most one person "
-                        "may upload in an hour. You can upload again at %(time)s.")
+TOO_MANY = ngettext_lazy(
+    "You have uploaded %(limit)s file in the last hour, the most one person may upload in an "
+    "hour. You can upload again at %(time)s.",
+    "You have uploaded %(limit)s files in the last hour, the most one person may upload in an "
+    "hour. You can upload again at %(time)s.",
+    "limit",
+)
 REMOVED = gettext_lazy("This file was removed, without being saved, because it was not confirmed "
                        "in time. Upload it again to save it.")
 
