@@ -69,9 +69,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Before any view: a NUL byte in the address is a 400, never a database error.
-    "gtrm.security.RejectNulBytesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view: a NUL byte in the address is a 400, never a database error. Inside the
+    # middleware above, so that its answer has every security header.
+    "gtrm.security.RejectNulBytesMiddleware",
     # Inside the session and authentication middleware: it needs the user the view leaves.
     "gtrm.security.SessionIdleTimeoutMiddleware",
     # Last, so that a locked-out login is answered before any view runs.

@@ -215,6 +215,8 @@ def test_a_nul_byte_in_a_path_answers_400(client, world):
 def test_the_refusal_of_a_nul_byte_says_what_is_wrong_in_the_visitors_language(client):
     response = client.get("/?period=%00", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 400
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response
     assert "NUL" in response.content.decode()
     assert "Quítelo" in response.content.decode()
 
