@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +34,27 @@ class NotFoundForOthers:
         raise Http404
 
 
+class CheckedChangeList(ChangeList):
+    """Django's changelist, reading an impossible date of the date hierarchy as a bad filter."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            # Django builds the hierarchy's range with datetime() and catches only some of what
+            # that raises: a year of forty digits (OverflowError), or 9999, whose next year
+            # does not exist (ValueError), were server errors. Now, like any other bad filter,
+            # they lead to the list without filters and its "?e=1" notice.
+            raise IncorrectLookupParameters(error) from error
+
+
+class CheckedDates:
+    """Mixed into every ModelAdmin of the site by GtrmAdminSite.register."""
+
+    def get_changelist(self, request, **kwargs):
+        return CheckedChangeList
+
+
 class GtrmAdminSite(admin.AdminSite):
     site_header = _("GTRM Peru · review and administration")
     site_title = _("GTRM Peru admin")
@@ -42,6 +65,16 @@ class GtrmAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and request.user.may_use_admin
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Here rather than in our ModelAdmins, so that third-party ones (django-axes') list
+        # through CheckedChangeList too.
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, CheckedDates):
+            admin_class = type(admin_class.__name__, (CheckedDates, admin_class), {
+                "__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__,
+            })
+        super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
         if request.user.is_authenticated and not self.has_permission(request):

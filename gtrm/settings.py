@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before any view: a NUL byte in the address is a 400, never a database error. Inside the
+    # middleware above, so that its answer has every security header.
+    "gtrm.security.RejectNulBytesMiddleware",
     # Inside the session and authentication middleware: it needs the user the view leaves.
     "gtrm.security.SessionIdleTimeoutMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
@@ -221,6 +224,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # read, so a large or malicious file costs the server little.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+# Every upload is kept in the database until it is confirmed, so that one person cannot fill
+# the database with files nobody saves (reporting/uploads.py; issue 11): an unconfirmed file is
+# removed after IMPORT_UNCONFIRMED_DAYS (`cleanup_uploads`, daily from cron), and at each
+# upload beyond IMPORT_UNCONFIRMED_PER_ORGANISATION of the organisation's, oldest first (each
+# person's latest is kept). A person may upload IMPORT_UPLOADS_PER_HOUR files an hour; the next
+# is refused before it is read. A week, twenty and twenty leave room for a busy deadline day.
+IMPORT_UNCONFIRMED_DAYS = int(os.environ.get("IMPORT_UNCONFIRMED_DAYS", "7"))
+IMPORT_UNCONFIRMED_PER_ORGANISATION = int(
+    os.environ.get("IMPORT_UNCONFIRMED_PER_ORGANISATION", "20")
+)
+IMPORT_UPLOADS_PER_HOUR = int(os.environ.get("IMPORT_UPLOADS_PER_HOUR", "20"))
 # An upload is never written to disk in a folder the web server serves; Django keeps small
 # ones in memory and larger ones in a temporary file that is deleted after the request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -119,21 +119,40 @@ def ask_reason(
     return TemplateResponse(request, "admin/reason_form.html", context)
 
 
-class DepartmentFilter(admin.SimpleListFilter):
+class OfferedValuesFilter(admin.SimpleListFilter):
+    """A sidebar filter that acts only on a value it offers in its lookups.
+
+    Any other value (typed into the address, an old link to a sector the viewer no longer
+    reviews, junk from a scanner) gives an empty list without a query: it never reaches the
+    database, where a value PostgreSQL cannot hold would be a server error. The lookups are
+    computed by Django when the filter is made, so checking them costs nothing more."""
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value not in {str(offered) for offered, _label in self.lookup_choices}:
+            return queryset.none()
+        return self.filter_by(queryset, value)
+
+    def filter_by(self, queryset, value: str):
+        """Return `queryset` narrowed to `value`, one of the lookups' values."""
+        raise NotImplementedError
+
+
+class DepartmentFilter(OfferedValuesFilter):
     title = _("department")
     parameter_name = "department"
 
     def lookups(self, request, model_admin):
         return [(loc.code, loc.name) for loc in Location.objects.departments()]
 
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        department = Location.objects.departments().filter(code=self.value()).first()
+    def filter_by(self, queryset, value):
+        department = Location.objects.departments().filter(code=value).first()
         return queryset.with_lines_in(department) if department else queryset.none()
 
 
-class StatusFilter(admin.SimpleListFilter):
+class StatusFilter(OfferedValuesFilter):
     title = _("status")
     parameter_name = "status"
 
@@ -142,33 +161,30 @@ class StatusFilter(admin.SimpleListFilter):
         hidden = set() if request.user.is_im_officer else {ReportStatus.DRAFT}
         return [(value, label) for value, label in ReportStatus.choices if value not in hidden]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(status=self.value()) if self.value() else queryset
+    def filter_by(self, queryset, value):
+        return queryset.filter(status=value)
 
 
-class TopLevelSectorFilter(admin.SimpleListFilter):
+class TopLevelSectorFilter(OfferedValuesFilter):
     title = _("sector")
     parameter_name = "sector"
 
     def lookups(self, request, model_admin):
         return [(s.code, s.name) for s in Sector.objects.reviewable_by(request.user)]
 
-    def queryset(self, request, queryset):
-        return queryset.filter(sector__code=self.value()) if self.value() else queryset
+    def filter_by(self, queryset, value):
+        return queryset.filter(sector__code=value)
 
 
-class PeriodFilter(admin.SimpleListFilter):
+class PeriodFilter(OfferedValuesFilter):
     title = _("period")
     parameter_name = "period"
 
     def lookups(self, request, model_admin):
         return [(p.code, str(p)) for p in ReportingPeriod.objects.all()]
 
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        month = parse_month(self.value())
-        return queryset.filter(period__month=month) if month else queryset.none()
+    def filter_by(self, queryset, value):
+        return queryset.filter(period__month=parse_month(value))
 
 
 def indicator_code(line) -> str:
@@ -657,21 +673,18 @@ class EstimatedCountPaginator(Paginator):
 
 
 class LinePeriodFilter(PeriodFilter):
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        month = parse_month(self.value())
-        return queryset.filter(report__period__month=month) if month else queryset.none()
+    def filter_by(self, queryset, value):
+        return queryset.filter(report__period__month=parse_month(value))
 
 
 class LineSectorFilter(TopLevelSectorFilter):
-    def queryset(self, request, queryset):
-        return queryset.filter(report__sector__code=self.value()) if self.value() else queryset
+    def filter_by(self, queryset, value):
+        return queryset.filter(report__sector__code=value)
 
 
 class LineDepartmentFilter(DepartmentFilter):
-    def queryset(self, request, queryset):
-        return queryset.filter(department__code=self.value()) if self.value() else queryset
+    def filter_by(self, queryset, value):
+        return queryset.filter(department__code=value)
 
 
 @admin.register(ActivityLine)

@@ -1074,7 +1074,13 @@ class ImportStatus(models.TextChoices):
 
 class ImportBatch(models.Model):
     """One uploaded activity file, kept (in the database, never served) from its preview to
-    its confirmation, so that what is saved is exactly what was previewed."""
+    its confirmation, so that what is saved is exactly what was previewed.
+
+    A confirmed file is kept for good: the audit trail's "replaced by a spreadsheet upload"
+    entries name it, and it is the only record of the lines it brought in once a later upload
+    replaces them. An unconfirmed file is removed (reporting/uploads.py): the row stays, with
+    its content emptied and its status DISCARDED, so that the person's list of uploads and an
+    old preview link say what happened, and the hourly cap still counts it."""
 
     uploaded_by = models.ForeignKey(
         User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
@@ -1090,15 +1096,24 @@ class ImportBatch(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     applied_at = models.DateTimeField(_("saved at"), null=True, blank=True)
+    discarded_at = models.DateTimeField(_("file removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("activity upload")
         verbose_name_plural = _("activity uploads")
         ordering = ["-created_at"]
+        indexes = [
+            # A person's uploads of the last hour (the cap) and their recent uploads (the page).
+            models.Index(fields=["uploaded_by", "created_at"], name="reporting_importbatch_by_when"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ImportStatus.values),
                 name="reporting_importbatch_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ImportStatus.DISCARDED) | Q(discarded_at__isnull=False),
+                name="reporting_importbatch_discarded_when",
             ),
         ]
 

@@ -2,7 +2,8 @@
 
 An upload is stored as an ImportBatch and planned again every time it is shown or confirmed,
 so the preview tells the truth of the moment (a report submitted in between is an error) and
-the confirmation saves exactly what `imports.apply_import` checks, all or nothing.
+the confirmation saves exactly what `imports.apply_import` checks, all or nothing. How many
+uploads a person may store, and how long an unconfirmed one is kept, is reporting/uploads.py.
 """
 
 from __future__ import annotations
@@ -22,23 +23,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from partners.models import Organisation
 
-from . import imports, spreadsheets
+from . import imports, spreadsheets, uploads
 from .error_workbook import error_filename, mark_errors
 from .models import ImportBatch, ImportStatus, ReportingPeriod
 
 LINES_SHOWN = 50  # per report in the preview; the rest are counted
 ERRORS_SHOWN = 500  # in the page; the marked workbook has them all
 RECENT_UPLOADS = 10
-OPEN_STATUSES = (ImportStatus.PREVIEWED, ImportStatus.REJECTED)
+OPEN_STATUSES = uploads.OPEN_STATUSES
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 NO_FILE = gettext_lazy("Choose an XLSX or CSV file to upload.")
@@ -48,6 +49,15 @@ NOTHING_SAVED = gettext_lazy("Nothing was saved: fix the errors below and upload
 ALREADY_SAVED = gettext_lazy("This file was already saved; nothing changed.")
 INTERRUPTED = gettext_lazy("The upload was interrupted before the whole file arrived; nothing was "
                            "saved. Upload the file again.")
+TOO_MANY = ngettext_lazy(
+    "You have uploaded %(limit)s file in the last hour, the most one person may upload in an "
+    "hour. You can upload again at %(time)s.",
+    "You have uploaded %(limit)s files in the last hour, the most one person may upload in an "
+    "hour. You can upload again at %(time)s.",
+    "limit",
+)
+REMOVED = gettext_lazy("This file was removed, without being saved, because it was not confirmed "
+                       "in time. Upload it again to save it.")
 
 
 class SizeCapHandler(FileUploadHandler):
@@ -122,6 +132,10 @@ def upload(request: HttpRequest) -> HttpResponse:
     request.upload_handlers.insert(0, size_cap)
     if request.method == "POST":
         _check_may_upload(request.user)
+        # Before the body is read: past the cap, the file costs the server nothing.
+        retry_at = uploads.next_upload_at(user=request.user)
+        if retry_at is not None:
+            return _too_many(request, retry_at)
         try:
             request.FILES  # noqa: B018 - read the body now, through the size cap
         except UnreadablePostError:
@@ -152,19 +166,31 @@ def _upload(request: HttpRequest, size_cap: SizeCapHandler) -> HttpResponse:
     except spreadsheets.FileRejected as rejected:
         return _upload_page(request, error=rejected.message)
     plan = imports.plan_import(table, user=request.user)
-    batch = ImportBatch.objects.create(
-        uploaded_by=request.user,
-        filename=filename,
-        content=data,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        status=ImportStatus.PREVIEWED if plan.ok else ImportStatus.REJECTED,
-        summary=_summary(plan),
-    )
+    try:
+        batch = uploads.store_upload(
+            user=request.user,
+            filename=filename,
+            content=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            status=ImportStatus.PREVIEWED if plan.ok else ImportStatus.REJECTED,
+            summary=_summary(plan),
+        )
+    except uploads.UploadLimitReached as reached:  # uploads sent at once, past the first check
+        return _too_many(request, reached.retry_at)
     return redirect("reporting:import-preview", pk=batch.pk)
 
 
-def _upload_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
+def _too_many(request: HttpRequest, retry_at) -> HttpResponse:
+    error = TOO_MANY % {
+        "limit": settings.IMPORT_UPLOADS_PER_HOUR,
+        "time": time_format(timezone.localtime(retry_at), "H:i"),
+    }
+    response = _upload_page(request, error=error, status=429)
+    response["Retry-After"] = str(max(1, int((retry_at - timezone.now()).total_seconds()) + 1))
+    return response
+
+
+def _upload_page(request: HttpRequest, *, error: str = "", status: int | None = None) -> HttpResponse:
     user = request.user
     period = ReportingPeriod.objects.current()
     month = period.code if period else timezone.localdate().strftime("%Y-%m")
@@ -176,6 +202,7 @@ def _upload_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
         "template_url": template_url,
         "max_bytes": settings.IMPORT_MAX_BYTES,
         "max_rows": settings.IMPORT_MAX_ROWS,
+        "unconfirmed_days": settings.IMPORT_UNCONFIRMED_DAYS,
         "recent": ImportBatch.objects.filter(uploaded_by=user)
         .only("pk", "filename", "status", "size", "summary", "created_at", "applied_at")
         .order_by("-created_at")[:RECENT_UPLOADS],
@@ -188,7 +215,9 @@ def _upload_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
         }
     else:
         context["organisations"] = Organisation.objects.partners().only("acronym", "short_name")
-    return render(request, "reporting/imports/upload.html", context, status=400 if error else 200)
+    if status is None:
+        status = 400 if error else 200
+    return render(request, "reporting/imports/upload.html", context, status=status)
 
 
 # The preview -------------------------------------------------------------------------------
@@ -198,6 +227,8 @@ def _upload_page(request: HttpRequest, *, error: str = "") -> HttpResponse:
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Show what confirming the upload would do now, and every error in it."""
     batch = _batch(request.user, pk)
+    if batch.status == ImportStatus.DISCARDED:
+        return _preview_page(request, batch, status=410)
     try:
         table = _read(batch)
     except spreadsheets.FileRejected as rejected:
@@ -223,6 +254,7 @@ def _preview_page(request, batch, *, table=None, plan=None, rejected="", status=
         "batch": batch,
         "rejected": rejected,
         "is_own": batch.uploaded_by_id == request.user.pk,
+        "unconfirmed_days": settings.IMPORT_UNCONFIRMED_DAYS,
     }
     if plan is not None:
         errors = _error_rows(table, plan.errors)
@@ -283,8 +315,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the upload, all of it or nothing, and say which reports it filled."""
     batch = _batch(request.user, pk, uploader_only=True)
     if batch.status not in OPEN_STATUSES:
-        messages.info(request, ALREADY_SAVED)
-        return redirect("reporting:import-preview", pk=batch.pk)
+        return _not_open(request, batch.pk)
     try:
         table = _read(batch)
     except spreadsheets.FileRejected as rejected:
@@ -298,8 +329,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 status=ImportStatus.APPLIED, applied_at=timezone.now()
             )
             if not claimed:
-                messages.info(request, ALREADY_SAVED)
-                return redirect("reporting:import-preview", pk=batch.pk)
+                return _not_open(request, batch.pk)
             plan = imports.apply_import(
                 table, user=request.user, as_approved=batch.as_approved, filename=batch.filename
             )
@@ -313,6 +343,17 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return _preview_page(request, batch, table=table, plan=failed.plan, status=409)
     messages.success(request, _saved_message(plan, as_approved=batch.as_approved))
     return _after_saving(plan)
+
+
+def _not_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Say why an upload can no longer be confirmed: saved already, or its file removed (perhaps
+    while its preview was open)."""
+    status = ImportBatch.objects.filter(pk=pk).values_list("status", flat=True).get()
+    if status == ImportStatus.DISCARDED:
+        messages.error(request, REMOVED)
+    else:
+        messages.info(request, ALREADY_SAVED)
+    return redirect("reporting:import-preview", pk=pk)
 
 
 def _saved_message(plan: imports.ImportPlan, *, as_approved: bool) -> str:
@@ -352,6 +393,9 @@ def _after_saving(plan: imports.ImportPlan) -> HttpResponse:
 def error_workbook(request: HttpRequest, pk: int) -> HttpResponse:
     """Return the uploaded file as XLSX with its wrong cells filled red and commented."""
     batch = _batch(request.user, pk)
+    if batch.status == ImportStatus.DISCARDED:
+        messages.error(request, REMOVED)
+        return redirect("reporting:import-preview", pk=batch.pk)
     try:
         table = _read(batch)
     except spreadsheets.FileRejected as rejected:

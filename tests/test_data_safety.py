@@ -676,3 +676,25 @@ def test_confirm_pressed_twice_at_once_saves_once(report, line, alice):
     assert again.messages == ["This file was already saved; nothing changed."]
     assert sorted(report.lines.values_list("indicator__code", flat=True)) == ["PRO-01", "PRO-03"]
     assert LineChange.objects.filter(report=report, action=LineChange.Action.IMPORT).count() == 1
+
+
+@postgres_only
+@real_transactions
+def test_two_uploads_sent_at_once_by_a_person_at_the_hourly_cap_store_one(alice, period, settings):
+    """Both pass the check made before the file is read; the person's row lock makes the
+    second count the first before it stores anything."""
+    from partners.models import User
+
+    settings.IMPORT_UPLOADS_PER_HOUR = 1
+
+    def send(client: Client) -> Callable[[], int]:
+        file = SimpleUploadedFile("actividades.csv", TWO_ROWS)
+        return lambda: client.post("/imports/", {"file": file}).status_code
+
+    people = [Person(send(browser(alice))) for _ in range(2)]
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=alice.pk).values_list("pk").get()
+        start_waiting(people[0])
+        start_waiting(people[1], people[:1])
+    assert sorted(person.finish() for person in people) == [302, 429]
+    assert ImportBatch.objects.filter(uploaded_by=alice).count() == 1
