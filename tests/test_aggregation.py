@@ -521,6 +521,19 @@ def test_the_benchmark_times_the_figures_and_leaves_the_data_as_it_was(worked_ex
     assert headline(aggregation.month_figures(SEPT)) == (750, 750, 1070, 1070)
 
 
+def test_the_benchmark_measures_what_hostile_files_cost(db, settings):
+    settings.IMPORT_MAX_ROWS = 50  # the largest marked copy: 50 rows, not 20,000
+    out = io.StringIO()
+    call_command("benchmark", "--case", "hostile", "--lines", "10", "--runs", "1", stdout=out)
+    labels = [line for line in out.getvalue().splitlines() if line.startswith("hostile ")]
+    assert [label.split(";")[0].split("  ")[0] for label in labels] == [
+        "hostile  refuse 4,000,000 formatted empty cells (9.2 MB)",
+        "hostile  refuse 1,000,000 formatted empty rows (2.3 MB)",
+        "hostile  marked copy: 50 rows, 50 errors, loaded whole",
+    ]
+    assert all("; peak " in label for label in labels)
+
+
 def test_the_benchmark_refuses_to_run_beside_organisations_named_like_its_own(db):
     Organisation.objects.create(acronym="BENCH-001", name="Bench", short_name="Bench",
                                 type="nngo")
