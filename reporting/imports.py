@@ -34,8 +34,8 @@ from django.utils.translation import gettext
 
 from partners.models import Organisation, User
 
-from . import messages as msg
 from . import resources
+from . import texts as msg
 from .models import (
     DISAGGREGATION_FIELDS,
     EDITABLE_STATUSES,

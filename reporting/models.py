@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Organisation, User
 
-from . import messages as msg
+from . import texts as msg
 
 models.CharField.register_lookup(Length)
 

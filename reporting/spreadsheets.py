@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from . import messages, resources
+from . import resources, texts
 from .resources import COLUMNS, REQUIRED_COLUMNS
 
 # A real activity workbook unpacks to a few tens of MB at most (20,000 rows × 20 columns is
@@ -189,23 +189,23 @@ def read_table(data: bytes, filename: str) -> Table:
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise FileRejected(
-            messages.FILE_TOO_LARGE % {"size": _megabytes(len(data), above=limit),
+            texts.FILE_TOO_LARGE % {"size": _megabytes(len(data), above=limit),
                                           "limit": _megabytes(limit)}
         )
     if not data.strip():
-        raise FileRejected(messages.FILE_EMPTY)
+        raise FileRejected(texts.FILE_EMPTY)
     if data.startswith(ZIP_MAGIC):
         return _read_xlsx(data)
     if data.startswith(CFB_MAGIC):
         if ENCRYPTION_INFO in data:
-            raise FileRejected(messages.FILE_PASSWORD_PROTECTED)
+            raise FileRejected(texts.FILE_PASSWORD_PROTECTED)
         if any(stream in data for stream in XLS_STREAMS):
-            raise FileRejected(messages.FILE_OLD_XLS)
-        raise FileRejected(messages.FILE_NOT_A_SPREADSHEET)
+            raise FileRejected(texts.FILE_OLD_XLS)
+        raise FileRejected(texts.FILE_NOT_A_SPREADSHEET)
     if data.startswith(EMPTY_ZIP_MAGIC) or data.startswith(BINARY_MAGICS):
-        raise FileRejected(messages.FILE_NOT_A_SPREADSHEET)
+        raise FileRejected(texts.FILE_NOT_A_SPREADSHEET)
     if PurePosixPath(filename.replace("\\", "/")).suffix.lower() not in TEXT_EXTENSIONS:
-        raise FileRejected(messages.FILE_NOT_A_SPREADSHEET)
+        raise FileRejected(texts.FILE_NOT_A_SPREADSHEET)
     return _read_csv(_decode(data))
 
 
@@ -223,11 +223,11 @@ def _read_xlsx(data: bytes) -> Table:
         raise
     except Exception as error:  # an untrusted file: openpyxl fails in many ways
         archive.close()
-        raise FileRejected(messages.FILE_DAMAGED) from error
+        raise FileRejected(texts.FILE_DAMAGED) from error
     try:
         sheet = _data_sheet(workbook.worksheets)
         if sheet is None:
-            raise FileRejected(messages.FILE_EMPTY)
+            raise FileRejected(texts.FILE_EMPTY)
         _refuse_merged_cells(archive, sheet._worksheet_path)
         # Some programs write a wrong <dimension>, which read-only mode would trust and cut rows
         # or columns short; without it every row comes as long as its last cell.
@@ -238,7 +238,7 @@ def _read_xlsx(data: bytes) -> Table:
         except FileRejected:
             raise
         except Exception as error:
-            raise FileRejected(messages.FILE_DAMAGED) from error
+            raise FileRejected(texts.FILE_DAMAGED) from error
     finally:
         workbook.close()
         archive.close()
@@ -250,32 +250,32 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        raise FileRejected(messages.FILE_DAMAGED) from error
+        raise FileRejected(texts.FILE_DAMAGED) from error
     names = {member.filename for member in members}
     if "xl/workbook.xml" not in names:
         if "xl/workbook.bin" in names:
-            raise FileRejected(messages.FILE_XLSB)
+            raise FileRejected(texts.FILE_XLSB)
         if "content.xml" in names and "mimetype" in names:
-            raise FileRejected(messages.FILE_ODS)
-        raise FileRejected(messages.FILE_NOT_A_SPREADSHEET)
+            raise FileRejected(texts.FILE_ODS)
+        raise FileRejected(texts.FILE_NOT_A_SPREADSHEET)
     if len(members) > MAX_MEMBERS:
         raise FileRejected(
-            messages.XLSX_TOO_MANY_PARTS % {"count": _integer(len(members)),
+            texts.XLSX_TOO_MANY_PARTS % {"count": _integer(len(members)),
                                                "limit": _integer(MAX_MEMBERS)}
         )
     unpacked = sum(member.file_size for member in members)
     if unpacked > MAX_UNPACKED_BYTES:
         raise FileRejected(
-            messages.XLSX_UNPACKS_TOO_LARGE % {"size": _megabytes(unpacked),
+            texts.XLSX_UNPACKS_TOO_LARGE % {"size": _megabytes(unpacked),
                                                   "limit": _megabytes(MAX_UNPACKED_BYTES)}
         )
     for member in members:
         if member.flag_bits & 0x1:  # an encrypted zip member: not something Excel writes
-            raise FileRejected(messages.FILE_DAMAGED)
+            raise FileRejected(texts.FILE_DAMAGED)
         if (member.file_size > RATIO_CHECKED_FROM
                 and member.file_size > MAX_RATIO * member.compress_size):
             raise FileRejected(
-                messages.XLSX_COMPRESSION_SUSPICIOUS % {"part": member.filename,
+                texts.XLSX_COMPRESSION_SUSPICIOUS % {"part": member.filename,
                                                            "limit": MAX_RATIO}
             )
     return archive
@@ -301,7 +301,7 @@ def measure_xlsx(archive: zipfile.ZipFile) -> Extent:
             if counts[0] + counts[1] > largest_cells + largest_rows:
                 largest, largest_cells, largest_rows = member.filename, counts[0], counts[1]
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
-        raise FileRejected(messages.FILE_DAMAGED) from error
+        raise FileRejected(texts.FILE_DAMAGED) from error
     return Extent(cells=cells, rows=rows, strings=strings, elements=elements,
                   style_elements=style_elements, largest=largest,
                   largest_cells=max(largest_cells, 0), largest_rows=max(largest_rows, 0))
@@ -358,8 +358,8 @@ def _refuse_extent(archive: zipfile.ZipFile, extent: Extent) -> None:
     }
     # Name what is furthest over its limit: a million formatted empty rows, or cells.
     if extent.rows / limits.rows > extent.cells / limits.cells:
-        raise FileRejected(messages.XLSX_TOO_MANY_SHEET_ROWS % context)
-    raise FileRejected(messages.XLSX_TOO_MANY_CELLS % context)
+        raise FileRejected(texts.XLSX_TOO_MANY_SHEET_ROWS % context)
+    raise FileRejected(texts.XLSX_TOO_MANY_CELLS % context)
 
 
 def _part_title(archive: zipfile.ZipFile, path: str) -> str:
@@ -408,12 +408,12 @@ def _refuse_merged_cells(archive: zipfile.ZipFile, path: str) -> None:
                         ranges[match.group(1).decode("ascii", "replace")] = None
                 tail = window[-512:]
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise FileRejected(messages.FILE_DAMAGED) from error
+        raise FileRejected(texts.FILE_DAMAGED) from error
     if ranges:
         named = sorted(ranges, key=_range_position)[:MAX_RANGES_NAMED]
         if len(ranges) > MAX_RANGES_NAMED:
             named.append(_("%(count)s more") % {"count": _integer(len(ranges) - MAX_RANGES_NAMED)})
-        raise FileRejected(messages.MERGED_CELLS % {"ranges": ", ".join(named)})
+        raise FileRejected(texts.MERGED_CELLS % {"ranges": ", ".join(named)})
 
 
 def _range_position(reference: str) -> tuple[int, int]:
@@ -434,19 +434,19 @@ def _decode(data: bytes) -> str:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise FileRejected(messages.FILE_NOT_A_SPREADSHEET) from error
+            raise FileRejected(texts.FILE_NOT_A_SPREADSHEET) from error
     else:
         if b"\x00" in data or len(CONTROL_BYTES.findall(data[:65536])) > min(len(data), 65536) // 100:
-            raise FileRejected(messages.FILE_NOT_A_SPREADSHEET)
+            raise FileRejected(texts.FILE_NOT_A_SPREADSHEET)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError as error:
-                raise FileRejected(messages.CSV_ENCODING_UNKNOWN) from error
+                raise FileRejected(texts.CSV_ENCODING_UNKNOWN) from error
     if len(CONTROL_CHARACTERS.findall(text[:65536])) > len(text[:65536]) // 100:
-        raise FileRejected(messages.FILE_NOT_A_SPREADSHEET)
+        raise FileRejected(texts.FILE_NOT_A_SPREADSHEET)
     return text
 
 
@@ -462,7 +462,7 @@ def _read_csv(text: str) -> Table:
     try:
         return _table("csv", None, _csv_rows(reader))
     except csv.Error as error:
-        raise FileRejected(messages.CSV_UNREADABLE % {"line": _integer(reader.line_num)}) from error
+        raise FileRejected(texts.CSV_UNREADABLE % {"line": _integer(reader.line_num)}) from error
 
 
 def _csv_rows(reader: Iterable[list[str]]) -> Iterator[tuple]:
@@ -499,8 +499,8 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
     header = next(rows, None)
     if header is None or _is_blank(header):
         if header is None or _blank_run_end(rows) is None:
-            raise FileRejected(messages.FILE_EMPTY)
-        raise FileRejected(messages.HEADER_ROW_EMPTY)
+            raise FileRejected(texts.FILE_EMPTY)
+        raise FileRejected(texts.HEADER_ROW_EMPTY)
     headers = ["" if value is None else str(value) for value in header]
     while headers and not headers[-1].strip():
         headers.pop()
@@ -537,10 +537,10 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
             continue
         blank_run = 0
         if len(table_rows) == max_rows:
-            raise FileRejected(messages.TOO_MANY_ROWS % {"limit": _integer(max_rows)})
+            raise FileRejected(texts.TOO_MANY_ROWS % {"limit": _integer(max_rows)})
         table_rows.append(SheetRow(number=number, values=values))
     if not table_rows:
-        raise FileRejected(messages.NO_ROWS)
+        raise FileRejected(texts.NO_ROWS)
     return Table(kind=kind, sheet=sheet, headers=headers, columns=columns, has_hxl=has_hxl,
                  rows=table_rows, extent=extent)
 
@@ -566,7 +566,7 @@ def _match_headers(headers: list[str]) -> dict[str, int]:
     missing = [column.header for column in REQUIRED_COLUMNS if column.field not in columns]
     if missing:
         problems.append(
-            messages.COLUMNS_MISSING % {"columns": _quoted_list(missing)}
+            texts.COLUMNS_MISSING % {"columns": _quoted_list(missing)}
         )
     absent = {resources.fold(column.header): column.header
               for column in COLUMNS if column.field not in columns}
@@ -577,19 +577,19 @@ def _match_headers(headers: list[str]) -> dict[str, int]:
         close = difflib.get_close_matches(resources.fold(text), list(absent), n=1, cutoff=0.6)
         if close:
             suggested = True
-            problems.append(messages.COLUMN_UNKNOWN_SUGGESTION % {
+            problems.append(texts.COLUMN_UNKNOWN_SUGGESTION % {
                 "letter": column_letter(index), "header": text, "suggestion": absent[close[0]]})
         else:
-            problems.append(messages.COLUMN_UNKNOWN % {"letter": column_letter(index),
+            problems.append(texts.COLUMN_UNKNOWN % {"letter": column_letter(index),
                                                          "header": text})
     for header, indexes in seen.items():
         if len(indexes) > 1:
-            problems.append(messages.COLUMN_REPEATED % {
+            problems.append(texts.COLUMN_REPEATED % {
                 "header": header,
                 "letters": get_text_list([column_letter(index) for index in indexes], _("and")),
             })
     if not columns and not suggested:
-        raise FileRejected(messages.HEADERS_NOT_FOUND % {
+        raise FileRejected(texts.HEADERS_NOT_FOUND % {
             "example": ", ".join(column.header for column in COLUMNS[:3])})
     if problems:
         raise FileRejected(" ".join(str(problem) for problem in problems))
@@ -601,7 +601,7 @@ def _refuse_headerless_values(row: tuple, width: int, headerless: list[int], num
         value = row[index]
         if value is not None and not (value.__class__ is str and not value.strip()):
             raise FileRejected(
-                messages.COLUMN_WITHOUT_HEADER % {"letter": column_letter(index), "row": number}
+                texts.COLUMN_WITHOUT_HEADER % {"letter": column_letter(index), "row": number}
             )
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from partners.models import User
 
-from . import messages as msg
+from . import texts as msg
 from .models import (
     EDITABLE_STATUSES,
     MonthlyReport,

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from reporting import messages as msg
+from reporting import texts as msg
 from reporting.models import ActivityLine, MonthlyReport, ReportingPeriod, ReportStatus
 from reporting.resources import HEADERS
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Organisation, OrganisationType
-from reporting import messages as msg
+from reporting import texts as msg
 from reporting.imports import (
     ImportFailed,
     RowError,

@@ -12,7 +12,7 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook
 
-from reporting import messages, spreadsheets
+from reporting import spreadsheets, texts
 from reporting.management.commands.benchmark import padded_cells_workbook, padded_rows_workbook
 from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
 from reporting.spreadsheets import FileRejected, SheetRow, column_letter, read_table
@@ -251,7 +251,7 @@ def test_the_delimiter_is_decided_outside_quotes():
     message = refusal(text.encode(), "activities.csv")
 
     # read with ";": only the renamed last column is wrong
-    assert message.startswith(str(messages.COLUMNS_MISSING % {"columns": "“Description”"}))
+    assert message.startswith(str(texts.COLUMNS_MISSING % {"columns": "“Description”"}))
 
 
 def test_it_reads_excel_sep_hint_and_unix_line_ends():
@@ -336,7 +336,7 @@ def test_spanish_headers_are_refused_pointing_to_the_english_ones():
 def test_an_extra_column_is_refused():
     message = refusal(xlsx([*HEADERS, "Notes"], [*ROW, "checked"]))
 
-    assert message == str(messages.COLUMN_UNKNOWN % {"letter": "U", "header": "Notes"})
+    assert message == str(texts.COLUMN_UNKNOWN % {"letter": "U", "header": "Notes"})
     assert message == "Column U, “Notes”, is not one of the template's."
 
 
@@ -365,14 +365,14 @@ def test_values_in_a_column_without_header_are_refused(position):
     message = refusal(xlsx(headers, first, second))
 
     letter = column_letter(position)
-    assert message == str(messages.COLUMN_WITHOUT_HEADER % {"letter": letter, "row": 3})
+    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": letter, "row": 3})
     assert message.startswith(f"Column {letter} has a value in row 3 but no header")
 
 
 def test_values_beyond_the_last_csv_header_are_refused():
     message = refusal(csv_text(HEADERS, [*ROW, "", "stray"]).encode(), "a.csv")
 
-    assert message == str(messages.COLUMN_WITHOUT_HEADER % {"letter": "V", "row": 2})
+    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": "V", "row": 2})
 
 
 def test_a_title_above_the_headers_is_refused():
@@ -387,7 +387,7 @@ def test_a_title_above_the_headers_is_refused():
 def test_an_empty_first_row_is_refused():
     message = refusal(xlsx([None], HEADERS, ROW))
 
-    assert message == str(messages.HEADER_ROW_EMPTY)
+    assert message == str(texts.HEADER_ROW_EMPTY)
     assert refusal(b"\r\n" + csv_text(HEADERS, ROW).encode(), "a.csv") == message
 
 
@@ -455,9 +455,9 @@ def test_reading_stops_as_soon_as_the_row_cap_is_exceeded(settings):
     unreadable = '"' + "x" * 200_000  # a field beyond the csv module's limit, if it were read
     data = (csv_text(HEADERS, ROW, ROW, ROW) + unreadable).encode()
 
-    assert refusal(data, "a.csv") == str(messages.TOO_MANY_ROWS % {"limit": "2"})
+    assert refusal(data, "a.csv") == str(texts.TOO_MANY_ROWS % {"limit": "2"})
     settings.IMPORT_MAX_ROWS = 3
-    assert refusal(data, "a.csv") == str(messages.CSV_UNREADABLE % {"line": "5"})
+    assert refusal(data, "a.csv") == str(texts.CSV_UNREADABLE % {"line": "5"})
 
 
 def test_reading_stops_after_a_long_run_of_blank_rows(monkeypatch):
@@ -515,7 +515,7 @@ def test_an_old_xls_workbook_is_refused():
     assert refusal(cfb("Root Entry", "Workbook"), "activities.xls") == (
         "The file is an old .xls workbook: save it as .xlsx or CSV and upload again."
     )
-    assert refusal(cfb("Root Entry", "Book"), "activities.xls") == str(messages.FILE_OLD_XLS)
+    assert refusal(cfb("Root Entry", "Book"), "activities.xls") == str(texts.FILE_OLD_XLS)
 
 
 def test_another_office_file_is_not_a_spreadsheet():
@@ -527,8 +527,8 @@ def test_other_spreadsheet_formats_are_named():
                     "content.xml": b"<office:document-content/>"})
     xlsb = zip_of(**{"xl/workbook.bin": b"\0", "[Content_Types].xml": b"<Types/>"})
 
-    assert refusal(ods, "activities.ods") == str(messages.FILE_ODS)
-    assert refusal(xlsb, "activities.xlsb") == str(messages.FILE_XLSB)
+    assert refusal(ods, "activities.ods") == str(texts.FILE_ODS)
+    assert refusal(xlsb, "activities.xlsb") == str(texts.FILE_XLSB)
 
 
 @pytest.mark.parametrize("data", [
@@ -762,7 +762,7 @@ def test_xml_entities_in_a_workbook_are_refused_not_expanded():
     data = rewrite(data, "xl/worksheets/sheet1.xml", b't="n"><v>10</v>',
                    b't="inlineStr"><is><t>&lol2;</t></is>')
 
-    assert refusal(data) == messages.FILE_DAMAGED
+    assert refusal(data) == texts.FILE_DAMAGED
 
 
 def test_column_letters():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reporting import messages as msg
+from reporting import texts as msg
 from reporting import workflow
 from reporting.models import (
     MonthlyReport,
