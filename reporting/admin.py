@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gtrm.admin import NotFoundForOthers
+from reporting.numbers.narratives import render_narrative
 
 from . import workflow
 from .admin_resources import (
@@ -48,7 +49,6 @@ from .models import (
     parse_month,
 )
 from .templatetags.numbers import thousands
-from .text import render_narrative
 
 STATUS_COLOURS = {
     ReportStatus.DRAFT: "#6c757d",

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from partners.models import Organisation, Role, User
+from reporting.numbers import sitrep
 
-from . import sitrep
 from .models import (
     ActivityLine,
     Indicator,

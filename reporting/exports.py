@@ -39,9 +39,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from partners.models import Organisation
+from reporting.numbers.aggregation import month_figures
+from reporting.numbers.completeness import period_completeness
 
-from .aggregation import month_figures
-from .completeness import period_completeness
 from .models import (
     ActivityLine,
     Indicator,

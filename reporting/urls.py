@@ -1,15 +1,8 @@
 from django.urls import path, register_converter
 
-from . import (
-    completeness_views,
-    converters,
-    dashboard_views,
-    export_views,
-    import_views,
-    sitrep_views,
-    upload_views,
-    views,
-)
+from reporting.numbers.views import completeness, dashboard, sitrep
+
+from . import converters, export_views, import_views, upload_views, views
 
 register_converter(converters.MonthConverter, "month")
 
@@ -28,13 +21,13 @@ urlpatterns = [
     path("reports/<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
     path("locations/", views.location_children, name="locations"),
     # The numbers, for signed-in users.
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("dashboard/explain/", dashboard_views.explain, name="dashboard-explain"),
-    path("completeness/", completeness_views.completeness, name="completeness"),
-    path("situation-report/<month:month>/", sitrep_views.sitrep_draft, name="sitrep-draft"),
-    path("situation-report/<month:month>/pdf/", sitrep_views.sitrep_draft_pdf,
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/explain/", dashboard.explain, name="dashboard-explain"),
+    path("completeness/", completeness.completeness, name="completeness"),
+    path("situation-report/<month:month>/", sitrep.sitrep_draft, name="sitrep-draft"),
+    path("situation-report/<month:month>/pdf/", sitrep.sitrep_draft_pdf,
          name="sitrep-draft-pdf"),
-    path("situation-report/<month:month>/publish/", sitrep_views.sitrep_publish,
+    path("situation-report/<month:month>/publish/", sitrep.sitrep_publish,
          name="sitrep-publish"),
     # The spreadsheet round trip (DESIGN §5 column contract, reporting/resources.py).
     path("imports/", upload_views.upload, name="import-upload"),
@@ -46,12 +39,12 @@ urlpatterns = [
     path("exports/lines.<str:fmt>", export_views.lines, name="export-lines"),
     path("exports/<str:kind>.xlsx", export_views.summary, name="export-summary"),
     # Published situation reports, open to everyone: frozen editions and nothing else.
-    path("sitreps/", sitrep_views.public_list, name="public-sitreps"),
-    path("sitreps/<month:month>/", sitrep_views.public_latest, name="public-sitrep-latest"),
-    path("sitreps/<month:month>/<int:number>/", sitrep_views.public_edition,
+    path("sitreps/", sitrep.public_list, name="public-sitreps"),
+    path("sitreps/<month:month>/", sitrep.public_latest, name="public-sitrep-latest"),
+    path("sitreps/<month:month>/<int:number>/", sitrep.public_edition,
          name="public-sitrep"),
-    path("sitreps/<month:month>/<int:number>/pdf/", sitrep_views.public_edition_pdf,
+    path("sitreps/<month:month>/<int:number>/pdf/", sitrep.public_edition_pdf,
          name="public-sitrep-pdf"),
-    path("sitreps/<month:month>/<int:number>/json/", sitrep_views.public_edition_json,
+    path("sitreps/<month:month>/<int:number>/json/", sitrep.public_edition_json,
          name="public-sitrep-json"),
 ]

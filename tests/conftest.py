@@ -47,7 +47,7 @@ def pytest_runtest_teardown(item, nextitem):
 def _check_totals(item) -> None:
     from django.db import DatabaseError
 
-    from reporting import totals
+    from reporting.numbers import totals
 
     # Only where the test's database was set up (not for a test skipped before its fixtures).
     if not {"_django_db_helper", "db", "transactional_db"} & set(getattr(item, "funcargs", {})):

@@ -17,8 +17,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from partners.models import Organisation
-from reporting import aggregation
-from reporting.aggregation import MONTH, YTD, AreaFigure, TrendPoint
 from reporting.models import (
     CASH_MODALITIES,
     ActivityLine,
@@ -30,6 +28,8 @@ from reporting.models import (
     ReportStatus,
     Sector,
 )
+from reporting.numbers import aggregation
+from reporting.numbers.aggregation import MONTH, YTD, AreaFigure, TrendPoint
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
 

@@ -30,7 +30,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Organisation
-from reporting import aggregation
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -40,6 +39,7 @@ from reporting.models import (
     PopulationType,
     ReportStatus,
 )
+from reporting.numbers import aggregation
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
 

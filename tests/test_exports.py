@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from partners.models import Organisation, OrganisationType
-from reporting import aggregation, exports
+from reporting import exports
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -36,6 +36,7 @@ from reporting.models import (
     PopulationType,
     ReportStatus,
 )
+from reporting.numbers import aggregation
 from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
@@ -583,8 +584,8 @@ def test_the_completeness_grid_is_for_coordinators_and_the_im_team(
 
 
 def test_the_completeness_grid_has_the_states_and_rates_of_the_page(client, paula, figures_data):
-    from reporting.completeness import period_completeness
     from reporting.models import ReportingPeriod, Sector
+    from reporting.numbers.completeness import period_completeness
 
     grid = period_completeness(period=ReportingPeriod.objects.get(month=dt.date(2023, 9, 1)),
                                sectors=[Sector.objects.get(code="PRO")])

@@ -14,7 +14,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from reporting import aggregation, totals, workflow
+from reporting import workflow
 from reporting.models import (
     ActivityLine,
     CountedTotal,
@@ -26,6 +26,7 @@ from reporting.models import (
     ReportStatus,
     Sector,
 )
+from reporting.numbers import aggregation, totals
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
 

@@ -7,14 +7,14 @@ from django.db import migrations, models
 def install_triggers(apps, schema_editor):
     """Install the triggers that keep the totals equal to the lines, then fill them from the
     lines already there (see reporting/totals.py)."""
-    from reporting import totals
+    from reporting.numbers import totals
 
     totals.install(schema_editor.connection)
     totals.rebuild(schema_editor.connection.alias)
 
 
 def uninstall_triggers(apps, schema_editor):
-    from reporting import totals
+    from reporting.numbers import totals
 
     totals.uninstall(schema_editor.connection)
 

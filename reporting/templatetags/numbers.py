@@ -13,7 +13,7 @@ from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import pgettext
 
-from reporting.text import render_narrative
+from reporting.numbers.narratives import render_narrative
 
 register = template.Library()
 

@@ -34,7 +34,6 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import Case, When
 
 from partners.models import Organisation, OrganisationType
-from reporting import aggregation
 from reporting.models import (
     CASH_MODALITIES,
     ActivityLine,
@@ -49,6 +48,7 @@ from reporting.models import (
     Sector,
     parse_month,
 )
+from reporting.numbers import aggregation
 
 PREFIX = "BENCH-"
 BATCH = 5000
@@ -206,7 +206,7 @@ def sitrep_case(dataset: Dataset) -> list[Measure]:
     public JSON of an edition build it: figures, key figures, narratives, partners."""
     import json
 
-    from reporting import sitrep
+    from reporting.numbers import sitrep
 
     period = ReportingPeriod.objects.get(month=dataset.month)
 

@@ -29,8 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import PARTNER_ROLES, Organisation, Role, User
-
-from .models import (
+from reporting.models import (
     MonthlyReport,
     PeriodStatus,
     ReminderKind,
@@ -38,6 +37,7 @@ from .models import (
     ReportStatus,
     Sector,
 )
+
 from .sitrep import spanish_sort_key
 
 

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .completeness import CellState, period_completeness, review_queue
-from .models import MonthlyReport, ReportingPeriod, Sector
-from .views import _selected_period
+from reporting.models import MonthlyReport, ReportingPeriod, Sector
+from reporting.numbers.completeness import CellState, period_completeness, review_queue
+from reporting.views import _selected_period
 
 
 @login_required

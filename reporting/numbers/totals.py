@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from django.db import connections
 
-from .models import CASH_MODALITIES, ReportStatus
+from reporting.models import CASH_MODALITIES, ReportStatus
 
 TABLE = "reporting_countedtotal"
 KEY = "period_id, sector_id, indicator_sector_id, department_id, population_type, cash"

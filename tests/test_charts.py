@@ -1,4 +1,4 @@
-"""The charts and the map drawn as SVG on the server (reporting/svg.py)."""
+"""The charts and the map drawn as SVG on the server (reporting/charts.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 
 from django.utils import translation
 
-from reporting import svg
+from reporting.numbers import charts
 
 NS = "{http://www.w3.org/2000/svg}"
-DARKEST = svg.MAP_CLASSES[-1]
+DARKEST = charts.MAP_CLASSES[-1]
 
 
 def parse(markup: str) -> ET.Element:
@@ -29,7 +29,7 @@ def paths_by_code(root: ET.Element) -> dict[str, ET.Element]:
 # --------------------------------------------------------------------------------------------
 
 def test_it_draws_one_bar_per_row_in_the_given_order_with_grouped_values():
-    root = parse(svg.bar_chart([("Health", 12000), ("Protection", 3400)], title="By sector"))
+    root = parse(charts.bar_chart([("Health", 12000), ("Protection", 3400)], title="By sector"))
     assert root.get("role") == "img"
     assert root.get("aria-label") == "By sector"
     assert root.find(f"{NS}title").text == "By sector"
@@ -41,13 +41,13 @@ def test_it_draws_one_bar_per_row_in_the_given_order_with_grouped_values():
 
 
 def test_it_draws_the_longest_bar_for_the_largest_value():
-    root = parse(svg.bar_chart([("A", 50), ("B", 100)], width=400))
+    root = parse(charts.bar_chart([("A", 50), ("B", 100)], width=400))
     widths = [float(rect.get("width")) for rect in root.iter(f"{NS}rect")]
     assert widths[0] * 2 == widths[1]
 
 
 def test_it_escapes_the_labels_of_bars():
-    markup = str(svg.bar_chart([("<script>alert(1)</script>", 5)], title='"><script>'))
+    markup = str(charts.bar_chart([("<script>alert(1)</script>", 5)], title='"><script>'))
     assert "<script>" not in markup
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
     assert parse(markup).get("aria-label") == '"><script>'
@@ -55,19 +55,19 @@ def test_it_escapes_the_labels_of_bars():
 
 def test_it_shortens_a_long_label_and_keeps_it_whole_in_the_hover_title():
     label = "Humanitarian Transportation and other very long names"
-    root = parse(svg.bar_chart([(label, 7)], width=300))
+    root = parse(charts.bar_chart([(label, 7)], width=300))
     assert texts(root)[0] == "Humanitarian T…"
     assert root.find(f"{NS}g/{NS}title").text == f"{label}: 7"
 
 
 def test_it_formats_bar_values_in_spanish_when_the_page_is_spanish():
     with translation.override("es"):
-        root = parse(svg.bar_chart([("Salud", 12000)]))
+        root = parse(charts.bar_chart([("Salud", 12000)]))
     assert texts(root)[1] == "12\xa0000"
 
 
 def test_it_draws_an_empty_bar_chart_with_a_note():
-    root = parse(svg.bar_chart([], title="Nothing"))
+    root = parse(charts.bar_chart([], title="Nothing"))
     assert texts(root) == ["No data"]
     assert list(root.iter(f"{NS}rect")) == []
 
@@ -77,32 +77,32 @@ def test_it_draws_an_empty_bar_chart_with_a_note():
 # --------------------------------------------------------------------------------------------
 
 def test_it_draws_the_25_departments_of_peru():
-    root = parse(svg.department_map({}, title="People reached"))
+    root = parse(charts.department_map({}, title="People reached"))
     paths = paths_by_code(root)
     assert len(list(root.iter(f"{NS}path"))) == 25
     assert sorted(paths) == [f"{code:02d}" for code in range(1, 26)]
-    assert {path.get("fill") for path in paths.values()} == {svg.MAP_EMPTY}
+    assert {path.get("fill") for path in paths.values()} == {charts.MAP_EMPTY}
     assert root.get("width") == "360"
     assert root.get("viewBox") == f"0 0 360 {root.get('height')}"
 
 
 def test_it_draws_puno_whose_outline_has_several_polygons_as_one_path():
-    puno = paths_by_code(parse(svg.department_map({})))["21"]
+    puno = paths_by_code(parse(charts.department_map({})))["21"]
     assert puno.get("d").count("M") > 1
     assert puno.get("d").count("M") == puno.get("d").count("Z")
 
 
 def test_it_puts_the_department_with_the_largest_value_in_the_darkest_class():
-    root = parse(svg.department_map({"15": 120000, "24": 30000, "16": 300}))
+    root = parse(charts.department_map({"15": 120000, "24": 30000, "16": 300}))
     paths = paths_by_code(root)
     assert paths["15"].get("fill") == DARKEST
-    assert paths["24"].get("fill") == svg.MAP_CLASSES[3]
-    assert paths["16"].get("fill") == svg.MAP_CLASSES[0]
-    assert paths["01"].get("fill") == svg.MAP_EMPTY
+    assert paths["24"].get("fill") == charts.MAP_CLASSES[3]
+    assert paths["16"].get("fill") == charts.MAP_CLASSES[0]
+    assert paths["01"].get("fill") == charts.MAP_EMPTY
 
 
 def test_it_accepts_ocha_p_codes_and_shows_name_and_value_on_hover():
-    root = parse(svg.department_map({"PE15": 1540, "PE02": 3}, names={"02": "Áncash"}))
+    root = parse(charts.department_map({"PE15": 1540, "PE02": 3}, names={"02": "Áncash"}))
     paths = paths_by_code(root)
     assert paths["15"].find(f"{NS}title").text == "LIMA: 1,540"
     assert paths["02"].find(f"{NS}title").text == "Áncash: 3"
@@ -110,35 +110,35 @@ def test_it_accepts_ocha_p_codes_and_shows_name_and_value_on_hover():
 
 
 def test_it_draws_a_legend_with_the_class_bounds():
-    root = parse(svg.department_map({"15": 120000}, legend_title="People"))
+    root = parse(charts.department_map({"15": 120000}, legend_title="People"))
     assert texts(root) == [
         "People", "50,001 – 120,000", "10,001 – 50,000", "2,001 – 10,000", "501 – 2,000",
         "1 – 500", "0",
     ]
     swatches = [rect.get("fill") for rect in root.iter(f"{NS}rect")]
-    assert swatches == [*reversed(svg.MAP_CLASSES), svg.MAP_EMPTY]
+    assert swatches == [*reversed(charts.MAP_CLASSES), charts.MAP_EMPTY]
 
 
 def test_it_takes_class_bounds_from_every_other_rung_of_the_1_2_5_ladder():
-    assert svg.class_breaks(120000) == [500, 2000, 10000, 50000, 120000]
-    assert svg.class_breaks(200000) == [500, 2000, 10000, 50000, 200000]
-    assert svg.class_breaks(3000000) == [10000, 50000, 200000, 1000000, 3000000]
-    assert svg.class_breaks(150) == [2, 10, 50, 150]
-    assert svg.class_breaks(1) == [1]
-    assert svg.class_breaks(0) == []
+    assert charts.class_breaks(120000) == [500, 2000, 10000, 50000, 120000]
+    assert charts.class_breaks(200000) == [500, 2000, 10000, 50000, 200000]
+    assert charts.class_breaks(3000000) == [10000, 50000, 200000, 1000000, 3000000]
+    assert charts.class_breaks(150) == [2, 10, 50, 150]
+    assert charts.class_breaks(1) == [1]
+    assert charts.class_breaks(0) == []
 
 
 def test_it_draws_the_highlighted_department_last_with_a_thick_outline():
-    root = parse(svg.department_map({"24": 10}, highlight="24"))
+    root = parse(charts.department_map({"24": 10}, highlight="24"))
     paths = list(root.iter(f"{NS}path"))
     assert paths[-1].get("data-code") == "24"
-    assert paths[-1].get("stroke") == svg.HIGHLIGHT_STROKE
+    assert paths[-1].get("stroke") == charts.HIGHLIGHT_STROKE
     assert paths[-1].get("stroke-width") == "2.5"
     assert paths[0].get("stroke-width") == "0.8"
 
 
 def test_it_escapes_the_names_and_titles_of_the_map():
-    markup = str(svg.department_map({"15": 1}, title="<b>", legend_title="<script>",
+    markup = str(charts.department_map({"15": 1}, title="<b>", legend_title="<script>",
                                     names={"15": "<img src=x onerror=alert(1)>"}))
     assert "<script>" not in markup
     assert "<img" not in markup
@@ -148,7 +148,7 @@ def test_it_escapes_the_names_and_titles_of_the_map():
 
 def test_it_formats_the_map_legend_in_spanish_when_the_page_is_spanish():
     with translation.override("es"):
-        root = parse(svg.department_map({"15": 120000}))
+        root = parse(charts.department_map({"15": 120000}))
     assert texts(root)[0] == "50\xa0001 – 120\xa0000"
 
 
@@ -157,7 +157,7 @@ def test_it_formats_the_map_legend_in_spanish_when_the_page_is_spanish():
 # --------------------------------------------------------------------------------------------
 
 def test_it_draws_a_line_and_a_marker_per_value_of_each_series():
-    root = parse(svg.line_chart(
+    root = parse(charts.line_chart(
         ["Jul", "Aug", "Sep"],
         [("Health", [1200, 2500, 3100], "#00558C"), ("Protection", [800, 900, 1000], "#F58220")],
         title="People reached",
@@ -175,7 +175,7 @@ def test_it_draws_a_line_and_a_marker_per_value_of_each_series():
 
 
 def test_it_places_the_highest_value_below_the_top_tick():
-    root = parse(svg.line_chart(["A", "B"], [("S", [0, 3100], "#000")]))
+    root = parse(charts.line_chart(["A", "B"], [("S", [0, 3100], "#000")]))
     ys = [float(circle.get("cy")) for circle in root.iter(f"{NS}circle")]
     grid = [float(line.get("y1")) for line in root.iter(f"{NS}line")]
     assert ys[0] == grid[0]  # zero sits on the axis
@@ -183,15 +183,15 @@ def test_it_places_the_highest_value_below_the_top_tick():
 
 
 def test_it_picks_three_to_five_round_ticks():
-    assert svg.axis_ticks(3100) == [0, 1000, 2000, 3000, 4000]
-    assert svg.axis_ticks(999) == [0, 250, 500, 750, 1000]
-    assert svg.axis_ticks(120000) == [0, 50000, 100000, 150000]
-    assert svg.axis_ticks(10) == [0, 5, 10]
-    assert svg.axis_ticks(0) == [0, 1]
+    assert charts.axis_ticks(3100) == [0, 1000, 2000, 3000, 4000]
+    assert charts.axis_ticks(999) == [0, 250, 500, 750, 1000]
+    assert charts.axis_ticks(120000) == [0, 50000, 100000, 150000]
+    assert charts.axis_ticks(10) == [0, 5, 10]
+    assert charts.axis_ticks(0) == [0, 1]
 
 
 def test_it_escapes_the_labels_and_series_names_of_a_line_chart():
-    markup = str(svg.line_chart(["<i>Jan</i>"], [("<script>", [5], "#000")]))
+    markup = str(charts.line_chart(["<i>Jan</i>"], [("<script>", [5], "#000")]))
     assert "<script>" not in markup
     assert "<i>" not in markup
     assert "&lt;script&gt; · &lt;i&gt;Jan&lt;/i&gt;: 5" in markup
@@ -199,6 +199,6 @@ def test_it_escapes_the_labels_and_series_names_of_a_line_chart():
 
 
 def test_it_draws_an_empty_line_chart_with_a_note():
-    root = parse(svg.line_chart([], [], title="Trend"))
+    root = parse(charts.line_chart([], [], title="Trend"))
     assert "No data" in texts(root)
     assert list(root.iter(f"{NS}circle")) == []

@@ -10,8 +10,8 @@ from django.template import Context, Template
 from django.utils import translation
 from django.utils.safestring import SafeString
 
+from reporting.numbers.narratives import render_narrative
 from reporting.templatetags.numbers import compact, compact_usd, thousands
-from reporting.text import render_narrative
 
 # --------------------------------------------------------------------------------------------
 # render_narrative

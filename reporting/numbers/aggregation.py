@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from django.db.models import F, Q, QuerySet, Sum
 
-from .models import (
+from reporting.models import (
     CASH_MODALITIES,
     CountedTotal,
     Location,

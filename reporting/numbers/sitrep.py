@@ -30,9 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from partners.models import Organisation, OrganisationType
-
-from .aggregation import month_figures
-from .models import (
+from reporting.models import (
     KeyFigures,
     Location,
     Narrative,
@@ -42,6 +40,8 @@ from .models import (
     SitrepEdition,
     parse_month,
 )
+
+from .aggregation import month_figures
 
 ONLY_IM_PUBLISHES = gettext_lazy("Only an IM officer may publish the situation report.")
 
@@ -319,7 +319,7 @@ def _datetime(value: str | None) -> dt.datetime | None:
 
 def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dict:
     """Return the template context of the document for `data`, in the active language."""
-    from .svg import bar_chart, department_map  # drawn by reporting/svg.py
+    from .charts import bar_chart, department_map  # drawn by reporting/numbers/charts.py
 
     language = translation.get_language() or settings.LANGUAGE_CODE
     month_date = parse_month(data["period"])

@@ -20,8 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from . import sitrep
-from .models import ReportingPeriod, SitrepEdition
+from reporting.models import ReportingPeriod, SitrepEdition
+from reporting.numbers import sitrep
 
 
 def _period(month: dt.date) -> ReportingPeriod:

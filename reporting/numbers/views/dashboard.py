@@ -23,8 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import aggregation, svg
-from .models import (
+from reporting.models import (
     ActivityLine,
     Location,
     MonthlyReport,
@@ -34,6 +33,7 @@ from .models import (
     Sector,
     parse_month,
 )
+from reporting.numbers import aggregation, charts
 
 FIGURES = ("headline", "cbi", "sector", "department", "population")
 SCOPES = ("month", "ytd")
@@ -268,13 +268,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cbi_month": links("cbi", "month"),
             "cbi_ytd": links("cbi", "ytd"),
         },
-        "map_svg": svg.department_map(
+        "map_svg": charts.department_map(
             map_values, title=map_title, legend_title=_("People assisted"),
             names=department_names,
         ),
         # A phone gets a narrower drawing rather than the wide one shrunk to unreadable text.
-        "trend_svg": svg.line_chart(labels, series, title=trend_title, width=640),
-        "trend_svg_narrow": svg.line_chart(labels, series, title=trend_title, width=340,
+        "trend_svg": charts.line_chart(labels, series, title=trend_title, width=640),
+        "trend_svg_narrow": charts.line_chart(labels, series, title=trend_title, width=340,
                                            height=200),
         "map_month_url": _dashboard_url(period, sector),
         "map_ytd_url": _dashboard_url(period, sector) + "&map=ytd",
