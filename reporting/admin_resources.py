@@ -33,6 +33,7 @@ from import_export.results import RowResult
 from import_export.tmp_storages import TempFolderStorage
 
 from partners.models import Organisation
+from reporting.sheets.columns import FORMULA_TRIGGERS, neutralise
 
 from .models import (
     ActivityLine,
@@ -43,7 +44,6 @@ from .models import (
     Sector,
     normalise_ubigeo,
 )
-from .resources import FORMULA_TRIGGERS, neutralise
 
 # Error messages, as constants so that tests can assert the text.
 DOES_NOT_EXIST = _("%(model)s “%(code)s” does not exist.")

@@ -1,8 +1,9 @@
 from django.urls import path, register_converter
 
 from reporting.numbers.views import completeness, dashboard, sitrep
+from reporting.sheets.views import exports, template, uploads
 
-from . import converters, export_views, import_views, upload_views, views
+from . import converters, views
 
 register_converter(converters.MonthConverter, "month")
 
@@ -30,14 +31,14 @@ urlpatterns = [
     path("situation-report/<month:month>/publish/", sitrep.sitrep_publish,
          name="sitrep-publish"),
     # The spreadsheet round trip (DESIGN §5 column contract, reporting/resources.py).
-    path("imports/", upload_views.upload, name="import-upload"),
-    path("imports/template/", import_views.template, name="import-template"),
-    path("imports/<int:pk>/", upload_views.preview, name="import-preview"),
-    path("imports/<int:pk>/confirm/", upload_views.confirm, name="import-confirm"),
-    path("imports/<int:pk>/errors.xlsx", upload_views.error_workbook, name="import-errors"),
-    path("exports/", export_views.index, name="export-index"),
-    path("exports/lines.<str:fmt>", export_views.lines, name="export-lines"),
-    path("exports/<str:kind>.xlsx", export_views.summary, name="export-summary"),
+    path("imports/", uploads.upload, name="import-upload"),
+    path("imports/template/", template.template, name="import-template"),
+    path("imports/<int:pk>/", uploads.preview, name="import-preview"),
+    path("imports/<int:pk>/confirm/", uploads.confirm, name="import-confirm"),
+    path("imports/<int:pk>/errors.xlsx", uploads.error_workbook, name="import-errors"),
+    path("exports/", exports.index, name="export-index"),
+    path("exports/lines.<str:fmt>", exports.lines, name="export-lines"),
+    path("exports/<str:kind>.xlsx", exports.summary, name="export-summary"),
     # Published situation reports, open to everyone: frozen editions and nothing else.
     path("sitreps/", sitrep.public_list, name="public-sitreps"),
     path("sitreps/<month:month>/", sitrep.public_latest, name="public-sitrep-latest"),

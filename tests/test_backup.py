@@ -56,7 +56,7 @@ from reporting.models import (
     Sector,
 )
 from reporting.numbers.aggregation import month_figures
-from reporting.resources import COLUMNS, HEADERS
+from reporting.sheets.columns import COLUMNS, HEADERS
 
 SEPTEMBER = dt.date(2023, 9, 1)
 

@@ -26,7 +26,6 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from partners.models import Organisation, OrganisationType
-from reporting import exports
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -37,7 +36,8 @@ from reporting.models import (
     ReportStatus,
 )
 from reporting.numbers import aggregation
-from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
+from reporting.sheets import exports
+from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
 
@@ -459,7 +459,7 @@ def test_the_csv_is_yielded_in_blocks_not_in_one_piece(five_thousand_lines):
 
 def test_the_xlsx_is_written_by_a_write_only_workbook(client, alice, varied):
     client.force_login(alice)
-    with mock.patch("reporting.exports.Workbook", wraps=Workbook) as workbook:
+    with mock.patch("reporting.sheets.exports.Workbook", wraps=Workbook) as workbook:
         response = export(client, fmt="xlsx")
     workbook.assert_called_once_with(write_only=True)
     assert response.streaming  # a FileResponse over the temporary file
@@ -649,7 +649,7 @@ def contract_tuples(report) -> list[tuple]:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report, varied, fmt):
-    from reporting import imports, spreadsheets
+    from reporting.sheets import planner, reading
 
     LineFactory(report=report, location=place("24"), department=place("24"),
                 modality=Modality.VOUCHER, cash_usd=Decimal("80.00"),
@@ -662,9 +662,9 @@ def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report
     data = b"".join(response.streaming_content)
 
     ActivityLine.objects.filter(report=report).delete()
-    table = spreadsheets.read_table(data, f"export.{fmt}")
+    table = reading.read_table(data, f"export.{fmt}")
     assert table.has_hxl
-    plan = imports.apply_import(table, user=alice, filename=f"export.{fmt}")
+    plan = planner.apply_import(table, user=alice, filename=f"export.{fmt}")
     assert not getattr(plan, "errors", None), plan.errors
     assert contract_tuples(report) == before
     assert all(level in LocationLevel.values for level in
@@ -673,7 +673,7 @@ def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_partner_named_like_a_formula_uploads_back_as_itself(client, alice, report, fmt):
-    from reporting import imports, spreadsheets
+    from reporting.sheets import planner, reading
 
     # The export writes "'-Org" and "'@EVIL"; the importer must take the apostrophe off again.
     minus = Organisation.objects.create(acronym="-Org", name="-Org Perú", short_name="-Org",
@@ -689,7 +689,7 @@ def test_a_partner_named_like_a_formula_uploads_back_as_itself(client, alice, re
     data = b"".join(response.streaming_content)
 
     ActivityLine.objects.filter(report=report).delete()
-    plan = imports.apply_import(spreadsheets.read_table(data, f"export.{fmt}"), user=alice)
+    plan = planner.apply_import(reading.read_table(data, f"export.{fmt}"), user=alice)
     assert plan.errors == []
     assert contract_tuples(report) == before
 

@@ -15,13 +15,6 @@ from django.test.utils import CaptureQueriesContext
 
 from partners.models import Organisation, OrganisationType
 from reporting import texts as msg
-from reporting.imports import (
-    ImportFailed,
-    RowError,
-    apply_import,
-    errors_as_text,
-    plan_import,
-)
 from reporting.models import (
     MAX_PEOPLE,
     ActivityLine,
@@ -35,8 +28,15 @@ from reporting.models import (
     ReviewEvent,
     Sector,
 )
-from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
-from reporting.spreadsheets import SheetRow, Table, read_table
+from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
+from reporting.sheets.planner import (
+    ImportFailed,
+    RowError,
+    apply_import,
+    errors_as_text,
+    plan_import,
+)
+from reporting.sheets.reading import SheetRow, Table, read_table
 
 from .factories import LineFactory, ReportFactory
 

@@ -56,7 +56,7 @@ from reporting.models import (
     SitrepEdition,
 )
 from reporting.numbers import sitrep
-from reporting.resources import COLUMNS, HEADERS
+from reporting.sheets.columns import COLUMNS, HEADERS
 
 from .factories import HeldInvitationFactory, LineFactory
 

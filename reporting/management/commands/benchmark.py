@@ -282,7 +282,7 @@ def export_case(dataset: Dataset) -> list[Measure]:
     import threading
     import tracemalloc
 
-    from reporting import exports
+    from reporting.sheets import exports
 
     lines = ActivityLine.objects.all()
     megabyte = 1024 * 1024
@@ -342,8 +342,8 @@ def import_case(dataset: Dataset) -> list[Measure]:
     from openpyxl import Workbook
 
     from partners.models import Role
-    from reporting import imports, spreadsheets
-    from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
+    from reporting.sheets import planner, reading
+    from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
 
     lines = (
         ActivityLine.objects.filter(report__organisation__acronym__startswith=PREFIX)
@@ -383,16 +383,16 @@ def import_case(dataset: Dataset) -> list[Measure]:
     data = buffer.getvalue()
     user = _bench_user(Role.IM_OFFICER)
 
-    def read() -> spreadsheets.Table:
-        return spreadsheets.read_table(data, "benchmark.xlsx")
+    def read() -> reading.Table:
+        return reading.read_table(data, "benchmark.xlsx")
 
     def plan() -> None:
-        checked = imports.plan_import(read(), user=user, as_approved=True)
+        checked = planner.plan_import(read(), user=user, as_approved=True)
         if not checked.ok:
-            raise CommandError(imports.errors_as_text(checked.errors[:10]))
+            raise CommandError(planner.errors_as_text(checked.errors[:10]))
 
     def apply() -> None:
-        imports.apply_import(read(), user=user, as_approved=True, filename="benchmark.xlsx")
+        planner.apply_import(read(), user=user, as_approved=True, filename="benchmark.xlsx")
 
     label = f"{count:,} lines, {len(data) / 1024 / 1024:.1f} MB XLSX"
     return [
@@ -419,7 +419,7 @@ def _activity_workbook() -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from reporting.resources import COLUMNS, HEADERS
+    from reporting.sheets.columns import COLUMNS, HEADERS
 
     values = {"month": "2023-09", "organisation": "HIAS", "sector": "PRO",
               "indicator": "PRO-01", "department": "15", "population_type": "destination",
@@ -512,15 +512,15 @@ def hostile_case(dataset: Dataset) -> list[Measure]:
     from django.conf import settings
     from openpyxl import Workbook
 
-    from reporting import error_workbook, spreadsheets
-    from reporting.imports import RowError
-    from reporting.resources import HEADERS
+    from reporting.sheets import marked_copy, reading
+    from reporting.sheets.columns import HEADERS
+    from reporting.sheets.planner import RowError
 
     def refused(data: bytes) -> Callable[[], None]:
         def run() -> None:
             try:
-                spreadsheets.read_table(data, "hostile.xlsx")
-            except spreadsheets.FileRejected:
+                reading.read_table(data, "hostile.xlsx")
+            except reading.FileRejected:
                 return
             raise CommandError("A hostile workbook was read instead of refused.")
         return run
@@ -536,12 +536,12 @@ def hostile_case(dataset: Dataset) -> list[Measure]:
         buffer = io.BytesIO()
         book.save(buffer)
         data = buffer.getvalue()
-        table = spreadsheets.read_table(data, "large.xlsx")
+        table = reading.read_table(data, "large.xlsx")
         errors = [RowError(row=row.number, field="department", column="Department", value="99",
                            message="“99” is not a department of Peru.") for row in table.rows]
-        how = "loaded whole" if error_workbook.loads_whole(table.extent) else "values copied"
+        how = "loaded whole" if marked_copy.loads_whole(table.extent) else "values copied"
         return (f"{rows:,} rows, {len(errors):,} errors, {how}",
-                lambda: error_workbook.mark_errors(data, "large.xlsx", table, errors))
+                lambda: marked_copy.mark_errors(data, "large.xlsx", table, errors))
 
     cells, rows = padded_cells_workbook(), padded_rows_workbook()
     measures = [
@@ -550,7 +550,7 @@ def hostile_case(dataset: Dataset) -> list[Measure]:
         (f"refuse 1,000,000 formatted empty rows ({len(rows) / 1024 / 1024:.1f} MB)",
          refused(rows)),
     ]
-    whole = error_workbook.FULL_LOAD_MAX_CELLS // (len(HEADERS) + 1) - 10
+    whole = marked_copy.FULL_LOAD_MAX_CELLS // (len(HEADERS) + 1) - 10
     for size in sorted({min(whole, settings.IMPORT_MAX_ROWS), settings.IMPORT_MAX_ROWS}):
         label, run = marked(size)
         measures.append((f"marked copy: {label}", run))

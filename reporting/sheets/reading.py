@@ -36,8 +36,9 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from . import resources, texts
-from .resources import COLUMNS, REQUIRED_COLUMNS
+from reporting import texts
+
+from .columns import COLUMNS, REQUIRED_COLUMNS, fold
 
 # A real activity workbook unpacks to a few tens of MB at most (20,000 rows × 20 columns is
 # about 15 MB of sheet XML) and its parts compress 5 to 20 times; a zip bomb compresses ~1,000.
@@ -548,14 +549,14 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
 def _match_headers(headers: list[str]) -> dict[str, int]:
     """Return field -> column index for the header row, or refuse it naming every missing,
     unknown and repeated column."""
-    by_folded = {resources.fold(column.header): column for column in COLUMNS}
+    by_folded = {fold(column.header): column for column in COLUMNS}
     columns: dict[str, int] = {}
     seen: dict[str, list[int]] = {}
     unknown: list[tuple[int, str]] = []
     for index, text in enumerate(headers):
         if not text.strip():
             continue
-        column = by_folded.get(resources.fold(text))
+        column = by_folded.get(fold(text))
         if column is None:
             unknown.append((index, text.strip()))
             continue
@@ -568,13 +569,13 @@ def _match_headers(headers: list[str]) -> dict[str, int]:
         problems.append(
             texts.COLUMNS_MISSING % {"columns": _quoted_list(missing)}
         )
-    absent = {resources.fold(column.header): column.header
+    absent = {fold(column.header): column.header
               for column in COLUMNS if column.field not in columns}
-    absent.update({resources.fold(spanish): english for spanish, english in SPANISH_HEADERS.items()
-                   if resources.fold(english) in absent})
+    absent.update({fold(spanish): english for spanish, english in SPANISH_HEADERS.items()
+                   if fold(english) in absent})
     suggested = False
     for index, text in unknown:
-        close = difflib.get_close_matches(resources.fold(text), list(absent), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(fold(text), list(absent), n=1, cutoff=0.6)
         if close:
             suggested = True
             problems.append(texts.COLUMN_UNKNOWN_SUGGESTION % {

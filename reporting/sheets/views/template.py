@@ -12,9 +12,13 @@ from django.views.decorators.http import require_GET
 
 from gtrm.garbage import frees_reference_cycles
 from partners.models import Organisation
-
-from . import workbooks
-from .models import ReportingPeriod, parse_month
+from reporting.models import ReportingPeriod, parse_month
+from reporting.sheets.template import (
+    XLSX_CONTENT_TYPE,
+    build_template,
+    previous_month,
+    template_filename,
+)
 
 
 @login_required
@@ -47,13 +51,13 @@ def template(request: HttpRequest) -> HttpResponse:
         period = ReportingPeriod.objects.current()
         if period is None:
             raise Http404
-    prefill_from = workbooks.previous_month(period.month) if request.GET.get("prefill") == "1" else None
-    content = workbooks.build_template(
+    prefill_from = previous_month(period.month) if request.GET.get("prefill") == "1" else None
+    content = build_template(
         organisation=organisation, month=period.month, prefill_from=prefill_from
     )
-    response = HttpResponse(content, content_type=workbooks.XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True,
-        filename=workbooks.template_filename(organisation=organisation, month=period.month),
+        filename=template_filename(organisation=organisation, month=period.month),
     )
     return response

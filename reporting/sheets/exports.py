@@ -39,10 +39,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from partners.models import Organisation
-from reporting.numbers.aggregation import month_figures
-from reporting.numbers.completeness import period_completeness
-
-from .models import (
+from reporting.models import (
     ActivityLine,
     Indicator,
     Location,
@@ -54,7 +51,10 @@ from .models import (
     normalise_ubigeo,
     parse_month,
 )
-from .resources import COLUMNS, HEADERS, HXL_TAGS, Kind, neutralise
+from reporting.numbers.aggregation import month_figures
+from reporting.numbers.completeness import period_completeness
+
+from .columns import COLUMNS, HEADERS, HXL_TAGS, Kind, neutralise
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINE_FORMATS = ("csv", "xlsx")

@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from gtrm.garbage import frees_reference_cycles
 
-from . import resources
+from . import columns
 
 AUTHOR = "GTRM"
 ERROR_COLOUR = "FFFFC7CE"  # Excel's own "light red fill"
@@ -144,7 +144,7 @@ def _sheet_rows(table) -> Iterator[list]:
 
 
 def _hxl(header: str) -> str | None:
-    column = resources.BY_HEADER.get(str(header).strip().casefold())
+    column = columns.BY_HEADER.get(str(header).strip().casefold())
     return column.hxl if column is not None else None
 
 

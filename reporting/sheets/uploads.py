@@ -26,8 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from partners.models import User
-
-from .models import ImportBatch, ImportStatus
+from reporting.models import ImportBatch, ImportStatus
 
 OPEN_STATUSES = (ImportStatus.PREVIEWED, ImportStatus.REJECTED)
 HOUR = dt.timedelta(hours=1)

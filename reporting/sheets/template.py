@@ -31,10 +31,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from partners.models import Organisation
+from reporting.models import (
+    ActivityLine,
+    Indicator,
+    Location,
+    LocationLevel,
+    Modality,
+    PopulationType,
+    Sector,
+)
 
-from . import resources
-from .models import ActivityLine, Indicator, Location, LocationLevel, Modality, PopulationType, Sector
-from .resources import COLUMNS, Kind
+from . import columns
+from .columns import COLUMNS, Kind
 
 ACTIVITIES = "Activities"
 INSTRUCTIONS = "Instructions"
@@ -175,16 +183,16 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
 
 def _put(sheet: Worksheet, row: int, column: int, value, number_format: str = "General") -> None:
     """Write `value` as the exports do: text that a spreadsheet would run as a formula gets
-    a leading apostrophe (resources.neutralise), which the importer takes off again."""
+    a leading apostrophe (columns.neutralise), which the importer takes off again."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         # Control characters go first: removing them may uncover a formula.
-        value = resources.neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        value = columns.neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     cell.value = value
     cell.number_format = number_format
 
 
-def _number_format(column: resources.Column) -> str:
+def _number_format(column: columns.Column) -> str:
     return NUMBER_FORMATS.get(column.kind, "@")
 
 
@@ -216,7 +224,7 @@ def _write_activities(sheet: Worksheet, *, organisation: Organisation, month: dt
         sheet.add_data_validation(validation)
 
 
-def _header_comment(column: resources.Column) -> Comment:
+def _header_comment(column: columns.Column) -> Comment:
     with translation.override("es"):
         spanish = _explained(column)
     with translation.override("en"):
@@ -229,7 +237,7 @@ def _header_comment(column: resources.Column) -> Comment:
     return comment
 
 
-def _explained(column: resources.Column) -> str:
+def _explained(column: columns.Column) -> str:
     """Return a column's help in the active language, saying first if it is required (the
     optional columns' help says so where it matters)."""
     if not column.required:

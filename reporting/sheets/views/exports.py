@@ -15,9 +15,8 @@ from django.utils.formats import number_format
 from django.utils.http import content_disposition_header
 
 from gtrm.garbage import frees_reference_cycles
-
-from . import exports
-from .models import ReportingPeriod
+from reporting.models import ReportingPeriod
+from reporting.sheets import exports
 
 
 def _page(request: HttpRequest, form: exports.LineFilterForm, *, status: int = 200,

@@ -33,10 +33,8 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext
 
 from partners.models import Organisation, User
-
-from . import resources
-from . import texts as msg
-from .models import (
+from reporting import texts as msg
+from reporting.models import (
     DISAGGREGATION_FIELDS,
     EDITABLE_STATUSES,
     MAX_PEOPLE,
@@ -55,10 +53,12 @@ from .models import (
     normalise_ubigeo,
     parse_month,
 )
-from .resources import BY_FIELD, COLUMNS
+
+from . import columns
+from .columns import BY_FIELD, COLUMNS
 
 if TYPE_CHECKING:
-    from .spreadsheets import SheetRow, Table
+    from .reading import SheetRow, Table
 
 BATCH_SIZE = 1000
 # The largest amount the cash column holds (12 digits, 2 of them decimals).
@@ -195,7 +195,7 @@ def fold(text: str) -> str:
     """Return `text` as values are compared: case, accents and spacing ignored."""
     folded = _FOLDED.get(text)
     if folded is None:
-        folded = resources.fold(text)
+        folded = columns.fold(text)
         if len(_FOLDED) < 50_000:
             _FOLDED[text] = folded
     return folded
@@ -219,8 +219,8 @@ def _as_text(value) -> str:
 def _name_text(value) -> str:
     """Return the text of a cell that holds a name, a code or a description, without the
     apostrophe that the template and the exports put before text a spreadsheet would run as a
-    formula (resources.neutralise): "'-Org" chosen from the template's list is "-Org"."""
-    return resources.restore(_as_text(value))
+    formula (columns.neutralise): "'-Org" chosen from the template's list is "-Org"."""
+    return columns.restore(_as_text(value))
 
 
 class _Index:

@@ -2,7 +2,7 @@
 
 An upload is stored as an ImportBatch and planned again every time it is shown or confirmed,
 so the preview tells the truth of the moment (a report submitted in between is an error) and
-the confirmation saves exactly what `imports.apply_import` checks, all or nothing. How many
+the confirmation saves exactly what `planner.apply_import` checks, all or nothing. How many
 uploads a person may store, and how long an unconfirmed one is kept, is reporting/uploads.py.
 """
 
@@ -31,10 +31,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from partners.models import Organisation
-
-from . import imports, spreadsheets, uploads
-from .error_workbook import error_filename, mark_errors
-from .models import ImportBatch, ImportStatus, ReportingPeriod
+from reporting.models import ImportBatch, ImportStatus, ReportingPeriod
+from reporting.sheets import planner, reading, uploads
+from reporting.sheets.marked_copy import error_filename, mark_errors
 
 LINES_SHOWN = 50  # per report in the preview; the rest are counted
 ERRORS_SHOWN = 500  # in the page; the marked workbook has them all
@@ -97,11 +96,11 @@ def _batch(user, pk: int, *, uploader_only: bool = False) -> ImportBatch:
     return get_object_or_404(batches, pk=pk)
 
 
-def _read(batch: ImportBatch) -> spreadsheets.Table:
-    return spreadsheets.read_table(bytes(batch.content), batch.filename)
+def _read(batch: ImportBatch) -> reading.Table:
+    return reading.read_table(bytes(batch.content), batch.filename)
 
 
-def _summary(plan: imports.ImportPlan) -> dict:
+def _summary(plan: planner.ImportPlan) -> dict:
     return {
         "rows": plan.row_count,
         "reports": len(plan.reports),
@@ -115,7 +114,7 @@ def _month_label(month) -> str:
     return date_format(month, "F Y").capitalize()
 
 
-def _report_label(report_plan: imports.ReportPlan) -> str:
+def _report_label(report_plan: planner.ReportPlan) -> str:
     return f"{report_plan.organisation} · {report_plan.sector} · {_month_label(report_plan.month)}"
 
 
@@ -162,10 +161,10 @@ def _upload(request: HttpRequest, size_cap: SizeCapHandler) -> HttpResponse:
     data = uploaded.read()
     filename = PureWindowsPath(uploaded.name or "upload").name[:255]
     try:
-        table = spreadsheets.read_table(data, filename)
-    except spreadsheets.FileRejected as rejected:
+        table = reading.read_table(data, filename)
+    except reading.FileRejected as rejected:
         return _upload_page(request, error=rejected.message)
-    plan = imports.plan_import(table, user=request.user)
+    plan = planner.plan_import(table, user=request.user)
     try:
         batch = uploads.store_upload(
             user=request.user,
@@ -231,14 +230,14 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         return _preview_page(request, batch, status=410)
     try:
         table = _read(batch)
-    except spreadsheets.FileRejected as rejected:
+    except reading.FileRejected as rejected:
         return _preview_page(request, batch, rejected=rejected.message)
-    plan = imports.plan_import(table, user=batch.uploaded_by, as_approved=batch.as_approved)
+    plan = planner.plan_import(table, user=batch.uploaded_by, as_approved=batch.as_approved)
     _record_outcome(batch, plan)
     return _preview_page(request, batch, table=table, plan=plan)
 
 
-def _record_outcome(batch: ImportBatch, plan: imports.ImportPlan) -> None:
+def _record_outcome(batch: ImportBatch, plan: planner.ImportPlan) -> None:
     """Keep an unsaved upload's status in step with what the last look at it found (a report
     submitted since the upload makes it wrong; one withdrawn makes it right again)."""
     status = ImportStatus.PREVIEWED if plan.ok else ImportStatus.REJECTED
@@ -273,7 +272,7 @@ def _preview_page(request, batch, *, table=None, plan=None, rejected="", status=
     return render(request, "reporting/imports/preview.html", context, status=status)
 
 
-def _report_view(report_plan: imports.ReportPlan) -> dict:
+def _report_view(report_plan: planner.ReportPlan) -> dict:
     return {
         "plan": report_plan,
         "month": _month_label(report_plan.month),
@@ -296,7 +295,7 @@ def _error_rows(table, errors) -> list[dict]:
         index = columns.get(error.field) if error.field else None
         rows.append({
             "row": error.row,
-            "letter": spreadsheets.column_letter(index) if index is not None else "",
+            "letter": reading.column_letter(index) if index is not None else "",
             "column": error.column or "",
             "value": error.value,
             "message": error.message,
@@ -318,7 +317,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return _not_open(request, batch.pk)
     try:
         table = _read(batch)
-    except spreadsheets.FileRejected as rejected:
+    except reading.FileRejected as rejected:
         messages.error(request, rejected.message)
         return redirect("reporting:import-preview", pk=batch.pk)
     try:
@@ -330,11 +329,11 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if not claimed:
                 return _not_open(request, batch.pk)
-            plan = imports.apply_import(
+            plan = planner.apply_import(
                 table, user=request.user, as_approved=batch.as_approved, filename=batch.filename
             )
             ImportBatch.objects.filter(pk=batch.pk).update(summary=_summary(plan))
-    except imports.ImportFailed as failed:
+    except planner.ImportFailed as failed:
         ImportBatch.objects.filter(pk=batch.pk, status__in=OPEN_STATUSES).update(
             status=ImportStatus.REJECTED, summary=_summary(failed.plan)
         )
@@ -356,7 +355,7 @@ def _not_open(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reporting:import-preview", pk=pk)
 
 
-def _saved_message(plan: imports.ImportPlan, *, as_approved: bool) -> str:
+def _saved_message(plan: planner.ImportPlan, *, as_approved: bool) -> str:
     labels = [_report_label(report_plan) for report_plan in plan.reports]
     shown = "; ".join(labels[:5])
     if len(labels) > 5:
@@ -376,7 +375,7 @@ def _saved_message(plan: imports.ImportPlan, *, as_approved: bool) -> str:
     return saved
 
 
-def _after_saving(plan: imports.ImportPlan) -> HttpResponse:
+def _after_saving(plan: planner.ImportPlan) -> HttpResponse:
     reports = [report_plan.report for report_plan in plan.reports if report_plan.report is not None]
     if len(reports) == 1:
         return redirect("reporting:report-detail", pk=reports[0].pk)
@@ -398,10 +397,10 @@ def error_workbook(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("reporting:import-preview", pk=batch.pk)
     try:
         table = _read(batch)
-    except spreadsheets.FileRejected as rejected:
+    except reading.FileRejected as rejected:
         messages.error(request, rejected.message)
         return redirect("reporting:import-preview", pk=batch.pk)
-    plan = imports.plan_import(table, user=batch.uploaded_by, as_approved=batch.as_approved)
+    plan = planner.plan_import(table, user=batch.uploaded_by, as_approved=batch.as_approved)
     content = mark_errors(bytes(batch.content), batch.filename, table, plan.errors)
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(
