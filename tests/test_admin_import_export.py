@@ -15,7 +15,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from partners.models import Organisation
-from reporting.admin_resources import IndicatorResource
+from reporting.admin.resources import IndicatorResource
 from reporting.models import Indicator, KeyFigures, Location, Sector
 
 from .factories import PeriodFactory

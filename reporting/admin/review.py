@@ -20,17 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gtrm.admin import NotFoundForOthers
-from reporting.numbers.narratives import render_narrative
-
-from . import workflow
-from .admin_resources import (
-    ImportExportForImOfficers,
-    IndicatorResource,
-    KeyFiguresResource,
-    LocationResource,
-    SectorResource,
-)
-from .models import (
+from reporting import workflow
+from reporting.models import (
     ActivityLine,
     Indicator,
     KeyFigures,
@@ -48,7 +39,16 @@ from .models import (
     SitrepEdition,
     parse_month,
 )
-from .templatetags.numbers import thousands
+from reporting.numbers.narratives import render_narrative
+from reporting.templatetags.numbers import thousands
+
+from .resources import (
+    ImportExportForImOfficers,
+    IndicatorResource,
+    KeyFiguresResource,
+    LocationResource,
+    SectorResource,
+)
 
 STATUS_COLOURS = {
     ReportStatus.DRAFT: "#6c757d",

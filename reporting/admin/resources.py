@@ -33,9 +33,7 @@ from import_export.results import RowResult
 from import_export.tmp_storages import TempFolderStorage
 
 from partners.models import Organisation
-from reporting.sheets.columns import FORMULA_TRIGGERS, neutralise
-
-from .models import (
+from reporting.models import (
     ActivityLine,
     Indicator,
     KeyFigures,
@@ -44,6 +42,7 @@ from .models import (
     Sector,
     normalise_ubigeo,
 )
+from reporting.sheets.columns import FORMULA_TRIGGERS, neutralise
 
 # Error messages, as constants so that tests can assert the text.
 DOES_NOT_EXIST = _("%(model)s “%(code)s” does not exist.")
