@@ -27,9 +27,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from partners.models import Organisation, Role, User
-from reporting.numbers import sitrep
-
-from .models import (
+from reporting.models import (
     ActivityLine,
     Indicator,
     IndicatorUnit,
@@ -49,6 +47,7 @@ from .models import (
     Sector,
     SitrepEdition,
 )
+from reporting.numbers import sitrep
 
 DEMO_PASSWORD = "demo"
 LIMA = ZoneInfo("America/Lima")
