@@ -20,8 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partners.models import Organisation
-
-from .models import Indicator, Location, LocationLevel, Sector
+from reporting.models import Indicator, Location, LocationLevel, Sector
 
 
 class SeedError(Exception):
