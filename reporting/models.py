@@ -1078,7 +1078,7 @@ class ImportBatch(models.Model):
 
     A confirmed file is kept for good: the audit trail's "replaced by a spreadsheet upload"
     entries name it, and it is the only record of the lines it brought in once a later upload
-    replaces them. An unconfirmed file is removed (reporting/uploads.py): the row stays, with
+    replaces them. An unconfirmed file is removed (reporting/sheets/uploads.py): the row stays, with
     its content emptied and its status DISCARDED, so that the person's list of uploads and an
     old preview link say what happened, and the hourly cap still counts it."""
 
@@ -1125,7 +1125,7 @@ class CountedTotal(models.Model):
     """The approved people-counting lines, summed per period × report sector × indicator sector ×
     department × population type × cash or not: what every figure of DESIGN §4 is computed from.
 
-    Database triggers (reporting/totals.py, installed by migration 0004) keep it equal to the sum
+    Database triggers (reporting/numbers/totals.py, installed by migration 0004) keep it equal to the sum
     of the lines in the same transaction as every change to lines, reports' status, period or
     sector, and indicators' sector or `counts_people`, whichever path makes it (a form, the
     importer, the admin, a bulk update). The figures therefore never lag behind an approval, and

@@ -71,7 +71,7 @@ NIL_WITH_LINES = _(
 PERIOD_ALREADY = _("The period %(period)s is already %(state)s.")
 SECTOR_NOT_TOP_LEVEL = _("Reports are made per sector; %(sector)s is a sub-sector of %(parent)s.")
 
-# Activity uploads: checking the rows (reporting/imports.py). A value is quoted as it was
+# Activity uploads: checking the rows (reporting/sheets/planner.py). A value is quoted as it was
 # written, so the person can find it in their file.
 UPLOAD_NOT_ALLOWED = _("Only partner reporters and IM officers may upload activities.")
 UPLOAD_NO_LINES = _("The file has no activity lines: fill in at least one row under the headers.")
@@ -138,7 +138,7 @@ ERROR_AT_ROW = _("Row %(row)s: %(message)s")
 IMPORT_SUMMARY = _("Spreadsheet upload: %(added)s lines replaced %(removed)s")
 LOADED_AS_HISTORIC = _("Loaded from %(file)s as historic, already validated data.")
 
-# Uploaded files (reporting.spreadsheets): the file as a whole, before any row is judged
+# Uploaded files (reporting.sheets.reading): the file as a whole, before any row is judged
 FILE_TOO_LARGE = _("The file is %(size)s; the limit is %(limit)s.")
 FILE_EMPTY = _("The file is empty.")
 FILE_NOT_A_SPREADSHEET = _("The file is not a spreadsheet we can read: upload .xlsx or .csv.")

@@ -30,7 +30,7 @@ urlpatterns = [
          name="sitrep-draft-pdf"),
     path("situation-report/<month:month>/publish/", sitrep.sitrep_publish,
          name="sitrep-publish"),
-    # The spreadsheet round trip (DESIGN §5 column contract, reporting/resources.py).
+    # The spreadsheet round trip (DESIGN §5 column contract, reporting/sheets/columns.py).
     path("imports/", uploads.upload, name="import-upload"),
     path("imports/template/", template.template, name="import-template"),
     path("imports/<int:pk>/", uploads.preview, name="import-preview"),

@@ -83,7 +83,7 @@ def lock_report(report_id: int) -> MonthlyReport:
     locks that last until the end of the transaction.
 
     The period's row is locked before the report's: the order in which an upload takes them
-    (`imports.apply_import` locks the months of the file, then their reports), so that a
+    (`sheets.planner.apply_import` locks the months of the file, then their reports), so that a
     submission, a review or a line saved while an upload of the same month is being saved
     waits for it instead of deadlocking with it (PostgreSQL would then abort one of the two
     with an error). The period's lock is a shared one (FOR SHARE): on deadline day every

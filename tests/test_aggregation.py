@@ -1,4 +1,4 @@
-"""The numbers of DESIGN §4, computed by reporting.aggregation, checked against hand counts.
+"""The numbers of DESIGN §4, computed by reporting.numbers.aggregation, checked against hand counts.
 
 Every figure asserted here is worked out by hand in the test or its docstring. Reports are
 created approved directly (the workflow is tested in test_workflow.py); a line's new

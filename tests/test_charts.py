@@ -1,4 +1,4 @@
-"""The charts and the map drawn as SVG on the server (reporting/charts.py)."""
+"""The charts and the map drawn as SVG on the server (reporting/numbers/charts.py)."""
 
 from __future__ import annotations
 

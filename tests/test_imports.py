@@ -1,4 +1,4 @@
-"""Checking and saving an uploaded activity table (reporting/imports.py): every error names its
+"""Checking and saving an uploaded activity table (reporting/sheets/planner.py): every error names its
 row and column, and a file is saved all or nothing."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Narratives in the situation report's small Markdown (reporting/text.py) and the number filters
-of `{% load numbers %}`."""
+"""Narratives in the situation report's small Markdown (reporting/numbers/narratives.py) and the
+number filters of `{% load numbers %}`."""
 
 from __future__ import annotations
 

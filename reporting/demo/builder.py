@@ -98,7 +98,7 @@ RETURN_REASONS = (
 #
 # The demo's approved September lines add up, under the counting rules of DESIGN §4, to the
 # figures the GTRM published for the month. Nothing is written into the report: the figures
-# come out of `reporting.aggregation` from the lines below, and tests/test_demo_figures.py checks
+# come out of `reporting.numbers.aggregation` from the lines below, and tests/test_demo_figures.py checks
 # them. How the lines are made:
 #
 # 1. Cells. The headline counts every department × population type once, at its largest sector

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def install_triggers(apps, schema_editor):
     """Install the triggers that keep the totals equal to the lines, then fill them from the
-    lines already there (see reporting/totals.py)."""
+    lines already there (see reporting/numbers/totals.py)."""
     from reporting.numbers import totals
 
     totals.install(schema_editor.connection)

@@ -9,7 +9,7 @@ sector. The same queries run on SQLite and PostgreSQL.
 
 The published figures read `CountedTotal`, the approved lines already summed per period, sector,
 department, population type and cash-or-not, which database triggers keep exact in the same
-transaction as every change (reporting/totals.py): a month reads a few thousand rows however
+transaction as every change (reporting/numbers/totals.py): a month reads a few thousand rows however
 many lines there are. The same functions run on the lines themselves, for the explanation pages
 that list the reports behind a figure, and the tests check that both give the same numbers.
 """
@@ -79,7 +79,7 @@ def counted_lines(lines: QuerySet | None = None) -> QuerySet:
     people (DESIGN §4). Nil reports have no lines, so they add nothing by construction.
 
     By default that is the `CountedTotal` rows, which the database keeps equal to the approved
-    lines summed per cell and sector (reporting/totals.py); given lines, it is those of them
+    lines summed per cell and sector (reporting/numbers/totals.py); given lines, it is those of them
     that count, which the explanation pages list report by report. Every function below takes
     either and gives the same figures."""
     if lines is None:

@@ -10,7 +10,7 @@ a chunked iterator (a server-side cursor on PostgreSQL), the CSV is yielded in b
 for a streaming response, and the XLSX is written by openpyxl's write-only workbook into a
 temporary file that the response then streams. Memory stays flat whatever the number of rows.
 
-Every text cell goes through `resources.neutralise()` (OWASP's rule against formula
+Every text cell goes through `columns.neutralise()` (OWASP's rule against formula
 injection); numbers are written as numbers.
 """
 
@@ -311,7 +311,7 @@ class _Codes:
 
 
 def line_rows(lines: QuerySet) -> Iterator[list]:
-    """Yield one list per line in the order of resources.COLUMNS, text neutralised, counts as
+    """Yield one list per line in the order of columns.COLUMNS, text neutralised, counts as
     ints, cash as a Decimal, None for an empty cell; no model instance is built."""
     rows = iter(lines.order_by(*LINE_ORDER).values_list(*LINE_FIELDS)
                 .iterator(chunk_size=CHUNK_SIZE))

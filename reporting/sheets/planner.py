@@ -1,6 +1,6 @@
 """Checking and saving an uploaded activity table (DESIGN §5), all or nothing.
 
-`plan_import` checks every row of a `spreadsheets.Table` against the reference data and the
+`plan_import` checks every row of a `reading.Table` against the reference data and the
 rules of an activity line (`ActivityLine.row_errors`, the same rules as the web form) and says
 which monthly reports the file would fill and what it would replace. `apply_import` does it
 again under the reports' locks and saves the lines only if nothing is wrong.
@@ -86,7 +86,7 @@ DATE_TEXT = re.compile(
 @dataclass(frozen=True)
 class RowError:
     row: int | None  # the sheet row as the user sees it; None for a problem of the whole file
-    field: str | None  # the resources field, None for the whole row
+    field: str | None  # the column contract's field, None for the whole row
     column: str | None  # the header as in the contract ("Department"), None for the whole row
     value: str  # the offending value as text ("" when empty)
     message: str  # the plain reason, translated

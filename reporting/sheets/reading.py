@@ -2,9 +2,9 @@
 
 `read_table` recognises the file by its content (XLSX or CSV), refuses what it cannot read
 cheaply and with a plain message (`FileRejected`), matches the header row to the column contract
-of `resources.COLUMNS` and returns every non-blank data row with the row number the user sees.
+of `columns.COLUMNS` and returns every non-blank data row with the row number the user sees.
 Values stay raw — a date stays a datetime, 12.0 stays a float — because judging them is the row
-validation's job (`reporting.imports`).
+validation's job (`reporting.sheets.planner`).
 
 A workbook is a zip file; its central directory is checked (member count, unpacked size,
 compression ratio) before anything is inflated, so a zip bomb costs the server nothing. Then

@@ -94,5 +94,5 @@ def compact_usd(value) -> str:
 
 @register.filter
 def narrative(value) -> SafeString:
-    """Return a narrative's text as HTML (see reporting.text)."""
+    """Return a narrative's text as HTML (see reporting.numbers.narratives)."""
     return render_narrative(value or "")

@@ -144,7 +144,7 @@ UNION ALL SELECT 'cbi', NULL, SUM(top) FROM (SELECT MAX(cv) AS top FROM cells GR
 """
 
 
-# The same query over the counted totals the figures read (reporting/totals.py): the floor for
+# The same query over the counted totals the figures read (reporting/numbers/totals.py): the floor for
 # month_figures on its own data, which shows what the ORM and Python add.
 FLOOR_TOTALS_SQL = """
 WITH l AS (

@@ -3,7 +3,7 @@
 An upload is stored as an ImportBatch and planned again every time it is shown or confirmed,
 so the preview tells the truth of the moment (a report submitted in between is an error) and
 the confirmation saves exactly what `planner.apply_import` checks, all or nothing. How many
-uploads a person may store, and how long an unconfirmed one is kept, is reporting/uploads.py.
+uploads a person may store, and how long an unconfirmed one is kept, is reporting/sheets/uploads.py.
 """
 
 from __future__ import annotations
