@@ -414,7 +414,7 @@ def _status_for(rng: random.Random, month_index: int) -> str | None:
 
 
 @dataclass
-class ReportPlan:
+class PlannedReport:
     """What the demo makes of one organisation × sector × month, decided before anything is
     saved so that September's lines can be shared out over every report that carries them."""
 
@@ -434,7 +434,7 @@ class ReportPlan:
         )
 
 
-def _plan_reports(periods) -> list[ReportPlan]:
+def _plan_reports(periods) -> list[PlannedReport]:
     """Decide every demo report's status, the same on every run: each report draws from its
     own generator, seeded by organisation, sector and month."""
     organisations = (
@@ -463,7 +463,7 @@ def _plan_reports(periods) -> list[ReportPlan]:
                     # A sector's lead agencies report every month, and on time.
                     status, is_nil = ReportStatus.APPROVED, False
                 if status is not None:
-                    plans.append(ReportPlan(
+                    plans.append(PlannedReport(
                         org, sector, period, status, is_nil, rng,
                         is_lead=org.pk in sector_leads[sector.pk],
                     ))
@@ -520,7 +520,7 @@ def _activity(periods, coordinators: dict[int, User], result: DemoReport) -> Non
         result.add("activity lines", len(lines))
 
 
-def _make_report(plan: ReportPlan, reporter: User) -> MonthlyReport:
+def _make_report(plan: PlannedReport, reporter: User) -> MonthlyReport:
     status = plan.status
     report = MonthlyReport(
         organisation=plan.organisation, sector=plan.sector, period=plan.period,
@@ -883,7 +883,7 @@ def _people(total: int, indicator: str, rng: random.Random) -> tuple[int, int, i
     return girls, boys, women, men, other
 
 
-def _september_contributors(plans: list[ReportPlan]) -> dict[str, list[Contributor]]:
+def _september_contributors(plans: list[PlannedReport]) -> dict[str, list[Contributor]]:
     """Return {sector code: contributors} of the approved September reports with activities,
     the sector's leads first."""
     focus: dict[tuple[int, int], list[str]] = defaultdict(list)

@@ -166,13 +166,13 @@ class Tally:
 
 
 @dataclass(frozen=True)
-class Column:
+class SectorColumn:
     sector: Sector
     tally: Tally
 
 
 @dataclass(frozen=True)
-class Row:
+class OrganisationRow:
     organisation: Organisation
     cells: tuple[Cell | None, ...]  # aligned with Completeness.columns; None: not expected, no report
     tally: Tally
@@ -181,8 +181,8 @@ class Row:
 @dataclass(frozen=True)
 class Completeness:
     period: ReportingPeriod
-    columns: tuple[Column, ...]
-    rows: tuple[Row, ...]
+    columns: tuple[SectorColumn, ...]
+    rows: tuple[OrganisationRow, ...]
     overall: Tally
 
     @property
@@ -254,12 +254,12 @@ def period_completeness(
             cells.append(cell)
             by_column[sector.pk].append(cell)
         row_cells = [cell for cell in cells if cell is not None]
-        rows.append(Row(organisation=organisation, cells=tuple(cells), tally=Tally.of(row_cells)))
+        rows.append(OrganisationRow(organisation=organisation, cells=tuple(cells), tally=Tally.of(row_cells)))
 
     all_cells = [cell for cells in by_column.values() for cell in cells]
     return Completeness(
         period=period,
-        columns=tuple(Column(sector=s, tally=Tally.of(by_column[s.pk])) for s in shown),
+        columns=tuple(SectorColumn(sector=s, tally=Tally.of(by_column[s.pk])) for s in shown),
         rows=tuple(rows),
         overall=Tally.of(all_cells),
     )

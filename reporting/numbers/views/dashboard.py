@@ -164,7 +164,7 @@ def _dashboard_url(period: ReportingPeriod, sector: Sector | None) -> str:
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Row:
+class FigureRow:
     """One line of a dashboard table: a figure for the month and for the year to date."""
 
     code: str
@@ -177,7 +177,7 @@ class Row:
 
 
 def _sector_rows(figures: aggregation.Figures, sector: Sector | None,
-                 links: ExplainLinks) -> list[Row]:
+                 links: ExplainLinks) -> list[FigureRow]:
     subsectors = defaultdict(list)
     for figure in figures.subsectors:
         subsectors[figure.parent].append(figure)
@@ -191,15 +191,15 @@ def _sector_rows(figures: aggregation.Figures, sector: Sector | None,
             if figure.code == sector.code or figure.parent == sector.code
         ]
     return [
-        Row(figure.code, figure.name, figure.month, figure.ytd,
+        FigureRow(figure.code, figure.name, figure.month, figure.ytd,
             links("sector", "month", figure.code), links("sector", "ytd", figure.code), sub)
         for figure, sub in ordered
     ]
 
 
-def _area_rows(areas: list[aggregation.AreaFigure], figure: str, links: ExplainLinks) -> list[Row]:
+def _area_rows(areas: list[aggregation.AreaFigure], figure: str, links: ExplainLinks) -> list[FigureRow]:
     return [
-        Row(area.code, area.name, area.month, area.ytd,
+        FigureRow(area.code, area.name, area.month, area.ytd,
             links(figure, "month", area.code), links(figure, "ytd", area.code))
         for area in areas
     ]
