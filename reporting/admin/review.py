@@ -1,16 +1,14 @@
-"""Review of monthly reports (coordinators, IM) and reference data (IM) in the admin."""
+"""Review of monthly reports in the admin (coordinators, IM): the queue, one report's page with
+its review actions, every line across reports, and the periods IM officers lock."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,32 +21,32 @@ from gtrm.admin import NotFoundForOthers
 from reporting import workflow
 from reporting.models import (
     ActivityLine,
-    Indicator,
-    KeyFigures,
-    LineChange,
-    Location,
     MonthlyReport,
-    Narrative,
-    NarrativeKind,
-    PeriodEvent,
-    Reminder,
     ReportingPeriod,
     ReportStatus,
     ReviewEvent,
     Sector,
-    SitrepEdition,
-    parse_month,
 )
-from reporting.numbers.narratives import render_narrative
-from reporting.templatetags.numbers import thousands
 
-from .resources import (
-    ImportExportForImOfficers,
-    IndicatorResource,
-    KeyFiguresResource,
-    LocationResource,
-    SectorResource,
+from .actions import ask_reason, run_transition
+from .filters import (
+    DepartmentFilter,
+    LineDepartmentFilter,
+    LinePeriodFilter,
+    LineSectorFilter,
+    PeriodFilter,
+    StatusFilter,
+    TopLevelSectorFilter,
 )
+from .forms import OptionalReasonForm
+from .inlines import (
+    ActivityLineInline,
+    LineChangeInline,
+    PeriodEventInline,
+    ReviewEventInline,
+    indicator_code,
+)
+from .permissions import ReadOnly
 
 STATUS_COLOURS = {
     ReportStatus.DRAFT: "#6c757d",
@@ -57,202 +55,6 @@ STATUS_COLOURS = {
     ReportStatus.APPROVED: "#198754",
     ReportStatus.REOPENED: "#b35c00",
 }
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=_("The partner reads this on the report."),
-    )
-
-
-class OptionalReasonForm(ReasonForm):
-    reason = forms.CharField(
-        label=_("Reason (optional)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
-
-
-def run_transition(modeladmin, request, queryset, perform, done_message) -> None:
-    """Apply `perform(report)` to each selected report and tell the user what happened."""
-    done, failed = 0, []
-    gone = getattr(modeladmin, "withdrawn_meanwhile", None)
-    if gone is not None:
-        # Selected reports withdrawn since the page was shown are no longer in the queryset;
-        # the workflow refuses them with a message that says so, instead of saying nothing.
-        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
-        queryset = [*queryset, *gone(request, selected)]
-    for obj in queryset:
-        try:
-            perform(obj)
-            done += 1
-        except workflow.WorkflowError as error:
-            failed.append(f"{obj}: {error}")
-    if done:
-        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
-    for failure in failed:
-        modeladmin.message_user(request, failure, messages.ERROR)
-
-
-def ask_reason(
-    modeladmin, request, queryset, *, action: str, title, button, perform, done,
-    form_class: type[forms.Form] = ReasonForm,
-):
-    """Show a page asking for a reason, then apply `perform(obj, reason)` to the selection."""
-    form = form_class(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        run_transition(modeladmin, request, queryset, lambda obj: perform(obj, reason), done)
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "button": button,
-        "objects": queryset,
-        "form": form,
-        "action": action,
-        "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        "opts": modeladmin.model._meta,
-    }
-    return TemplateResponse(request, "admin/reason_form.html", context)
-
-
-class OfferedValuesFilter(admin.SimpleListFilter):
-    """A sidebar filter that acts only on a value it offers in its lookups.
-
-    Any other value (typed into the address, an old link to a sector the viewer no longer
-    reviews, junk from a scanner) gives an empty list without a query: it never reaches the
-    database, where a value PostgreSQL cannot hold would be a server error. The lookups are
-    computed by Django when the filter is made, so checking them costs nothing more."""
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if value not in {str(offered) for offered, _label in self.lookup_choices}:
-            return queryset.none()
-        return self.filter_by(queryset, value)
-
-    def filter_by(self, queryset, value: str):
-        """Return `queryset` narrowed to `value`, one of the lookups' values."""
-        raise NotImplementedError
-
-
-class DepartmentFilter(OfferedValuesFilter):
-    title = _("department")
-    parameter_name = "department"
-
-    def lookups(self, request, model_admin):
-        return [(loc.code, loc.name) for loc in Location.objects.departments()]
-
-    def filter_by(self, queryset, value):
-        department = Location.objects.departments().filter(code=value).first()
-        return queryset.with_lines_in(department) if department else queryset.none()
-
-
-class StatusFilter(OfferedValuesFilter):
-    title = _("status")
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        # Coordinators never see drafts; offering the choice would only show an empty list.
-        hidden = set() if request.user.is_im_officer else {ReportStatus.DRAFT}
-        return [(value, label) for value, label in ReportStatus.choices if value not in hidden]
-
-    def filter_by(self, queryset, value):
-        return queryset.filter(status=value)
-
-
-class TopLevelSectorFilter(OfferedValuesFilter):
-    title = _("sector")
-    parameter_name = "sector"
-
-    def lookups(self, request, model_admin):
-        return [(s.code, s.name) for s in Sector.objects.reviewable_by(request.user)]
-
-    def filter_by(self, queryset, value):
-        return queryset.filter(sector__code=value)
-
-
-class PeriodFilter(OfferedValuesFilter):
-    title = _("period")
-    parameter_name = "period"
-
-    def lookups(self, request, model_admin):
-        return [(p.code, str(p)) for p in ReportingPeriod.objects.all()]
-
-    def filter_by(self, queryset, value):
-        return queryset.filter(period__month=parse_month(value))
-
-
-def indicator_code(line) -> str:
-    """The indicator's code, its name on hover: the names are a sentence long."""
-    return format_html('<span title="{}">{}</span>', line.indicator.name, line.indicator.code)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Rows shown on their report's page, never added, changed or deleted there."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ActivityLineInline(ReadOnlyInline):
-    model = ActivityLine
-    show_change_link = False
-    fields = (
-        "indicator_code", "place", "population_type", "modality", "implementing_partner",
-        "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-        "quantity", "cash_usd", "description",
-    )
-    readonly_fields = fields
-
-    indicator_code = admin.display(description=_("indicator"))(
-        lambda self, obj: indicator_code(obj))
-
-    @admin.display(description=_("location"))
-    def place(self, obj):
-        names = [obj.department.name]
-        if obj.province and obj.province != obj.department:
-            names.append(obj.province.name)
-        if obj.district:
-            names.append(obj.district.name)
-        return " · ".join(names)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_related()
-
-
-class ReportHistoryInline(ReadOnlyInline):
-    """A report's review events or line changes, each with who made it."""
-
-    def get_queryset(self, request):
-        # The tabular inline prints each row's object, whose name is its report's: fetch the
-        # report's organisation, sector and period with it, or every row costs four queries.
-        return super().get_queryset(request).select_related(
-            "by", "report__organisation", "report__sector", "report__period")
-
-
-class ReviewEventInline(ReportHistoryInline):
-    model = ReviewEvent
-    fields = ("at", "action", "from_status", "to_status", "by", "reason")
-    readonly_fields = fields
-    verbose_name_plural = _("review history")
-
-
-class LineChangeInline(ReportHistoryInline):
-    model = LineChange
-    fields = ("at", "by", "action", "summary", "changes")
-    readonly_fields = fields
-    verbose_name_plural = _("audit trail of lines")
 
 
 def _per_report(aggregate, *, counts_people: bool = False) -> Coalesce:
@@ -472,20 +274,6 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class PeriodEventInline(admin.TabularInline):
-    model = PeriodEvent
-    extra = 0
-    can_delete = False
-    fields = ("at", "action", "by", "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("__str__", "month", "deadline", "lock_date", "status", "report_count")
@@ -538,113 +326,6 @@ class ReportingPeriodAdmin(NotFoundForOthers, admin.ModelAdmin):
         )
 
 
-class IndicatorInline(admin.TabularInline):
-    """Names and use of the sector's indicators; what is counted is changed (or not) on the
-    indicator's own page, which guards indicators that already have lines."""
-
-    model = Indicator
-    extra = 0
-    can_delete = False
-    fields = ("code", "name_es", "name_en", "unit", "counts_people", "active")
-    readonly_fields = ("code", "unit", "counts_people")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Sector)
-class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
-    resource_classes = (SectorResource,)
-    list_display = ("code", "name_es", "name_en", "parent", "order", "active")
-    list_filter = ("active", "parent")
-    search_fields = ("code", "name_es", "name_en")
-    list_select_related = ("parent",)
-    filter_horizontal = ("lead_organisations",)
-    inlines = (IndicatorInline,)
-
-    def get_readonly_fields(self, request, obj=None):
-        # Moving a sector under another moves its approved lines into that sector's figures.
-        if obj is not None and (
-            obj.reports.exists() or ActivityLine.objects.filter(indicator__sector=obj).exists()
-        ):
-            return ("parent",)
-        return ()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Indicator)
-class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
-    resource_classes = (IndicatorResource,)
-    list_display = ("code", "name_es", "name_en", "sector", "unit", "counts_people", "active")
-    list_filter = ("sector", "unit", "counts_people", "active")
-    search_fields = ("code", "name_es", "name_en")
-    list_select_related = ("sector",)
-
-    def get_readonly_fields(self, request, obj=None):
-        # Approved figures were counted with these; changing them would change the figures
-        # without a reopening. Deactivate the indicator and create a new one instead.
-        if obj is not None and obj.lines.exists():
-            return ("sector", "unit", "counts_people")
-        return ()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Location)
-class LocationAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
-    resource_classes = (LocationResource,)
-    list_display = ("code", "name", "level", "parent")
-    list_filter = ("level",)
-    search_fields = ("code", "name")
-    list_select_related = ("parent",)
-    raw_id_fields = ("parent",)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnly:
-    """A log: nobody adds, edits or deletes its rows in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ReviewEvent)
-class ReviewEventAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
-    list_display = ("at", "report", "action", "from_status", "to_status", "by", "reason")
-    list_filter = ("action", "to_status")
-    list_select_related = ("report__organisation", "report__sector", "report__period", "by")
-    search_fields = ("report__organisation__short_name", "by__username", "reason")
-    date_hierarchy = "at"
-
-    def get_queryset(self, request):
-        reports = MonthlyReport.objects.reviewable_by(request.user)
-        return super().get_queryset(request).filter(report__in=reports)
-
-
-@admin.register(LineChange)
-class LineChangeAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
-    list_display = ("at", "report", "action", "summary", "by")
-    list_filter = ("action",)
-    list_select_related = ("report__organisation", "report__sector", "report__period", "by")
-    search_fields = ("report__organisation__short_name", "by__username", "summary")
-    date_hierarchy = "at"
-
-    def get_queryset(self, request):
-        reports = MonthlyReport.objects.reviewable_by(request.user)
-        return super().get_queryset(request).filter(report__in=reports)
-
-
 class EstimatedCountPaginator(Paginator):
     """Count a whole large table from PostgreSQL's statistics instead of reading it.
 
@@ -670,21 +351,6 @@ class EstimatedCountPaginator(Paginator):
                 if row and row[0] >= self.EXACT_BELOW:
                     return int(row[0])
         return super().count
-
-
-class LinePeriodFilter(PeriodFilter):
-    def filter_by(self, queryset, value):
-        return queryset.filter(report__period__month=parse_month(value))
-
-
-class LineSectorFilter(TopLevelSectorFilter):
-    def filter_by(self, queryset, value):
-        return queryset.filter(report__sector__code=value)
-
-
-class LineDepartmentFilter(DepartmentFilter):
-    def filter_by(self, queryset, value):
-        return queryset.filter(department__code=value)
 
 
 @admin.register(ActivityLine)
@@ -725,223 +391,3 @@ class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     @admin.display(description=_("status"))
     def status(self, obj):
         return obj.report.get_status_display()
-
-
-# --------------------------------------------------------------------------------------------
-# The situation report: key figures and narratives (written), editions and reminders (logged)
-# --------------------------------------------------------------------------------------------
-
-class ImOnly:
-    """Open the model to IM officers only; coordinators do not even see it in the index."""
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_im_officer
-
-    def has_add_permission(self, request):
-        return request.user.is_im_officer
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_im_officer
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_im_officer
-
-
-def newest_periods_first(db_field, kwargs: dict) -> dict:
-    """Return `kwargs` with the period choices of a form listed newest first."""
-    if db_field.name == "period":
-        kwargs["queryset"] = ReportingPeriod.objects.order_by("-month")
-    return kwargs
-
-
-@admin.register(KeyFigures)
-class KeyFiguresAdmin(NotFoundForOthers, ImOnly, ImportExportForImOfficers, admin.ModelAdmin):
-    resource_classes = (KeyFiguresResource,)
-    list_display = ("period", "refugees_display", "required_display", "received_display",
-                    "funded_display", "updated_at", "updated_by")
-    list_select_related = ("period", "updated_by")
-    ordering = ("-period__month",)
-    readonly_fields = ("updated_at", "updated_by")
-    fieldsets = (
-        (None, {"fields": ("period",)}),
-        (_("Population"), {"fields": ("refugees", "refugees_source", "refugees_date")}),
-        (_("Funding"), {"fields": ("funding_required_usd", "funding_received_usd",
-                                   "funding_source", "funding_date")}),
-        (_("Last change"), {"fields": readonly_fields}),
-    )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        return super().formfield_for_foreignkey(
-            db_field, request, **newest_periods_first(db_field, kwargs)
-        )
-
-    def save_model(self, request, obj, form, change):
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-    @admin.display(description=_("refugees and migrants"), ordering="refugees")
-    def refugees_display(self, obj):
-        return thousands(obj.refugees)
-
-    @admin.display(description=_("required (USD)"), ordering="funding_required_usd")
-    def required_display(self, obj):
-        return thousands(obj.funding_required_usd)
-
-    @admin.display(description=_("received (USD)"), ordering="funding_received_usd")
-    def received_display(self, obj):
-        return thousands(obj.funding_received_usd)
-
-    @admin.display(description=_("funded"))
-    def funded_display(self, obj):
-        percent = obj.funded_percent
-        return "–" if percent is None else f"{percent}%"
-
-
-class CoordinatorNarrativeForm(forms.ModelForm):
-    """A coordinator writes their sectors' highlights and nothing else."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Set before validation, so that the model's checks see highlights, not a blank kind.
-        self.instance.kind = NarrativeKind.HIGHLIGHTS
-
-
-@admin.register(Narrative)
-class NarrativeAdmin(NotFoundForOthers, admin.ModelAdmin):
-    """IM officers write every text; a coordinator writes the highlights of the top-level
-    sectors they review (a sub-sector's lead writes within its parent sector)."""
-
-    list_display = ("period", "kind", "sector", "updated_at", "updated_by")
-    list_display_links = ("period", "kind")
-    list_filter = (PeriodFilter, "kind", TopLevelSectorFilter)
-    list_select_related = ("period", "sector", "updated_by")
-    search_fields = ("text_es", "text_en")
-    ordering = ("-period__month", "kind", "sector__order")
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_im_officer:
-            return queryset
-        if request.user.is_coordinator:
-            return queryset.filter(
-                kind=NarrativeKind.HIGHLIGHTS,
-                sector__in=Sector.objects.reviewable_by(request.user),
-            )
-        return queryset.none()
-
-    def _writes(self, request, obj, perm: str) -> bool:
-        user = request.user
-        if user.is_im_officer:
-            return True
-        if not user.is_coordinator or not user.has_perm(f"reporting.{perm}_narrative"):
-            return False
-        if obj is None:
-            return Sector.objects.reviewable_by(user).exists()
-        return (
-            obj.kind == NarrativeKind.HIGHLIGHTS
-            and Sector.objects.reviewable_by(user).filter(pk=obj.sector_id).exists()
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return self._writes(request, obj, "view")
-
-    def has_add_permission(self, request):
-        return self._writes(request, None, "add")
-
-    def has_change_permission(self, request, obj=None):
-        return self._writes(request, obj, "change")
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_im_officer
-
-    def get_list_filter(self, request):
-        if request.user.is_im_officer:
-            return self.list_filter
-        return tuple(item for item in self.list_filter if item != "kind")
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if not request.user.is_im_officer:
-            kwargs["form"] = CoordinatorNarrativeForm
-        return super().get_form(request, obj, change, **kwargs)
-
-    def get_fieldsets(self, request, obj=None):
-        head = ("period", "kind", "sector") if request.user.is_im_officer else ("period", "sector")
-        fieldsets = [
-            (None, {"fields": head}),
-            (_("Text"), {"fields": ("text_es", "text_en")}),
-        ]
-        if obj is not None:
-            fieldsets += [
-                (_("Preview"), {"fields": ("preview_es", "preview_en")}),
-                (_("Last change"), {"fields": ("updated_at", "updated_by")}),
-            ]
-        return fieldsets
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        return ("preview_es", "preview_en", "updated_at", "updated_by")
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "sector":
-            # Highlights belong to top-level sectors; sub-sectors report within them.
-            kwargs["queryset"] = Sector.objects.reviewable_by(request.user)
-        return super().formfield_for_foreignkey(
-            db_field, request, **newest_periods_first(db_field, kwargs)
-        )
-
-    def save_model(self, request, obj, form, change):
-        if not request.user.is_im_officer:
-            obj.kind = NarrativeKind.HIGHLIGHTS
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-    @admin.display(description=_("preview (Spanish)"))
-    def preview_es(self, obj):
-        return render_narrative(obj.text_es) or "–"
-
-    @admin.display(description=_("preview (English)"))
-    def preview_en(self, obj):
-        return render_narrative(obj.text_en) or "–"
-
-
-@admin.register(SitrepEdition)
-class SitrepEditionAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
-    """Editions are publications: what readers were given stays as it was, so the admin only
-    lists them. A new edition is published from the situation report page."""
-
-    list_display = ("period", "number", "published_at", "published_by", "note", "public_page")
-    list_filter = (PeriodFilter,)
-    list_select_related = ("period", "published_by")
-    ordering = ("-period__month", "-number")
-    fields = ("period", "number", "published_at", "published_by", "note", "public_page")
-    readonly_fields = fields
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_im_officer
-
-    @admin.display(description=_("public page"))
-    def public_page(self, obj):
-        url = reverse("reporting:public-sitrep", args=[obj.period.code, obj.number])
-        return format_html('<a href="{}">{}</a>', url, url)
-
-
-@admin.register(Reminder)
-class ReminderAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
-    list_display = ("sent_on", "period", "recipient", "kind", "missing_display")
-    list_filter = (PeriodFilter, "kind")
-    list_select_related = ("period", "recipient")
-    search_fields = ("recipient__username", "recipient__email")
-    ordering = ("-sent_on", "-pk")
-    date_hierarchy = "sent_on"
-    fields = ("period", "recipient", "kind", "sent_on", "missing_display")
-    readonly_fields = fields
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_im_officer
-
-    @admin.display(description=_("what was missing"))
-    def missing_display(self, obj):
-        if isinstance(obj.missing, list):
-            return "; ".join(str(item) for item in obj.missing) or "–"
-        return str(obj.missing)
