@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from partners.models import Organisation, OrganisationType
-from reporting.demo.builder import september_cells, september_streams
+from reporting.demo.september import september_cells, september_streams
 from reporting.models import (
     ActivityLine,
     KeyFigures,
