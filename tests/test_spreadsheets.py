@@ -13,7 +13,7 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from reporting import texts
-from reporting.management.commands.benchmark import padded_cells_workbook, padded_rows_workbook
+from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
 from reporting.sheets import reading
 from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
 from reporting.sheets.reading import FileRejected, SheetRow, column_letter, read_table

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from reporting import workflow
-from reporting.management.commands.benchmark import padded_cells_workbook, padded_rows_workbook
+from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
 from reporting.models import ActivityLine, ImportBatch, ImportStatus, Location, MonthlyReport, ReportStatus
 from reporting.sheets import marked_copy, reading
 from reporting.sheets.columns import COLUMNS, HEADERS
