@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from reporting import texts
 from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
-from reporting.sheets import reading
+from reporting.sheets import archive, reading
 from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
 from reporting.sheets.reading import FileRejected, SheetRow, column_letter, read_table
 
@@ -422,7 +422,7 @@ def test_headers_without_rows_are_refused(data):
 
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(settings, monkeypatch):
     settings.IMPORT_MAX_BYTES = 10 * MB
-    monkeypatch.setattr(reading.zipfile, "ZipFile", None)  # any parsing would fail
+    monkeypatch.setattr(archive.zipfile, "ZipFile", None)  # any parsing would fail
     data = b"PK\x03\x04" + b"\0" * int(12.3 * MB)
 
     assert refusal(data) == "The file is 12.3 MB; the limit is 10 MB."
@@ -666,7 +666,7 @@ def test_millions_of_formatted_empty_cells_in_another_sheet_are_refused_unparsed
     data = padded_cells_workbook(rows=2000, columns=2000)
     assert len(data) < 10 * MB
     # The first sheet's few cells, and elements such as <col> that are counted as cells too.
-    total = reading.measure_xlsx(zipfile.ZipFile(io.BytesIO(data))).cells
+    total = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data))).cells
     assert 4_000_000 < total < 4_000_100
 
     assert refusal(data) == (
@@ -692,16 +692,16 @@ def test_a_million_formatted_empty_rows_under_a_small_dimension_are_refused_unpa
 
 def test_the_limits_follow_the_row_cap(settings):
     settings.IMPORT_MAX_ROWS = 20_000
-    assert reading.extent_limits() == reading.ExtentLimits(
+    assert archive.extent_limits() == archive.ExtentLimits(
         cells=2 * 20_002 * 20 + 100_000, rows=2 * 20_002 + 10_000,
         elements=4 * (2 * 20_002 * 20 + 100_000) + 2 * 20_002 + 10_000)
     settings.IMPORT_MAX_ROWS = 100_000
-    assert reading.extent_limits().rows == 2 * 100_002 + 10_000
+    assert archive.extent_limits().rows == 2 * 100_002 + 10_000
 
 
 def test_a_sheet_just_past_the_limit_is_refused_and_one_within_it_is_read(settings):
     settings.IMPORT_MAX_ROWS = 10
-    limit = reading.extent_limits().rows  # 10,024
+    limit = archive.extent_limits().rows  # 10,024
     with pytest.raises(FileRejected):
         read_table(padded_rows_workbook(rows=limit), "activities.xlsx")
 
@@ -716,7 +716,7 @@ def test_cells_are_counted_in_every_part_whatever_its_path_or_namespace_prefix()
     data = zip_of(**{"xl/workbook.xml": b"<workbook/>", "xl/elsewhere/data.bin": sheet,
                      "xl/sharedStrings.xml": b"<sst><si><t>a</t></si><si><t>b</t></si></sst>"})
 
-    extent = reading.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+    extent = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
 
     assert (extent.cells, extent.rows, extent.strings) == (4, 2, 2)
     assert extent.largest == "xl/elsewhere/data.bin"
@@ -728,7 +728,7 @@ def test_cells_split_across_the_reading_chunks_are_counted_once():
     body = (cell + filler) * 3000  # about 3 MB: three chunks of a megabyte
     data = zip_of(**{"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": body})
 
-    extent = reading.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+    extent = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
 
     assert extent.cells == 3000
     assert extent.elements == 1 + 6000  # <workbook/>, then each <c/> and <v>
@@ -742,10 +742,10 @@ def test_the_template_with_its_lists_is_well_within_the_extent_allowed(db):
 
     data = template.build_template(organisation=Organisation.objects.get(acronym="HIAS"),
                                     month=dt.date(2023, 9, 1))
-    extent = reading.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+    extent = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
 
-    assert extent.cells < reading.EXTRA_CELLS / 5
-    assert extent.rows < reading.EXTRA_ROWS / 2
+    assert extent.cells < archive.EXTRA_CELLS / 5
+    assert extent.rows < archive.EXTRA_ROWS / 2
 
 
 def test_a_stylesheet_of_a_million_formats_is_refused(never_opened):

@@ -16,6 +16,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from partners.models import Organisation, OrganisationType, Role
+from reporting import texts
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -285,7 +286,7 @@ class TestPrefill:
         with pytest.raises(reading.FileRejected) as error:
             reading.read_table(build_template(organisation=org_a, month=SEPTEMBER), "t.xlsx")
 
-        assert error.value.message == str(reading.messages.NO_ROWS)
+        assert error.value.message == str(texts.NO_ROWS)
 
     def test_the_instructions_say_where_the_rows_came_from(self, org_a, august_lines):
         sheet = open_workbook(

@@ -7,7 +7,7 @@ upload reads; the list of errors goes last.
 
 Loading a workbook whole costs openpyxl about 30 µs and a few hundred bytes a cell, so only a
 workbook measured small enough is loaded whole (`FULL_LOAD_MAX_CELLS`, counted by
-`reading.measure_xlsx` before any parsing). A larger one, and every CSV, is copied from
+`archive.measure_xlsx` before any parsing). A larger one, and every CSV, is copied from
 the values the upload read, written row by row in openpyxl's write-only mode in flat memory:
 the activities and their marks, without the original's formatting or other sheets.
 """

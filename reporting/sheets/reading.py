@@ -6,12 +6,8 @@ of `columns.COLUMNS` and returns every non-blank data row with the row number th
 Values stay raw — a date stays a datetime, 12.0 stays a float — because judging them is the row
 validation's job (`reporting.sheets.planner`).
 
-A workbook is a zip file; its central directory is checked (member count, unpacked size,
-compression ratio) before anything is inflated, so a zip bomb costs the server nothing. Then
-every part's XML is counted as it streams past (`measure_xlsx`: cells, rows, shared strings and
-elements of every sheet and part, not only the one read), and a workbook far larger than an
-activity file can be is refused before any XML parser sees it: what openpyxl builds in memory
-grows with those counts, and a sheet of a few million formatted empty cells fits in 10 MB.
+A workbook's archive is checked and measured before any parser sees it (archive.py), so that a
+zip bomb or a sheet of millions of formatted empty cells is refused cheaply.
 """
 
 from __future__ import annotations
@@ -19,47 +15,35 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
-import html
 import io
-import math
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.utils.formats import number_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 
 from reporting import texts
 
+from .archive import (
+    Extent,
+    FileRejected,
+    integer_text,
+    measure_xlsx,
+    megabytes_text,
+    open_zip,
+    refuse_extent,
+    refuse_merged_cells,
+)
 from .columns import COLUMNS, REQUIRED_COLUMNS, fold
 
-# A real activity workbook unpacks to a few tens of MB at most (20,000 rows × 20 columns is
-# about 15 MB of sheet XML) and its parts compress 5 to 20 times; a zip bomb compresses ~1,000.
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_RATIO = 100
-RATIO_CHECKED_FROM = 1024 * 1024  # smaller parts unpack to little, whatever their ratio
-MAX_MEMBERS = 1000
 # Sheets formatted far below their data yield rows of nothing; stop looking after this many.
 MAX_BLANK_RUN = 1000
-MAX_RANGES_NAMED = 5
-# The extent a workbook may have, beyond IMPORT_MAX_ROWS rows of the contract's columns: twice
-# that, plus room for the template's Instructions and hidden Lists sheets (some 10,000 cells in
-# 2,000 rows) and the formatting real workbooks carry. What openpyxl's parser builds grows with
-# these counts; a file far beyond them is not an activity file, whatever it weighs zipped.
-EXTENT_FACTOR = 2
-EXTRA_CELLS = 100_000
-EXTRA_ROWS = 10_000
-# A real stylesheet holds tens to a few thousand records (Excel stops at 64,000 cell formats);
-# openpyxl parses it whole in read-only mode too.
-MAX_STYLE_ELEMENTS = 200_000
-STYLES_PART = "xl/styles.xml"  # where openpyxl reads the stylesheet from, whatever the rels say
 
 DATA_SHEET_NAMES = ("activities", "actividades")
 TEXT_EXTENSIONS = ("", ".csv", ".txt")
@@ -75,16 +59,6 @@ BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"B
 # Text has few control characters (tabs and line ends aside); binary files have many.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MERGE_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=["']([^"']*)["']""")
-# An element named with a namespace prefix (`<x:c r="A1"/>`), which openpyxl reads like any.
-PREFIXED_NAME = re.compile(rb"<[A-Za-z_][\w.-]*:(c|row|si)[\s/>]")
-# A sheet's entry in xl/workbook.xml and a relationship of its rels, enough to name a part.
-SHEET_ENTRY = re.compile(
-    rb"""<(?:[A-Za-z_][\w.-]*:)?sheet\b(?=[^>]*?\bname=["']([^"']*)["'])[^>]*?\bid=["']([^"']*)["']"""
-)
-RELATIONSHIP = re.compile(
-    rb"""<(?:[A-Za-z_][\w.-]*:)?Relationship\b(?=[^>]*?\bId=["']([^"']*)["'])[^>]*?\bTarget=["']([^"']*)["']"""
-)
 
 # Spanish labels partners may use instead of the template's headers: never accepted (one
 # vocabulary for files), only used to suggest the right header.
@@ -116,57 +90,10 @@ SPANISH_HEADERS = {
 }
 
 
-class FileRejected(Exception):
-    """The uploaded file cannot be read as an activity table; `message` tells the user why."""
-
-    def __init__(self, message: str):
-        self.message = str(message)
-        super().__init__(self.message)
-
-
 @dataclass(frozen=True)
 class SheetRow:
     number: int  # as the user sees it: the header is row 1, an HXL row row 2
     values: dict[str, object]  # Column.field -> raw value; strings stripped, "" -> None
-
-
-@dataclass(frozen=True)
-class Extent:
-    """What a workbook holds, counted in its parts' XML before any of it is parsed.
-
-    Each count is of elements by name, in every part of the archive (a worksheet can live at
-    any path its relationships name); names are matched by how they start, so the counts are
-    upper bounds (`<col>` counts as a cell, `<rowBreaks>` as a row)."""
-
-    cells: int  # <c> elements
-    rows: int  # <row> elements
-    strings: int  # <si> elements: shared strings, which every mode of openpyxl loads
-    elements: int  # start tags of every XML part
-    style_elements: int  # start tags of the stylesheet
-    largest: str  # the part holding the most cells and rows, e.g. "xl/worksheets/sheet2.xml"
-    largest_cells: int
-    largest_rows: int
-
-    def exceeds(self, limits: ExtentLimits) -> bool:
-        return (self.cells > limits.cells or self.rows > limits.rows
-                or self.strings > limits.cells or self.elements > limits.elements
-                or self.style_elements > MAX_STYLE_ELEMENTS)
-
-
-@dataclass(frozen=True)
-class ExtentLimits:
-    cells: int
-    rows: int
-    elements: int
-
-
-def extent_limits() -> ExtentLimits:
-    """Return the largest extent an activity workbook may have under IMPORT_MAX_ROWS."""
-    rows = EXTENT_FACTOR * (settings.IMPORT_MAX_ROWS + 2) + EXTRA_ROWS
-    cells = EXTENT_FACTOR * (settings.IMPORT_MAX_ROWS + 2) * len(COLUMNS) + EXTRA_CELLS
-    # A cell is one to three elements (<c>, <v>, an inline string's <is><t>), a shared string
-    # two or three (<si><t>, rich text more): four per cell is a generous bound.
-    return ExtentLimits(cells=cells, rows=rows, elements=4 * cells + rows)
 
 
 @dataclass(frozen=True)
@@ -190,8 +117,8 @@ def read_table(data: bytes, filename: str) -> Table:
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise FileRejected(
-            texts.FILE_TOO_LARGE % {"size": _megabytes(len(data), above=limit),
-                                          "limit": _megabytes(limit)}
+            texts.FILE_TOO_LARGE % {"size": megabytes_text(len(data), above=limit),
+                                          "limit": megabytes_text(limit)}
         )
     if not data.strip():
         raise FileRejected(texts.FILE_EMPTY)
@@ -214,10 +141,10 @@ def read_table(data: bytes, filename: str) -> Table:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    archive = _open_zip(data)
+    archive = open_zip(data)
     try:
         extent = measure_xlsx(archive)
-        _refuse_extent(archive, extent)
+        refuse_extent(archive, extent)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except FileRejected:
         archive.close()
@@ -229,7 +156,7 @@ def _read_xlsx(data: bytes) -> Table:
         sheet = _data_sheet(workbook.worksheets)
         if sheet is None:
             raise FileRejected(texts.FILE_EMPTY)
-        _refuse_merged_cells(archive, sheet._worksheet_path)
+        refuse_merged_cells(archive, sheet._worksheet_path)
         # Some programs write a wrong <dimension>, which read-only mode would trust and cut rows
         # or columns short; without it every row comes as long as its last cell.
         sheet.reset_dimensions()
@@ -245,146 +172,6 @@ def _read_xlsx(data: bytes) -> Table:
         archive.close()
 
 
-def _open_zip(data: bytes) -> zipfile.ZipFile:
-    """Return the zip archive of a workbook, refused from its central directory alone."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
-        raise FileRejected(texts.FILE_DAMAGED) from error
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names:
-        if "xl/workbook.bin" in names:
-            raise FileRejected(texts.FILE_XLSB)
-        if "content.xml" in names and "mimetype" in names:
-            raise FileRejected(texts.FILE_ODS)
-        raise FileRejected(texts.FILE_NOT_A_SPREADSHEET)
-    if len(members) > MAX_MEMBERS:
-        raise FileRejected(
-            texts.XLSX_TOO_MANY_PARTS % {"count": _integer(len(members)),
-                                               "limit": _integer(MAX_MEMBERS)}
-        )
-    unpacked = sum(member.file_size for member in members)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise FileRejected(
-            texts.XLSX_UNPACKS_TOO_LARGE % {"size": _megabytes(unpacked),
-                                                  "limit": _megabytes(MAX_UNPACKED_BYTES)}
-        )
-    for member in members:
-        if member.flag_bits & 0x1:  # an encrypted zip member: not something Excel writes
-            raise FileRejected(texts.FILE_DAMAGED)
-        if (member.file_size > RATIO_CHECKED_FROM
-                and member.file_size > MAX_RATIO * member.compress_size):
-            raise FileRejected(
-                texts.XLSX_COMPRESSION_SUSPICIOUS % {"part": member.filename,
-                                                           "limit": MAX_RATIO}
-            )
-    return archive
-
-
-def measure_xlsx(archive: zipfile.ZipFile) -> Extent:
-    """Return what the workbook's parts hold, counted from their XML as it is inflated, a
-    megabyte at a time: nothing is parsed, and the cost is that of unzipping (under a second
-    for the 100 MB a workbook may unpack to)."""
-    cells = rows = strings = elements = style_elements = 0
-    largest, largest_cells, largest_rows = "", -1, -1
-    try:
-        for member in archive.infolist():
-            if member.is_dir():
-                continue
-            counts = _count_part(archive, member)
-            cells += counts[0]
-            rows += counts[1]
-            strings += counts[2]
-            elements += counts[3]
-            if member.filename == STYLES_PART:
-                style_elements = counts[3]
-            if counts[0] + counts[1] > largest_cells + largest_rows:
-                largest, largest_cells, largest_rows = member.filename, counts[0], counts[1]
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
-        raise FileRejected(texts.FILE_DAMAGED) from error
-    return Extent(cells=cells, rows=rows, strings=strings, elements=elements,
-                  style_elements=style_elements, largest=largest,
-                  largest_cells=max(largest_cells, 0), largest_rows=max(largest_rows, 0))
-
-
-def _count_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int, int, int]:
-    """Return (cells, rows, shared strings, elements) of one part; the chunks are cut before
-    a "<", so that no name is split between two."""
-    cells = rows = strings = starts = ends = 0
-    carry = b""
-    with archive.open(member) as source:
-        while True:
-            chunk = source.read(1024 * 1024)
-            block = carry + chunk
-            if chunk:
-                cut = block.rfind(b"<")
-                if cut <= 0:
-                    cut = len(block)
-                block, carry = block[:cut], block[cut:]
-            else:
-                carry = b""
-            cells += block.count(b"<c")
-            rows += block.count(b"<row")
-            strings += block.count(b"<si")
-            if b":c" in block or b":row" in block or b":si" in block:  # a prefixed name: rare
-                for name in PREFIXED_NAME.findall(block):
-                    if name == b"c":
-                        cells += 1
-                    elif name == b"row":
-                        rows += 1
-                    else:
-                        strings += 1
-            starts += block.count(b"<")
-            ends += block.count(b"</")
-            if not chunk:
-                break
-    return cells, rows, strings, starts - ends
-
-
-def _refuse_extent(archive: zipfile.ZipFile, extent: Extent) -> None:
-    limits = extent_limits()
-    if not extent.exceeds(limits):
-        return
-    columns = len(COLUMNS)
-    context = {
-        "sheet": _part_title(archive, extent.largest),
-        "cells": _integer(extent.largest_cells),
-        "rows": _integer(extent.largest_rows),
-        "total_cells": _integer(extent.cells),
-        "total_rows": _integer(extent.rows),
-        "max_rows": _integer(settings.IMPORT_MAX_ROWS),
-        "columns": _integer(columns),
-        "needed": _integer(settings.IMPORT_MAX_ROWS * columns),
-    }
-    # Name what is furthest over its limit: a million formatted empty rows, or cells.
-    if extent.rows / limits.rows > extent.cells / limits.cells:
-        raise FileRejected(texts.XLSX_TOO_MANY_SHEET_ROWS % context)
-    raise FileRejected(texts.XLSX_TOO_MANY_CELLS % context)
-
-
-def _part_title(archive: zipfile.ZipFile, path: str) -> str:
-    """Return the name a user sees for a workbook part: the sheet's title when the workbook's
-    own (small) index names it, else the part's path."""
-    try:
-        index = archive.getinfo("xl/workbook.xml")
-        relations = archive.getinfo("xl/_rels/workbook.xml.rels")
-        if max(index.file_size, relations.file_size) > 1024 * 1024:
-            return path
-        targets = {
-            match.group(1).decode(): match.group(2).decode()
-            for match in RELATIONSHIP.finditer(archive.read(relations))
-        }
-        for match in SHEET_ENTRY.finditer(archive.read(index)):
-            target = targets.get(match.group(2).decode(), "")
-            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if target == path:
-                return f"“{html.unescape(match.group(1).decode('utf-8', 'replace'))}”"
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
-        pass
-    return path
-
-
 def _data_sheet(worksheets: list) -> object | None:
     """Return the worksheet holding the activities: the template's "Activities" (or
     "Actividades") if there is one, else the first visible worksheet."""
@@ -393,36 +180,6 @@ def _data_sheet(worksheets: list) -> object | None:
         if sheet.title.strip().casefold() in DATA_SHEET_NAMES:
             return sheet
     return visible[0] if visible else None
-
-
-def _refuse_merged_cells(archive: zipfile.ZipFile, path: str) -> None:
-    """Refuse a worksheet with merged cells, which read-only mode does not report: scan its XML
-    for <mergeCell ref="…"/>, a streamed read that never holds the sheet in memory."""
-    ranges: dict[str, None] = {}
-    tail = b""
-    try:
-        with archive.open(path) as source:
-            while chunk := source.read(1024 * 1024):
-                window = tail + chunk
-                if b"mergeCell" in window:
-                    for match in MERGE_CELL.finditer(window):
-                        ranges[match.group(1).decode("ascii", "replace")] = None
-                tail = window[-512:]
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise FileRejected(texts.FILE_DAMAGED) from error
-    if ranges:
-        named = sorted(ranges, key=_range_position)[:MAX_RANGES_NAMED]
-        if len(ranges) > MAX_RANGES_NAMED:
-            named.append(_("%(count)s more") % {"count": _integer(len(ranges) - MAX_RANGES_NAMED)})
-        raise FileRejected(texts.MERGED_CELLS % {"ranges": ", ".join(named)})
-
-
-def _range_position(reference: str) -> tuple[int, int]:
-    try:
-        min_col, min_row, _max_col, _max_row = range_boundaries(reference)
-    except (ValueError, TypeError):
-        return (0, 0)
-    return (min_row or 0, min_col or 0)
 
 
 # CSV -------------------------------------------------------------------------------------------
@@ -463,7 +220,7 @@ def _read_csv(text: str) -> Table:
     try:
         return _table("csv", None, _csv_rows(reader))
     except csv.Error as error:
-        raise FileRejected(texts.CSV_UNREADABLE % {"line": _integer(reader.line_num)}) from error
+        raise FileRejected(texts.CSV_UNREADABLE % {"line": integer_text(reader.line_num)}) from error
 
 
 def _csv_rows(reader: Iterable[list[str]]) -> Iterator[tuple]:
@@ -538,7 +295,7 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
             continue
         blank_run = 0
         if len(table_rows) == max_rows:
-            raise FileRejected(texts.TOO_MANY_ROWS % {"limit": _integer(max_rows)})
+            raise FileRejected(texts.TOO_MANY_ROWS % {"limit": integer_text(max_rows)})
         table_rows.append(SheetRow(number=number, values=values))
     if not table_rows:
         raise FileRejected(texts.NO_ROWS)
@@ -627,25 +384,7 @@ def _blank_run_end(rows: Iterator[tuple]) -> tuple | None:
     return None
 
 
-
-
 def _quoted_list(names: list[str]) -> str:
     return get_text_list([f"“{name}”" for name in names], _("and"))
 
 
-def _integer(value: int) -> str:
-    return number_format(value, force_grouping=True)
-
-
-def _megabytes(size: int, above: int | None = None) -> str:
-    """Return a size for a message, in MB (KB under a megabyte), never shown as equal to
-    `above` when it exceeds it."""
-    if max(size, above or 0) >= 1024 * 1024:
-        unit, label = 1024 * 1024, _("%(size)s MB")
-    else:
-        unit, label = 1024, _("%(size)s KB")
-    value = round(size / unit, 1)
-    if above is not None and value <= above / unit:
-        value = math.floor(above / unit * 10 + 1) / 10
-    decimals = 0 if value == int(value) else 1
-    return label % {"size": number_format(value, decimal_pos=decimals)}
