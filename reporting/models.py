@@ -267,6 +267,13 @@ class ReportingPeriodQuerySet(models.QuerySet):
             or self.order_by("month").first()
         )
 
+    def of_code_or_current(self, code: str) -> ReportingPeriod | None:
+        """Return the period of `code` (YYYY-MM) when there is one, else the current one: what
+        a page's month selector shows for whatever its `period` parameter says."""
+        month = parse_month(code or "")
+        period = self.filter(month=month).first() if month else None
+        return period or self.current()
+
 
 class ReportingPeriod(models.Model):
     month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from reporting.models import MonthlyReport, ReportingPeriod, Sector
 from reporting.numbers.completeness import CellState, period_completeness, review_queue
-from reporting.views import _selected_period
 
 
 @login_required
@@ -23,7 +22,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
     sectors = list(Sector.objects.reviewable_by(user))
     chosen = next((s for s in sectors if s.code == request.GET.get("sector")), None)
     scope = [chosen] if chosen else sectors
-    period = _selected_period(request)
+    period = ReportingPeriod.objects.of_code_or_current(request.GET.get("period", ""))
     waiting = MonthlyReport.objects.reviewable_by(user).filter(sector__in=[s.pk for s in scope])
     context = {
         "period": period,
