@@ -21,10 +21,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
 from reporting.models import (
     CASH_MODALITIES,
+    ActivityLine,
     CountedTotal,
     Location,
     MonthlyReport,
@@ -390,3 +391,17 @@ def in_sector(lines: QuerySet, code: str) -> QuerySet:
 
 def in_population_type(lines: QuerySet, code: str) -> QuerySet:
     return lines.filter(population_type=code)
+
+
+def sector_scope(sector: Sector | None, lines: QuerySet) -> tuple[QuerySet, QuerySet]:
+    """Return the lines (or their totals) and the reports that figures filtered to `sector` are
+    computed from; all of them for no sector."""
+    reports = MonthlyReport.objects.all()
+    if sector is None:
+        return lines, reports
+    lines = in_sector(lines, sector.code)
+    if sector.parent_id is None:
+        return lines, reports.filter(sector=sector)
+    # A sub-sector has no reports of its own: its partners are those with lines in it.
+    in_subsector = ActivityLine.objects.filter(report=OuterRef("pk"), indicator__sector=sector)
+    return lines, reports.filter(Exists(in_subsector))
