@@ -186,6 +186,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for point in trend
         ],
         "sector_rows": _sector_rows(figures, sector, links),
+        "sector_footer": [
+            FigureRow("", _("Sum of sectors"), figures.sum_of_sectors_month,
+                      figures.sum_of_sectors_ytd, links("headline", "month"),
+                      links("headline", "ytd")),
+            FigureRow("", _("People assisted directly (counted once)"),
+                      figures.people_assisted_month, figures.people_assisted_ytd,
+                      links("headline", "month"), links("headline", "ytd")),
+        ],
+        "total_footer": [
+            FigureRow("", _("Total"), figures.people_assisted_month, figures.people_assisted_ytd,
+                      links("headline", "month"), links("headline", "ytd")),
+        ],
         "department_rows": _area_rows(figures.departments, "department", links),
         "population_rows": _area_rows(figures.population_types, "population", links),
         "links": {
