@@ -13,12 +13,13 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partners.models import Organisation, User
 
 from . import texts as msg
+from .languages import spanish_or_english
 
 models.CharField.register_lookup(Length)
 
@@ -34,9 +35,7 @@ class Bilingual(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "es").startswith("en"):
-            return self.name_en or self.name_es
-        return self.name_es or self.name_en
+        return spanish_or_english(self.name_es, self.name_en)
 
 
 class SectorQuerySet(models.QuerySet):
@@ -1003,9 +1002,7 @@ class Narrative(models.Model):
 
     @property
     def text(self) -> str:
-        if (get_language() or "es").startswith("en"):
-            return self.text_en or self.text_es
-        return self.text_es or self.text_en
+        return spanish_or_english(self.text_es, self.text_en)
 
 
 class SitrepEdition(models.Model):

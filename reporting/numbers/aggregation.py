@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
+from reporting.languages import spanish_or_english
 from reporting.models import (
     CASH_MODALITIES,
     ActivityLine,
@@ -137,9 +138,7 @@ class SectorFigure:
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "es").startswith("en") else self.name_es
+        return spanish_or_english(self.name_es, self.name_en)
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from partners.models import Organisation, OrganisationType
+from reporting.languages import spanish_or_english
 from reporting.models import (
     KeyFigures,
     Location,
@@ -169,10 +170,8 @@ def build_report(period: ReportingPeriod) -> dict:
 
 
 def in_language(names: dict, language: str) -> str:
-    """Return the `name_en` or `name_es` of `names` for `language`, falling back to the other."""
-    if (language or "es").startswith("en"):
-        return names.get("name_en") or names.get("name_es") or ""
-    return names.get("name_es") or names.get("name_en") or ""
+    """Return the `name_es` or `name_en` of a frozen row for a reader of `language`."""
+    return spanish_or_english(names.get("name_es"), names.get("name_en"), language)
 
 
 def as_contract_json(data: dict, language: str) -> dict:
@@ -304,9 +303,8 @@ def changes_since(edition: SitrepEdition, *, now: dict | None = None) -> list[Ch
 # --------------------------------------------------------------------------------------------
 
 def _text(texts: dict, language: str) -> str:
-    if language.startswith("en"):
-        return texts.get("en") or texts.get("es") or ""
-    return texts.get("es") or texts.get("en") or ""
+    """Return the `es` or `en` text of a frozen narrative for a reader of `language`."""
+    return spanish_or_english(texts.get("es"), texts.get("en"), language)
 
 
 def _parse_date(value: str | None) -> dt.date | None:
