@@ -25,7 +25,11 @@ row triggers, which is fine at the sizes SQLite serves.
 Concurrent approvals touching the same row serialise on that row's lock (INSERT … ON CONFLICT
 DO UPDATE adds to the committed value), so two approvals never overwrite each other's sums.
 
-Migration 0004 installs the SQL below; change it only together with a new migration.
+Migration 0004 installed this SQL, frozen in its own text as this module generated it then (a
+migration imports nothing of the app). To change the triggers, change them here and write a new
+migration that drops the old ones and installs what `postgresql_install()` and `sqlite_install()`
+generate now, as 0004 did: tests/test_totals.py fails until the migrated database's triggers are
+exactly this module's.
 """
 
 from __future__ import annotations
@@ -209,22 +213,6 @@ def sqlite_install() -> list[str]:
 
 def sqlite_uninstall() -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name};" for name in SQLITE_TRIGGERS]
-
-
-def install(connection) -> None:
-    statements = (postgresql_install() if connection.vendor == "postgresql"
-                  else sqlite_install())
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
-
-
-def uninstall(connection) -> None:
-    statements = (postgresql_uninstall() if connection.vendor == "postgresql"
-                  else sqlite_uninstall())
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
 
 
 # --------------------------------------------------------------------------------------------
