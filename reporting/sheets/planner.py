@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from partners.models import Organisation, User
 from reporting import texts as msg
+from reporting import workflow
 from reporting.models import (
     DISAGGREGATION_FIELDS,
     EDITABLE_STATUSES,
@@ -41,7 +41,6 @@ from reporting.models import (
     MonthlyReport,
     ReportingPeriod,
     ReportStatus,
-    ReviewEvent,
     Sector,
 )
 
@@ -509,8 +508,8 @@ def _save(plan: ImportPlan, *, user: User, as_approved: bool, filename: str) -> 
             if report_plan.period is None:
                 report_plan.period = periods[report_plan.month]
 
-    before = {report_plan.report.pk: report_plan.report.status
-              for report_plan in plan.reports if report_plan.report is not None}
+    before = [report_plan.report.pk for report_plan in plan.reports
+              if report_plan.report is not None]
     new = [report_plan for report_plan in plan.reports if report_plan.report is None]
     if new:
         created = MonthlyReport.objects.bulk_create([
@@ -522,7 +521,7 @@ def _save(plan: ImportPlan, *, user: User, as_approved: bool, filename: str) -> 
             report_plan.report = report
 
     if before:
-        ActivityLine.objects.filter(report_id__in=list(before)).delete()
+        ActivityLine.objects.filter(report_id__in=before).delete()
     lines = []
     for report_plan in plan.reports:
         for line in report_plan.lines:
@@ -543,29 +542,15 @@ def _save(plan: ImportPlan, *, user: User, as_approved: bool, filename: str) -> 
     ])
 
     ids = [report_plan.report.pk for report_plan in plan.reports]
-    changes: dict = {"updated_at": now, "is_nil": False}
-    if as_approved:
-        changes.update(
-            status=ReportStatus.APPROVED, reviewed_by=user, reviewed_at=now, submitted_at=now,
-            submitted_by=user, first_submitted_at=Coalesce(F("first_submitted_at"), Value(now)),
-        )
-    MonthlyReport.objects.filter(pk__in=ids).update(**changes)
-    if as_approved:
-        reason = msg.LOADED_AS_HISTORIC % {"file": filename or gettext("a spreadsheet")}
-        ReviewEvent.objects.bulk_create([
-            ReviewEvent(
-                report=report_plan.report, action=ReviewEvent.Action.APPROVE,
-                from_status=before.get(report_plan.report.pk, ReportStatus.DRAFT),
-                to_status=ReportStatus.APPROVED, by=user, at=now, reason=reason,
-            )
-            for report_plan in plan.reports
-        ])
+    MonthlyReport.objects.filter(pk__in=ids).update(updated_at=now, is_nil=False)
     for report_plan in plan.reports:
         report = report_plan.report
         report.organisation, report.sector, report.period = (
             report_plan.organisation, report_plan.sector, report_plan.period)
         report.updated_at, report.is_nil = now, False
-        if as_approved:
-            report.status, report.reviewed_by, report.reviewed_at = ReportStatus.APPROVED, user, now
-            report.submitted_at, report.submitted_by = now, user
-            report.first_submitted_at = report.first_submitted_at or now
+    if as_approved:
+        # The workflow writes every status change, this one too.
+        workflow.approve_historic_reports(
+            reports=[report_plan.report for report_plan in plan.reports], by=user, at=now,
+            reason=msg.LOADED_AS_HISTORIC % {"file": filename or gettext("a spreadsheet")},
+        )
