@@ -2,7 +2,8 @@
 
 Rows are matched on their codes (an organisation's acronym, a sector's or an indicator's code, a
 ubigeo, a period's month), never on database ids, and the columns are those of seeds/*.csv plus
-`active` where the model has it. An exported file can therefore be edited and imported back, and
+`active` where the model has it, read cell by cell as `load_seeds` reads them (both through
+reporting/reference/files.py). An exported file can therefore be edited and imported back, and
 it still loads with `load_seeds`. An import is all or nothing, runs the models' own validation,
 and reports a wrong row with its line number and a plain reason.
 """
@@ -42,14 +43,22 @@ from reporting.models import (
     Sector,
     normalise_ubigeo,
 )
-from reporting.sheets.columns import FORMULA_TRIGGERS, neutralise
+from reporting.reference.files import (
+    FILE_COLUMNS,
+    delimiter,
+    is_blank,
+    read_cell,
+    read_codes,
+    read_date,
+    read_whole_number,
+    read_yes_no,
+    write_yes_no,
+)
+from reporting.sheets.columns import neutralise
 
 # Error messages, as constants so that tests can assert the text.
 DOES_NOT_EXIST = _("%(model)s “%(code)s” does not exist.")
-NOT_YES_OR_NO = _("Write yes or no.")
-NOT_A_DATE = _("Write the date as YYYY-MM-DD (2023-09-30), not “%(value)s”.")
 NOT_A_MONTH = _("Write the month as YYYY-MM (2023-09), not “%(value)s”.")
-NOT_A_WHOLE_NUMBER = _("Write a whole number without separators, not “%(value)s”.")
 NOT_AN_AMOUNT = _(
     "Write the amount with a point before the cents and no thousands separators "
     "(1540000.50), not “%(value)s”."
@@ -79,10 +88,6 @@ def does_not_exist(model, code: str) -> str:
     return DOES_NOT_EXIST % {"model": capfirst(model._meta.verbose_name), "code": code}
 
 
-def blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 # --------------------------------------------------------------------------------------------
 # Widgets: how a cell is read and written
 # --------------------------------------------------------------------------------------------
@@ -95,7 +100,7 @@ class CodeWidget(widgets.ForeignKeyWidget):
         self.normalise = normalise
 
     def clean(self, value, row=None, **kwargs):
-        if blank(value):
+        if is_blank(value):
             return None
         code = self.normalise(force_str(value))
         try:
@@ -115,11 +120,7 @@ class CodesWidget(widgets.ManyToManyWidget):
         super().__init__(model, separator=";", field=field)
 
     def clean(self, value, row=None, **kwargs):
-        if blank(value):
-            return []
-        codes = list(dict.fromkeys(
-            code.strip() for code in re.split(r"[;,]", force_str(value)) if code.strip()
-        ))
+        codes = read_codes(value)
         found = {
             getattr(obj, self.field): obj
             for obj in self.model.objects.filter(**{f"{self.field}__in": codes})
@@ -140,45 +141,24 @@ class UbigeoWidget(widgets.CharWidget):
     reads as 0101."""
 
     def clean(self, value, row=None, **kwargs):
-        return "" if blank(value) else normalise_ubigeo(force_str(value))
+        return "" if is_blank(value) else normalise_ubigeo(force_str(value))
 
 
 class YesNoWidget(widgets.Widget):
-    """A yes/no column as in the seed files; `sí`, `true` and `1` are read too."""
-
-    YES = frozenset({"yes", "y", "sí", "si", "s", "true", "1"})
-    NO = frozenset({"no", "n", "false", "0"})
+    """A yes/no column, read as load_seeds reads it (reference/files.py)."""
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, bool):
-            return value
-        text = "" if value is None else force_str(value).strip().casefold()
-        if text in self.YES:
-            return True
-        if text in self.NO:
-            return False
-        raise ValueError(NOT_YES_OR_NO)
+        return read_yes_no(value)
 
     def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        return "yes" if value else "no"
+        return write_yes_no(value)
 
 
 class WholeNumberWidget(widgets.Widget):
     """A count, written without thousands separators whatever the page's language."""
 
     def clean(self, value, row=None, **kwargs):
-        if blank(value):
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        text = force_str(value).strip()
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-        raise ValueError(NOT_A_WHOLE_NUMBER % {"value": value})
+        return read_whole_number(value)
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -190,7 +170,7 @@ class AmountWidget(widgets.Widget):
     """An amount in USD: a point before the cents, no thousands separators."""
 
     def clean(self, value, row=None, **kwargs):
-        if blank(value):
+        if is_blank(value):
             return None
         if isinstance(value, Decimal):
             return value
@@ -214,16 +194,7 @@ class IsoDateWidget(widgets.Widget):
     """A date as YYYY-MM-DD in CSV, a real date cell in XLSX."""
 
     def clean(self, value, row=None, **kwargs):
-        if blank(value):
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(force_str(value).strip())
-        except ValueError:
-            raise ValueError(NOT_A_DATE % {"value": value}) from None
+        return read_date(value)
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -239,7 +210,7 @@ class MonthWidget(widgets.ForeignKeyWidget):
         super().__init__(ReportingPeriod, field="month")
 
     def clean(self, value, row=None, **kwargs):
-        if blank(value):
+        if is_blank(value):
             return None
         if isinstance(value, dt.date) and value.day == 1:
             month = dt.date(value.year, value.month, 1)
@@ -312,24 +283,13 @@ class CodeMatchedResource(resources.ModelResource):
         return result
 
     def import_row(self, row, instance_loader, **kwargs):
-        row = row.__class__((key, self.read_cell(value)) for key, value in row.items())
-        if all(blank(value) for value in row.values()):
+        row = row.__class__((key, read_cell(value)) for key, value in row.items())
+        if all(is_blank(value) for value in row.values()):
             # A spreadsheet's empty lines (often below the data) are not rows.
             skipped = self.get_row_result_class()()
             skipped.import_type = RowResult.IMPORT_TYPE_SKIP
             return skipped
         return super().import_row(row, instance_loader, **kwargs)
-
-    @staticmethod
-    def read_cell(value):
-        """Return the cell without surrounding spaces or the apostrophe that export adds before
-        a formula-like text, so that an exported file imports back unchanged."""
-        if not isinstance(value, str):
-            return value
-        value = value.strip()
-        if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
-            return value[1:]
-        return value
 
     def get_instance(self, instance_loader, row):
         try:
@@ -378,10 +338,7 @@ class OrganisationResource(CodeMatchedResource):
 
     class Meta:
         model = Organisation
-        fields = (
-            "acronym", "name", "short_name", "type", "is_partner", "rmrp_appealing",
-            "joined_on", "sectors", "active",
-        )
+        fields = (*FILE_COLUMNS["organisations.csv"], "active")
         import_id_fields = ("acronym",)
 
     def filter_export(self, queryset, **kwargs):
@@ -397,7 +354,7 @@ class SectorResource(CodeMatchedResource):
 
     class Meta:
         model = Sector
-        fields = ("code", "parent", "name_es", "name_en", "order", "lead_organisations", "active")
+        fields = (*FILE_COLUMNS["sectors.csv"], "active")
         import_id_fields = ("code",)
 
     def get_queryset(self):
@@ -426,7 +383,7 @@ class IndicatorResource(CodeMatchedResource):
 
     class Meta:
         model = Indicator
-        fields = ("code", "sector", "name_es", "name_en", "unit", "counts_people", "active")
+        fields = (*FILE_COLUMNS["indicators.csv"], "active")
         import_id_fields = ("code",)
 
     def get_queryset(self):
@@ -455,7 +412,7 @@ class LocationResource(CodeMatchedResource):
 
     class Meta:
         model = Location
-        fields = ("code", "level", "parent", "name")
+        fields = FILE_COLUMNS["locations.csv"]
         import_id_fields = ("code",)
         # 2,000 places: one query finds them all (codes are normalised, never refused, so
         # the loader cannot fail), and the preview lists what changes, not every district.
@@ -512,8 +469,7 @@ class SpreadsheetCSV(CSV):
     def create_dataset(self, in_stream, **kwargs):
         if isinstance(in_stream, bytes) and self.encoding:
             in_stream = in_stream.decode(self.encoding)
-        header = in_stream.lstrip("\ufeff").partition("\n")[0] if isinstance(in_stream, str) else ""
-        if ";" in header and "," not in header:
+        if isinstance(in_stream, str) and delimiter(in_stream) == ";":
             kwargs.setdefault("delimiter", ";")
         return super().create_dataset(in_stream, **kwargs)
 

@@ -5,12 +5,16 @@ creates what is missing and leaves existing rows as they are, so that what IM of
 the admin survives `make run`; it reports the rows that differ from the files. With
 `update=True` it makes existing rows match the files. Running it twice changes nothing. Rows are
 never deleted: reference data that reports point to is deactivated in the admin instead.
+
+The files and their cells are read as the admin's reference-data import reads them
+(reference/files.py): a file exported from the admin loads here, and a cell that one refuses (a
+typo in a yes/no column, a date that is not one) the other refuses too.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +25,8 @@ from django.db import transaction
 
 from partners.models import Organisation
 from reporting.models import Indicator, Location, LocationLevel, Sector
+
+from . import files
 
 
 class SeedError(Exception):
@@ -71,22 +77,31 @@ class SeedReport:
 
 
 def _rows(directory: Path, name: str) -> list[dict[str, str]]:
+    """Return the rows of seed file `name`, read as the admin's import reads a file (encoding,
+    delimiter, each cell): an export of the admin, saved again by Excel or not, reads the same."""
     path = directory / name
     if not path.exists():
         raise SeedError(f"{path}: file not found")
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            {key: (value or "").strip() for key, value in row.items()}
-            for row in csv.DictReader(handle)
-        ]
+    text = files.decode(path.read_bytes())
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=files.delimiter(text))
+    reader.fieldnames = [(header or "").strip().lower() for header in reader.fieldnames or []]
+    missing = [column for column in files.FILE_COLUMNS[name] if column not in reader.fieldnames]
+    if missing:
+        raise SeedError(f"{path}: no column {', '.join(missing)}")
+    return [
+        {header: files.read_cell(value or "") for header, value in row.items()
+         if isinstance(header, str)}
+        for row in reader
+    ]
 
 
-def _yes(value: str) -> bool:
-    return value.strip().lower() in {"yes", "true", "1", "sí", "si"}
-
-
-def _codes(value: str) -> list[str]:
-    return [code.strip() for code in value.split(";") if code.strip()]
+def _read(reader, row: dict[str, str], column: str, filename: str, number: int):
+    """Return the cell of `column` read by `reader`, or raise SeedError naming file, row and
+    column with the reader's reason."""
+    try:
+        return reader(row[column])
+    except ValueError as error:
+        raise SeedError(f"{filename} row {number}: {column}: {error}") from error
 
 
 def _differs(obj, values: dict) -> bool:
@@ -158,17 +173,13 @@ def _load_organisations(rows, report: SeedReport) -> dict[str, Organisation]:
         acronym = row["acronym"]
         if not acronym:
             raise SeedError(f"organisations.csv row {number}: acronym is empty")
-        try:
-            joined = dt.date.fromisoformat(row["joined_on"]) if row["joined_on"] else None
-        except ValueError as error:
-            raise SeedError(f"organisations.csv row {number}: joined_on: {error}") from error
         values = {
             "name": row["name"],
             "short_name": row["short_name"],
             "type": row["type"],
-            "is_partner": _yes(row["is_partner"]),
-            "rmrp_appealing": _yes(row["rmrp_appealing"]),
-            "joined_on": joined,
+            "is_partner": _read(files.read_yes_no, row, "is_partner", "organisations.csv", number),
+            "rmrp_appealing": _read(files.read_yes_no, row, "rmrp_appealing", "organisations.csv", number),
+            "joined_on": _read(files.read_date, row, "joined_on", "organisations.csv", number),
         }
         org = existing.get(acronym)
         if org is None:
@@ -210,7 +221,7 @@ def _load_sectors(rows, organisations, report: SeedReport) -> dict[str, Sector]:
             "name_es": row["name_es"],
             "name_en": row["name_en"],
             "parent": parent,
-            "order": int(row["order"] or 0),
+            "order": _read(files.read_whole_number, row, "order", "sectors.csv", number) or 0,
         }
         sector = existing.get(row["code"])
         created = sector is None
@@ -225,7 +236,7 @@ def _load_sectors(rows, organisations, report: SeedReport) -> dict[str, Sector]:
                 _save(sector, "sectors.csv", number)
         existing[sector.code] = sector
         leads = set()
-        for acronym in _codes(row["lead_organisations"]):
+        for acronym in files.read_codes(row["lead_organisations"]):
             if acronym not in organisations:
                 raise SeedError(f"sectors.csv row {number}: lead organisation {acronym} is unknown")
             leads.add(organisations[acronym].pk)
@@ -237,7 +248,7 @@ def _load_sectors(rows, organisations, report: SeedReport) -> dict[str, Sector]:
 def _link_organisation_sectors(rows, organisations, sectors, report: SeedReport) -> None:
     for number, row in enumerate(rows, start=2):
         wanted = set()
-        for code in _codes(row["sectors"]):
+        for code in files.read_codes(row["sectors"]):
             if code not in sectors:
                 raise SeedError(f"organisations.csv row {number}: sector {code} is unknown")
             wanted.add(sectors[code].pk)
@@ -257,7 +268,8 @@ def _load_indicators(rows, sectors, report: SeedReport) -> None:
             "name_es": row["name_es"],
             "name_en": row["name_en"],
             "unit": row["unit"],
-            "counts_people": _yes(row["counts_people"]),
+            "counts_people": _read(files.read_yes_no, row, "counts_people", "indicators.csv",
+                                   number),
         }
         indicator = existing.get(row["code"])
         if indicator is None:
