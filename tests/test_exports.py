@@ -262,13 +262,18 @@ def test_it_explains_a_filter_that_names_nothing(client, ivan, scoped, path, que
     assert message in response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
 
 
-def test_filter_lines_scopes_first_then_filters(ivan, paula, scoped):
-    assert {line.description for line in exports.filter_lines(paula, {"status": "draft"})} == set()
-    assert {line.description for line in exports.filter_lines(ivan, {"status": "draft"})} == {
-        "hias-pro-draft", "caritas-pro-draft"}
-    with pytest.raises(exports.InvalidFilters) as error:
-        exports.filter_lines(ivan, {"sector": "XYZ"})
-    assert "sector" in error.value.form.errors
+def filtered(user, params: dict) -> set[str]:
+    form = exports.LineFilterForm(params, user=user)
+    assert form.is_valid(), form.errors
+    return {line.description for line in form.filter(exports.lines_visible_to(user))}
+
+
+def test_the_filters_narrow_what_the_user_may_export_and_never_widen_it(ivan, paula, scoped):
+    assert filtered(paula, {"status": "draft"}) == set()
+    assert filtered(ivan, {"status": "draft"}) == {"hias-pro-draft", "caritas-pro-draft"}
+    form = exports.LineFilterForm({"sector": "XYZ"}, user=ivan)
+    assert not form.is_valid()
+    assert "sector" in form.errors
 
 
 # --------------------------------------------------------------------------------------------

@@ -201,10 +201,6 @@ def deduplicated(cells: list[CellSector]) -> int:
     return sum(cell.value for cell in cells if cell.taken)
 
 
-def people_assisted(lines: QuerySet, value: str) -> int:
-    return deduplicated(cell_sectors(lines, value))
-
-
 # --------------------------------------------------------------------------------------------
 # A month's figures
 # --------------------------------------------------------------------------------------------

@@ -264,24 +264,6 @@ class LineFilterForm(forms.Form):
         return f"gtrm-activities-{months}.{fmt}"
 
 
-class InvalidFilters(ValueError):
-    """Filter values that name no month, sector, department, organisation or status."""
-
-    def __init__(self, form: LineFilterForm):
-        self.form = form
-        super().__init__(form.errors.as_text())
-
-
-def filter_lines(user, params) -> QuerySet:
-    """Return the lines `user` may export, narrowed by the query parameters `params`
-    (period_from, period_to, sector, department, organisation, status); raise InvalidFilters
-    if one names nothing."""
-    form = LineFilterForm(params, user=user)
-    if not form.is_valid():
-        raise InvalidFilters(form)
-    return form.filter(lines_visible_to(user))
-
-
 # --------------------------------------------------------------------------------------------
 # The lines, as rows of the template
 # --------------------------------------------------------------------------------------------
