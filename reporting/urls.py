@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from reporting.numbers.views import completeness, dashboard, sitrep
-from reporting.sheets.views import exports, template, uploads
+from reporting.sheets.views import exports, template_workbook, uploads
 
 from . import converters, views
 
@@ -32,7 +32,7 @@ urlpatterns = [
          name="sitrep-publish"),
     # The spreadsheet round trip (DESIGN §5 column contract, reporting/sheets/columns.py).
     path("imports/", uploads.upload, name="import-upload"),
-    path("imports/template/", template.template, name="import-template"),
+    path("imports/template/", template_workbook.template, name="import-template"),
     path("imports/<int:pk>/", uploads.preview, name="import-preview"),
     path("imports/<int:pk>/confirm/", uploads.confirm, name="import-confirm"),
     path("imports/<int:pk>/errors.xlsx", uploads.error_workbook, name="import-errors"),

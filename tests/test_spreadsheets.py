@@ -738,9 +738,9 @@ def test_the_template_with_its_lists_is_well_within_the_extent_allowed(db):
     import datetime as dt
 
     from partners.models import Organisation
-    from reporting.sheets import template
+    from reporting.sheets import template_workbook
 
-    data = template.build_template(organisation=Organisation.objects.get(acronym="HIAS"),
+    data = template_workbook.build_template(organisation=Organisation.objects.get(acronym="HIAS"),
                                     month=dt.date(2023, 9, 1))
     extent = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
 

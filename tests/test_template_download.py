@@ -27,7 +27,7 @@ from reporting.models import (
     Sector,
 )
 from reporting.sheets import columns, planner, reading
-from reporting.sheets.template import build_template, template_filename
+from reporting.sheets.template_workbook import build_template, template_filename
 
 from .factories import LineFactory, PeriodFactory, ReportFactory, UserFactory
 

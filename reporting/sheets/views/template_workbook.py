@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from gtrm.garbage import frees_reference_cycles
 from partners.models import Organisation
 from reporting.models import ReportingPeriod, parse_month
-from reporting.sheets.template import (
+from reporting.sheets.template_workbook import (
     XLSX_CONTENT_TYPE,
     build_template,
     previous_month,
