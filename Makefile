@@ -23,8 +23,10 @@ run: $(STAMP)
 test: $(STAMP)
 	SECRET_KEY=test-only-not-secret $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Style (ruff) and the walls between reporting's rooms (import-linter, pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l es -l en --ignore=.venv --ignore=staticfiles

@@ -7,6 +7,12 @@ organisations, so most of its CPU went into rendering `<option>` templates. The 
 below write exactly what Django's own templates write (`tests/test_renderers.py` compares
 them), for the input, textarea and select widgets. Any other template, and any of these that
 an app or the project overrides, is rendered by the template engine as before.
+
+Why not the simpler override of `select.html` with the options written inline (no include per
+option)? Measured for issue 12 (the line form page, median process CPU of 300 requests, three
+alternating rounds on the 2-core machine): this renderer 44–54 ms, the inline template 56–69 ms,
+Django's own templates 60–76 ms. The template engine's loop over 110 options costs about as
+much as the includes it saves; this renderer saves a fifth of the page.
 """
 
 from __future__ import annotations

@@ -240,7 +240,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
 # Every upload is kept in the database until it is confirmed, so that one person cannot fill
-# the database with files nobody saves (reporting/uploads.py; issue 11): an unconfirmed file is
+# the database with files nobody saves (reporting/sheets/uploads.py; issue 11): an unconfirmed file is
 # removed after IMPORT_UNCONFIRMED_DAYS (`cleanup_uploads`, daily from cron), and at each
 # upload beyond IMPORT_UNCONFIRMED_PER_ORGANISATION of the organisation's, oldest first (each
 # person's latest is kept). A person may upload IMPORT_UPLOADS_PER_HOUR files an hour; the next

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gtrm.admin import NotFoundForOthers
-from reporting.admin_resources import ImportExportForImOfficers, OrganisationResource
+from reporting.admin.resources import ImportExportForImOfficers, OrganisationResource
 
 from . import services
 from .models import HeldInvitation, Organisation, User

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Organisation
 
-from . import messages as msg
+from . import texts as msg
 from .models import (
     ActivityLine,
     Indicator,

@@ -13,12 +13,13 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partners.models import Organisation, User
 
-from . import messages as msg
+from . import texts as msg
+from .languages import spanish_or_english
 
 models.CharField.register_lookup(Length)
 
@@ -34,9 +35,7 @@ class Bilingual(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "es").startswith("en"):
-            return self.name_en or self.name_es
-        return self.name_es or self.name_en
+        return spanish_or_english(self.name_es, self.name_en)
 
 
 class SectorQuerySet(models.QuerySet):
@@ -266,6 +265,13 @@ class ReportingPeriodQuerySet(models.QuerySet):
             or started.order_by("-month").first()
             or self.order_by("month").first()
         )
+
+    def of_code_or_current(self, code: str) -> ReportingPeriod | None:
+        """Return the period of `code` (YYYY-MM) when there is one, else the current one: what
+        a page's month selector shows for whatever its `period` parameter says."""
+        month = parse_month(code or "")
+        period = self.filter(month=month).first() if month else None
+        return period or self.current()
 
 
 class ReportingPeriod(models.Model):
@@ -996,9 +1002,7 @@ class Narrative(models.Model):
 
     @property
     def text(self) -> str:
-        if (get_language() or "es").startswith("en"):
-            return self.text_en or self.text_es
-        return self.text_es or self.text_en
+        return spanish_or_english(self.text_es, self.text_en)
 
 
 class SitrepEdition(models.Model):
@@ -1078,7 +1082,7 @@ class ImportBatch(models.Model):
 
     A confirmed file is kept for good: the audit trail's "replaced by a spreadsheet upload"
     entries name it, and it is the only record of the lines it brought in once a later upload
-    replaces them. An unconfirmed file is removed (reporting/uploads.py): the row stays, with
+    replaces them. An unconfirmed file is removed (reporting/sheets/uploads.py): the row stays, with
     its content emptied and its status DISCARDED, so that the person's list of uploads and an
     old preview link say what happened, and the hourly cap still counts it."""
 
@@ -1125,7 +1129,7 @@ class CountedTotal(models.Model):
     """The approved people-counting lines, summed per period × report sector × indicator sector ×
     department × population type × cash or not: what every figure of DESIGN §4 is computed from.
 
-    Database triggers (reporting/totals.py, installed by migration 0004) keep it equal to the sum
+    Database triggers (reporting/numbers/totals.py, installed by migration 0004) keep it equal to the sum
     of the lines in the same transaction as every change to lines, reports' status, period or
     sector, and indicators' sector or `counts_people`, whichever path makes it (a form, the
     importer, the admin, a bulk update). The figures therefore never lag behind an approval, and

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from partners.models import User
 
-from . import messages as msg
+from . import texts as msg
 from .models import (
     ActivityLine,
     LineChange,

@@ -1,15 +1,9 @@
 from django.urls import path, register_converter
 
-from . import (
-    completeness_views,
-    converters,
-    dashboard_views,
-    export_views,
-    import_views,
-    sitrep_views,
-    upload_views,
-    views,
-)
+from reporting.numbers.views import completeness, dashboard, sitrep
+from reporting.sheets.views import exports, template_workbook, uploads
+
+from . import converters, views
 
 register_converter(converters.MonthConverter, "month")
 
@@ -28,30 +22,30 @@ urlpatterns = [
     path("reports/<int:pk>/lines/<int:line_pk>/delete/", views.line_delete, name="line-delete"),
     path("locations/", views.location_children, name="locations"),
     # The numbers, for signed-in users.
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
-    path("dashboard/explain/", dashboard_views.explain, name="dashboard-explain"),
-    path("completeness/", completeness_views.completeness, name="completeness"),
-    path("situation-report/<month:month>/", sitrep_views.sitrep_draft, name="sitrep-draft"),
-    path("situation-report/<month:month>/pdf/", sitrep_views.sitrep_draft_pdf,
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/explain/", dashboard.explain, name="dashboard-explain"),
+    path("completeness/", completeness.completeness, name="completeness"),
+    path("situation-report/<month:month>/", sitrep.sitrep_draft, name="sitrep-draft"),
+    path("situation-report/<month:month>/pdf/", sitrep.sitrep_draft_pdf,
          name="sitrep-draft-pdf"),
-    path("situation-report/<month:month>/publish/", sitrep_views.sitrep_publish,
+    path("situation-report/<month:month>/publish/", sitrep.sitrep_publish,
          name="sitrep-publish"),
-    # The spreadsheet round trip (DESIGN §5 column contract, reporting/resources.py).
-    path("imports/", upload_views.upload, name="import-upload"),
-    path("imports/template/", import_views.template, name="import-template"),
-    path("imports/<int:pk>/", upload_views.preview, name="import-preview"),
-    path("imports/<int:pk>/confirm/", upload_views.confirm, name="import-confirm"),
-    path("imports/<int:pk>/errors.xlsx", upload_views.error_workbook, name="import-errors"),
-    path("exports/", export_views.index, name="export-index"),
-    path("exports/lines.<str:fmt>", export_views.lines, name="export-lines"),
-    path("exports/<str:kind>.xlsx", export_views.summary, name="export-summary"),
+    # The spreadsheet round trip (DESIGN §5 column contract, reporting/sheets/columns.py).
+    path("imports/", uploads.upload, name="import-upload"),
+    path("imports/template/", template_workbook.template, name="import-template"),
+    path("imports/<int:pk>/", uploads.preview, name="import-preview"),
+    path("imports/<int:pk>/confirm/", uploads.confirm, name="import-confirm"),
+    path("imports/<int:pk>/errors.xlsx", uploads.error_workbook, name="import-errors"),
+    path("exports/", exports.index, name="export-index"),
+    path("exports/lines.<str:fmt>", exports.lines, name="export-lines"),
+    path("exports/<str:kind>.xlsx", exports.summary, name="export-summary"),
     # Published situation reports, open to everyone: frozen editions and nothing else.
-    path("sitreps/", sitrep_views.public_list, name="public-sitreps"),
-    path("sitreps/<month:month>/", sitrep_views.public_latest, name="public-sitrep-latest"),
-    path("sitreps/<month:month>/<int:number>/", sitrep_views.public_edition,
+    path("sitreps/", sitrep.public_list, name="public-sitreps"),
+    path("sitreps/<month:month>/", sitrep.public_latest, name="public-sitrep-latest"),
+    path("sitreps/<month:month>/<int:number>/", sitrep.public_edition,
          name="public-sitrep"),
-    path("sitreps/<month:month>/<int:number>/pdf/", sitrep_views.public_edition_pdf,
+    path("sitreps/<month:month>/<int:number>/pdf/", sitrep.public_edition_pdf,
          name="public-sitrep-pdf"),
-    path("sitreps/<month:month>/<int:number>/json/", sitrep_views.public_edition_json,
+    path("sitreps/<month:month>/<int:number>/json/", sitrep.public_edition_json,
          name="public-sitrep-json"),
 ]

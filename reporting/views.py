@@ -29,7 +29,6 @@ from .models import (
     ReportStatus,
     ReviewEvent,
     Sector,
-    parse_month,
 )
 
 REPORT_RELATED = ("organisation", "sector", "period")
@@ -41,17 +40,11 @@ def _report(user, pk: int) -> MonthlyReport:
     )
 
 
-def _selected_period(request: HttpRequest) -> ReportingPeriod | None:
-    month = parse_month(request.GET.get("period", ""))  # absent or not a month: the current one
-    period = ReportingPeriod.objects.filter(month=month).first() if month else None
-    return period or ReportingPeriod.objects.current()
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Show the organisation's reports for a month, one row per sector, with the deadline."""
     user = request.user
-    period = _selected_period(request)
+    period = ReportingPeriod.objects.of_code_or_current(request.GET.get("period", ""))
     context = {"period": period, "periods": ReportingPeriod.objects.all()}
     if period is not None:
         context["days_left"] = days_left = period.days_to_deadline()

@@ -4,11 +4,14 @@ Each transition re-reads the report under its row lock (`lock_report`) and is a 
 UPDATE (`WHERE status IN <sources> AND period is open`) inside a transaction, so that two people
 acting on the same report at once cannot both win: the second waits for the first, then finds
 the report changed and is told who changed it and how (`REPORT_CHANGED_BY`). Every change writes
-a ReviewEvent (or PeriodEvent).
+a ReviewEvent (or PeriodEvent). A historic load (`import_activities --as-approved`) is recorded
+here too (`approve_historic_reports`); only the demo's and the benchmark's made-up histories are
+written elsewhere, and tests/test_workflow.py fails on any other writer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connections, transaction
@@ -20,7 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from partners.models import User
 
-from . import messages as msg
+from . import texts as msg
 from .models import (
     EDITABLE_STATUSES,
     MonthlyReport,
@@ -83,7 +86,7 @@ def lock_report(report_id: int) -> MonthlyReport:
     locks that last until the end of the transaction.
 
     The period's row is locked before the report's: the order in which an upload takes them
-    (`imports.apply_import` locks the months of the file, then their reports), so that a
+    (`sheets.planner.apply_import` locks the months of the file, then their reports), so that a
     submission, a review or a line saved while an upload of the same month is being saved
     waits for it instead of deadlocking with it (PostgreSQL would then abort one of the two
     with an error). The period's lock is a shared one (FOR SHARE): on deadline day every
@@ -283,6 +286,38 @@ def reopen_report(*, report: MonthlyReport, by: User, reason: str) -> MonthlyRep
     return _transition(
         Action.REOPEN, report=report, by=by, reason=reason, reviewed_at=None, reviewed_by=None
     )
+
+
+def approve_historic_reports(
+    *, reports: list[MonthlyReport], by: User, reason: str, at: dt.datetime | None = None
+) -> None:
+    """Record `reports`, loaded from historic data already validated elsewhere
+    (`import_activities --as-approved`), as approved by `by` at `at` (by default now): from
+    whatever status they had, in any period, locked ones too, each with an approval event whose
+    reason says where the data came from. Only IM officers load history.
+
+    Unlike a review it takes no report lock of its own: the load that calls it holds the locks
+    of every report and period it fills, in its transaction."""
+    if not by.is_im_officer:
+        raise NotPermitted(msg.ONLY_IM)
+    at = at or timezone.now()
+    before = {report.pk: report.status for report in reports}
+    with transaction.atomic():
+        MonthlyReport.objects.filter(pk__in=list(before)).update(
+            status=ReportStatus.APPROVED, reviewed_by=by, reviewed_at=at, submitted_at=at,
+            submitted_by=by, first_submitted_at=Coalesce(F("first_submitted_at"), Value(at)),
+        )
+        ReviewEvent.objects.bulk_create([
+            ReviewEvent(
+                report=report, action=Action.APPROVE, from_status=before[report.pk],
+                to_status=ReportStatus.APPROVED, by=by, at=at, reason=reason,
+            )
+            for report in reports
+        ])
+    for report in reports:
+        report.status, report.reviewed_by, report.reviewed_at = ReportStatus.APPROVED, by, at
+        report.submitted_at, report.submitted_by = at, by
+        report.first_submitted_at = report.first_submitted_at or at
 
 
 def lock_period(*, period: ReportingPeriod, by: User, reason: str = "") -> ReportingPeriod:

@@ -30,7 +30,7 @@ from .factories import LineFactory, ReportFactory, UserFactory
 def pytest_runtest_teardown(item, nextitem):
     """After every test that used the database, and before its transaction is rolled back,
     check that the totals the triggers keep still equal the approved lines: every test of the
-    suite, whatever path it changed data by, doubles as a test of reporting/totals.py."""
+    suite, whatever path it changed data by, doubles as a test of reporting/numbers/totals.py."""
     problem = None
     if item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
             getattr(item, "fixturenames", ())):
@@ -47,7 +47,7 @@ def pytest_runtest_teardown(item, nextitem):
 def _check_totals(item) -> None:
     from django.db import DatabaseError
 
-    from reporting import totals
+    from reporting.numbers import totals
 
     # Only where the test's database was set up (not for a test skipped before its fixtures).
     if not {"_django_db_helper", "db", "transactional_db"} & set(getattr(item, "funcargs", {})):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -15,8 +16,9 @@ from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from partners.models import Organisation
-from reporting.admin_resources import IndicatorResource
+from reporting.admin.resources import IndicatorResource
 from reporting.models import Indicator, KeyFigures, Location, Sector
+from reporting.reference.seeds import SeedError, load_seeds
 
 from .factories import PeriodFactory
 
@@ -458,3 +460,102 @@ def test_key_figures_round_trip_through_xlsx(client, ivan, period):
     book.save(out)
     import_file(client, KEY_FIGURES, out.getvalue(), "xlsx")
     assert KeyFigures.objects.get(period__month=dt.date(2023, 8, 1)).refugees == 1500000
+
+
+# --------------------------------------------------------------------------------------------
+# One reader of the columns: load_seeds reads what the admin writes, refuses what it refuses
+# --------------------------------------------------------------------------------------------
+
+SEED_FILES = [(ORGANISATIONS, "organisations.csv"), (SECTORS, "sectors.csv"),
+              (INDICATORS, "indicators.csv"), (LOCATIONS, "locations.csv")]
+
+
+def seed_copy(directory, settings) -> None:
+    for _changelist, name in SEED_FILES:
+        (directory / name).write_bytes((settings.BASE_DIR / "seeds" / name).read_bytes())
+
+
+def with_cell(text: str, key: str, column: str, value: str) -> str:
+    """Return the CSV `text` with the cell of `column` in the row of `key` set to `value`."""
+    rows = list(csv.reader(io.StringIO(text)))
+    index = rows[0].index(column)
+    for row in rows[1:]:
+        if row[0] == key:
+            row[index] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def test_the_files_an_im_officer_exports_load_with_load_seeds_unchanged(client, ivan, tmp_path):
+    client.force_login(ivan)
+    for changelist, name in SEED_FILES:
+        (tmp_path / name).write_bytes(export(client, changelist))
+
+    report = load_seeds(tmp_path)
+
+    assert (report.changed, report.differing) == (0, 0), report.lines()
+
+
+def test_an_exported_file_edited_in_the_admin_loads_its_edits(client, ivan, org_a, tmp_path):
+    org_a.name = "=HIAS Perú"  # neutralised on export, read back as written
+    org_a.is_partner = False
+    org_a.save()
+    client.force_login(ivan)
+    for changelist, name in SEED_FILES:
+        (tmp_path / name).write_bytes(export(client, changelist))
+    Organisation.objects.filter(pk=org_a.pk).update(name="HIAS", is_partner=True)
+
+    report = load_seeds(tmp_path, update=True)
+
+    org_a.refresh_from_db()
+    assert (org_a.name, org_a.is_partner) == ("=HIAS Perú", False)
+    assert report.counts["organisations"]["updated"] == 1
+
+
+@pytest.mark.parametrize(("column", "typo", "message"), [
+    ("is_partner", "yse", "Write yes or no."),
+    ("rmrp_appealing", "", "Write yes or no."),
+    ("joined_on", "15/09/2023", "Write the date as YYYY-MM-DD (2023-09-30), not “15/09/2023”."),
+])
+def test_a_typo_is_an_error_for_load_seeds_and_for_the_admin_alike(
+        client, ivan, tmp_path, settings, column, typo, message):
+    seed_copy(tmp_path, settings)
+    path = tmp_path / "organisations.csv"
+    text = with_cell(path.read_text(encoding="utf-8"), "HIAS", column, typo)
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(SeedError) as refused:
+        load_seeds(tmp_path)
+    client.force_login(ivan)
+    page = preview(client, ORGANISATIONS, text)
+
+    assert re.fullmatch(rf"organisations\.csv row \d+: {column}: {re.escape(message)}",
+                        str(refused.value))
+    assert row_errors(page) == [message]
+    assert page.context.get("confirm_form") is None
+
+
+def test_a_seed_file_saved_by_excel_in_spanish_loads(tmp_path, settings):
+    """Excel in Spanish saves CSV with `;` between cells, in Windows-1252: load_seeds reads it
+    as the admin's import does."""
+    seed_copy(tmp_path, settings)
+    path = tmp_path / "organisations.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode("cp1252"))
+
+    report = load_seeds(tmp_path)
+
+    assert (report.changed, report.differing) == (0, 0), report.lines()
+
+
+def test_a_seed_file_without_a_column_is_refused_by_name(tmp_path, settings):
+    seed_copy(tmp_path, settings)
+    path = tmp_path / "indicators.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",counts_people", ",counts", 1),
+                    encoding="utf-8")
+
+    with pytest.raises(SeedError, match=r"indicators\.csv: no column counts_people"):
+        load_seeds(tmp_path)

@@ -43,7 +43,6 @@ from django.test import Client
 from partners.models import HeldInvitation, User
 from partners.services import next_account_id
 from reporting import services, workflow
-from reporting.aggregation import month_figures
 from reporting.models import (
     EDITABLE_STATUSES,
     ActivityLine,
@@ -56,7 +55,8 @@ from reporting.models import (
     ReportStatus,
     Sector,
 )
-from reporting.resources import COLUMNS, HEADERS
+from reporting.numbers.aggregation import month_figures
+from reporting.sheets.columns import COLUMNS, HEADERS
 
 SEPTEMBER = dt.date(2023, 9, 1)
 

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from reporting.admin import (
+from reporting.admin.filters import (
     DepartmentFilter,
     LineDepartmentFilter,
     LinePeriodFilter,

@@ -28,8 +28,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from partners.models import Organisation, Role
-from reporting.completeness import CellState, period_completeness, review_queue
 from reporting.models import MonthlyReport, ReportStatus, Sector
+from reporting.numbers.completeness import CellState, period_completeness, review_queue
 
 from .factories import ReportFactory, UserFactory
 
@@ -348,7 +348,7 @@ def test_it_runs_as_many_queries_for_30_organisations_as_for_3(
 
 
 def test_rates_round_half_up_as_a_reader_would():
-    from reporting.completeness import percent
+    from reporting.numbers.completeness import percent
 
     assert [percent(5, 8), percent(1, 8), percent(2, 3), percent(0, 4), percent(3, 0)] == [
         63, 13, 67, 0, None

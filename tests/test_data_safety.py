@@ -32,7 +32,7 @@ from django.db import OperationalError, connection, connections, transaction
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
-from reporting import imports, workflow
+from reporting import workflow
 from reporting.models import (
     ActivityLine,
     ImportBatch,
@@ -43,7 +43,8 @@ from reporting.models import (
     ReportStatus,
     Sector,
 )
-from reporting.resources import COLUMNS, HEADERS
+from reporting.sheets import planner
+from reporting.sheets.columns import COLUMNS, HEADERS
 
 from .factories import LineFactory
 
@@ -378,10 +379,10 @@ def upload_paused_after_locking_its_months(monkeypatch):
     """Stop the next confirmed upload right after it has locked the months of its file and
     before it locks their reports; yield (paused, resume) events."""
     paused, resume = threading.Event(), threading.Event()
-    real = imports.MonthlyReport
+    real = planner.MonthlyReport
 
     class PauseBeforeReports:
-        """imports.MonthlyReport, pausing the first time the upload reaches for its reports."""
+        """planner.MonthlyReport, pausing the first time the upload reaches for its reports."""
 
         def __call__(self, *args, **kwargs):
             return real(*args, **kwargs)
@@ -396,7 +397,7 @@ def upload_paused_after_locking_its_months(monkeypatch):
                 assert resume.wait(20), "never resumed"
             return real.objects
 
-    monkeypatch.setattr(imports, "MonthlyReport", PauseBeforeReports())
+    monkeypatch.setattr(planner, "MonthlyReport", PauseBeforeReports())
     try:
         yield paused, resume
     finally:
@@ -520,7 +521,7 @@ def test_an_upload_failing_midway_leaves_the_database_as_it_was(
     stage, upload_over_old_lines, report, monkeypatch
 ):
     client, batch = upload_over_old_lines
-    monkeypatch.setattr(imports, "BATCH_SIZE", 1)  # one INSERT per line
+    monkeypatch.setattr(planner, "BATCH_SIZE", 1)  # one INSERT per line
     before = everything()
     failure = FailAt(*STAGES[stage])
     with connection.execute_wrapper(failure):
@@ -557,7 +558,7 @@ def test_a_historic_load_failing_midway_leaves_the_database_as_it_was(
         {**ROW, "month": "2022-11"}, {**ROW, "month": "2022-11", "department": "13"},
         {**ROW, "month": "2022-12"},
     ))
-    monkeypatch.setattr(imports, "BATCH_SIZE", 1)
+    monkeypatch.setattr(planner, "BATCH_SIZE", 1)
     before = everything()
     failure = FailAt(*HISTORIC_STAGES[stage])
     with connection.execute_wrapper(failure), pytest.raises(OperationalError):
@@ -579,7 +580,7 @@ def test_an_upload_whose_connection_is_killed_midway_leaves_nothing(
     """The database server ends the connection (restart, out of memory, an administrator's
     pg_terminate_backend) while the lines are being written."""
     client, batch = upload_over_old_lines
-    monkeypatch.setattr(imports, "BATCH_SIZE", 1)
+    monkeypatch.setattr(planner, "BATCH_SIZE", 1)
     before = everything()
 
     def kill_at_second_batch(execute, sql, params, many, context):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import pytest
 from django.contrib.auth import authenticate, password_validation
@@ -90,10 +91,19 @@ def test_it_builds_three_months_of_mostly_approved_activity(demo):
     assert reports.filter(is_nil=True).exists()
 
 
+def test_the_demo_has_lines_in_every_month_and_every_approved_report(demo):
+    months = Counter(ActivityLine.objects.values_list("report__period__month__month", flat=True))
+    assert min(months[month] for month in (7, 8, 9)) >= 100, months
+    approved = MonthlyReport.objects.filter(status=ReportStatus.APPROVED, is_nil=False)
+    assert approved.exists()
+    assert not approved.filter(lines__isnull=True).exists()
+
+
 def test_every_demo_line_obeys_the_rules(demo):
-    lines = ActivityLine.objects.select_related(
+    lines = list(ActivityLine.objects.select_related(
         "report__sector", "indicator__sector", "department", "location"
-    )
+    ))
+    assert len(lines) >= 300  # an empty demo would pass the loop below
     for line in lines:
         line.full_clean()
 

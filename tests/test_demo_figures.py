@@ -12,8 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from partners.models import Organisation, OrganisationType
-from reporting.aggregation import month_figures
-from reporting.demo import september_cells, september_streams
+from reporting.demo.september import september_cells, september_streams
 from reporting.models import (
     ActivityLine,
     KeyFigures,
@@ -23,6 +22,7 @@ from reporting.models import (
     NarrativeKind,
     ReportStatus,
 )
+from reporting.numbers.aggregation import month_figures
 
 SEPTEMBER = dt.date(2023, 9, 1)
 SITREP_SECTORS = {

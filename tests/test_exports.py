@@ -26,7 +26,6 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
 from partners.models import Organisation, OrganisationType
-from reporting import aggregation, exports
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -36,7 +35,9 @@ from reporting.models import (
     PopulationType,
     ReportStatus,
 )
-from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
+from reporting.numbers import aggregation
+from reporting.sheets import exports
+from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
 
@@ -261,13 +262,18 @@ def test_it_explains_a_filter_that_names_nothing(client, ivan, scoped, path, que
     assert message in response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”")
 
 
-def test_filter_lines_scopes_first_then_filters(ivan, paula, scoped):
-    assert {line.description for line in exports.filter_lines(paula, {"status": "draft"})} == set()
-    assert {line.description for line in exports.filter_lines(ivan, {"status": "draft"})} == {
-        "hias-pro-draft", "caritas-pro-draft"}
-    with pytest.raises(exports.InvalidFilters) as error:
-        exports.filter_lines(ivan, {"sector": "XYZ"})
-    assert "sector" in error.value.form.errors
+def filtered(user, params: dict) -> set[str]:
+    form = exports.LineFilterForm(params, user=user)
+    assert form.is_valid(), form.errors
+    return {line.description for line in form.filter(exports.lines_visible_to(user))}
+
+
+def test_the_filters_narrow_what_the_user_may_export_and_never_widen_it(ivan, paula, scoped):
+    assert filtered(paula, {"status": "draft"}) == set()
+    assert filtered(ivan, {"status": "draft"}) == {"hias-pro-draft", "caritas-pro-draft"}
+    form = exports.LineFilterForm({"sector": "XYZ"}, user=ivan)
+    assert not form.is_valid()
+    assert "sector" in form.errors
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,7 +464,7 @@ def test_the_csv_is_yielded_in_blocks_not_in_one_piece(five_thousand_lines):
 
 def test_the_xlsx_is_written_by_a_write_only_workbook(client, alice, varied):
     client.force_login(alice)
-    with mock.patch("reporting.exports.Workbook", wraps=Workbook) as workbook:
+    with mock.patch("reporting.sheets.exports.Workbook", wraps=Workbook) as workbook:
         response = export(client, fmt="xlsx")
     workbook.assert_called_once_with(write_only=True)
     assert response.streaming  # a FileResponse over the temporary file
@@ -583,8 +589,8 @@ def test_the_completeness_grid_is_for_coordinators_and_the_im_team(
 
 
 def test_the_completeness_grid_has_the_states_and_rates_of_the_page(client, paula, figures_data):
-    from reporting.completeness import period_completeness
     from reporting.models import ReportingPeriod, Sector
+    from reporting.numbers.completeness import period_completeness
 
     grid = period_completeness(period=ReportingPeriod.objects.get(month=dt.date(2023, 9, 1)),
                                sectors=[Sector.objects.get(code="PRO")])
@@ -648,7 +654,7 @@ def contract_tuples(report) -> list[tuple]:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report, varied, fmt):
-    from reporting import imports, spreadsheets
+    from reporting.sheets import planner, reading
 
     LineFactory(report=report, location=place("24"), department=place("24"),
                 modality=Modality.VOUCHER, cash_usd=Decimal("80.00"),
@@ -661,9 +667,9 @@ def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report
     data = b"".join(response.streaming_content)
 
     ActivityLine.objects.filter(report=report).delete()
-    table = spreadsheets.read_table(data, f"export.{fmt}")
+    table = reading.read_table(data, f"export.{fmt}")
     assert table.has_hxl
-    plan = imports.apply_import(table, user=alice, filename=f"export.{fmt}")
+    plan = planner.apply_import(table, user=alice, filename=f"export.{fmt}")
     assert not getattr(plan, "errors", None), plan.errors
     assert contract_tuples(report) == before
     assert all(level in LocationLevel.values for level in
@@ -672,7 +678,7 @@ def test_an_exported_file_uploads_back_into_the_same_lines(client, alice, report
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_partner_named_like_a_formula_uploads_back_as_itself(client, alice, report, fmt):
-    from reporting import imports, spreadsheets
+    from reporting.sheets import planner, reading
 
     # The export writes "'-Org" and "'@EVIL"; the importer must take the apostrophe off again.
     minus = Organisation.objects.create(acronym="-Org", name="-Org Perú", short_name="-Org",
@@ -688,7 +694,7 @@ def test_a_partner_named_like_a_formula_uploads_back_as_itself(client, alice, re
     data = b"".join(response.streaming_content)
 
     ActivityLine.objects.filter(report=report).delete()
-    plan = imports.apply_import(spreadsheets.read_table(data, f"export.{fmt}"), user=alice)
+    plan = planner.apply_import(reading.read_table(data, f"export.{fmt}"), user=alice)
     assert plan.errors == []
     assert contract_tuples(report) == before
 

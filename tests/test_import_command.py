@@ -8,9 +8,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from reporting import messages as msg
+from reporting import texts as msg
 from reporting.models import ActivityLine, MonthlyReport, ReportingPeriod, ReportStatus
-from reporting.resources import HEADERS
+from reporting.sheets.columns import HEADERS
 
 ROW = ["2023-09", "HIAS", "", "PRO", "PRO-01", "15", "", "", "destination", "service",
        "10", "12", "30", "25", "3", "80", "95", "", "", "Orientación legal"]

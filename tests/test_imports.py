@@ -1,4 +1,4 @@
-"""Checking and saving an uploaded activity table (reporting/imports.py): every error names its
+"""Checking and saving an uploaded activity table (reporting/sheets/planner.py): every error names its
 row and column, and a file is saved all or nothing."""
 
 from __future__ import annotations
@@ -14,14 +14,7 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Organisation, OrganisationType
-from reporting import messages as msg
-from reporting.imports import (
-    ImportFailed,
-    RowError,
-    apply_import,
-    errors_as_text,
-    plan_import,
-)
+from reporting import texts as msg
 from reporting.models import (
     MAX_PEOPLE,
     ActivityLine,
@@ -35,8 +28,15 @@ from reporting.models import (
     ReviewEvent,
     Sector,
 )
-from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
-from reporting.spreadsheets import SheetRow, Table, read_table
+from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
+from reporting.sheets.planner import (
+    ImportFailed,
+    RowError,
+    apply_import,
+    errors_as_text,
+    plan_import,
+)
+from reporting.sheets.reading import SheetRow, Table, read_table
 
 from .factories import LineFactory, ReportFactory
 

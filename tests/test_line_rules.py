@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from partners.models import Organisation
-from reporting import messages as msg
+from reporting import texts as msg
 from reporting.forms import ActivityLineForm
 from reporting.models import ActivityLine, Indicator, Location, normalise_ubigeo
 

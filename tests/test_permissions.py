@@ -30,7 +30,7 @@ from django.utils.http import urlsafe_base64_encode
 from import_export.admin import ImportMixin
 
 from partners.models import Organisation, Role, User
-from reporting import services, sitrep, workflow
+from reporting import services, workflow
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -45,6 +45,7 @@ from reporting.models import (
     Sector,
     SitrepEdition,
 )
+from reporting.numbers import sitrep
 
 from .factories import (
     HeldInvitationFactory,

@@ -25,7 +25,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.management import CommandError, call_command
 
 from partners.models import Organisation, Role
-from reporting.completeness import reminder_due
 from reporting.models import (
     MonthlyReport,
     PeriodStatus,
@@ -35,6 +34,7 @@ from reporting.models import (
     ReportStatus,
     Sector,
 )
+from reporting.numbers.completeness import reminder_due
 
 from .factories import ReportFactory, UserFactory
 

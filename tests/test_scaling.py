@@ -26,7 +26,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 
-from reporting.admin import ActivityLineAdmin, EstimatedCountPaginator
+from reporting.admin.review import ActivityLineAdmin, EstimatedCountPaginator
 from reporting.models import ActivityLine, Location
 
 from .factories import LineFactory

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from partners.models import Organisation, OrganisationType
 from reporting.models import Indicator, IndicatorUnit, Location, LocationLevel, Sector
-from reporting.seeds import SeedError, load_seeds
+from reporting.reference.seeds import SeedError, load_seeds
 
 
 def snapshot() -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reporting import messages as msg
 from reporting import services, workflow
+from reporting import texts as msg
 from reporting.models import (
     ActivityLine,
     LineChange,

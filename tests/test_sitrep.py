@@ -34,7 +34,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from partners.models import Organisation
-from reporting import sitrep
 from reporting.models import (
     KeyFigures,
     Location,
@@ -46,6 +45,7 @@ from reporting.models import (
     Sector,
     SitrepEdition,
 )
+from reporting.numbers import sitrep
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
 

@@ -12,10 +12,11 @@ import pytest
 from django.utils import translation
 from openpyxl import Workbook
 
-from reporting import messages, spreadsheets
-from reporting.management.commands.benchmark import padded_cells_workbook, padded_rows_workbook
-from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
-from reporting.spreadsheets import FileRejected, SheetRow, column_letter, read_table
+from reporting import texts
+from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
+from reporting.sheets import archive, reading
+from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
+from reporting.sheets.reading import FileRejected, SheetRow, column_letter, read_table
 
 MB = 1024 * 1024
 ROW = (
@@ -251,7 +252,7 @@ def test_the_delimiter_is_decided_outside_quotes():
     message = refusal(text.encode(), "activities.csv")
 
     # read with ";": only the renamed last column is wrong
-    assert message.startswith(str(messages.COLUMNS_MISSING % {"columns": "“Description”"}))
+    assert message.startswith(str(texts.COLUMNS_MISSING % {"columns": "“Description”"}))
 
 
 def test_it_reads_excel_sep_hint_and_unix_line_ends():
@@ -336,7 +337,7 @@ def test_spanish_headers_are_refused_pointing_to_the_english_ones():
 def test_an_extra_column_is_refused():
     message = refusal(xlsx([*HEADERS, "Notes"], [*ROW, "checked"]))
 
-    assert message == str(messages.COLUMN_UNKNOWN % {"letter": "U", "header": "Notes"})
+    assert message == str(texts.COLUMN_UNKNOWN % {"letter": "U", "header": "Notes"})
     assert message == "Column U, “Notes”, is not one of the template's."
 
 
@@ -365,14 +366,14 @@ def test_values_in_a_column_without_header_are_refused(position):
     message = refusal(xlsx(headers, first, second))
 
     letter = column_letter(position)
-    assert message == str(messages.COLUMN_WITHOUT_HEADER % {"letter": letter, "row": 3})
+    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": letter, "row": 3})
     assert message.startswith(f"Column {letter} has a value in row 3 but no header")
 
 
 def test_values_beyond_the_last_csv_header_are_refused():
     message = refusal(csv_text(HEADERS, [*ROW, "", "stray"]).encode(), "a.csv")
 
-    assert message == str(messages.COLUMN_WITHOUT_HEADER % {"letter": "V", "row": 2})
+    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": "V", "row": 2})
 
 
 def test_a_title_above_the_headers_is_refused():
@@ -387,7 +388,7 @@ def test_a_title_above_the_headers_is_refused():
 def test_an_empty_first_row_is_refused():
     message = refusal(xlsx([None], HEADERS, ROW))
 
-    assert message == str(messages.HEADER_ROW_EMPTY)
+    assert message == str(texts.HEADER_ROW_EMPTY)
     assert refusal(b"\r\n" + csv_text(HEADERS, ROW).encode(), "a.csv") == message
 
 
@@ -421,7 +422,7 @@ def test_headers_without_rows_are_refused(data):
 
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(settings, monkeypatch):
     settings.IMPORT_MAX_BYTES = 10 * MB
-    monkeypatch.setattr(spreadsheets.zipfile, "ZipFile", None)  # any parsing would fail
+    monkeypatch.setattr(archive.zipfile, "ZipFile", None)  # any parsing would fail
     data = b"PK\x03\x04" + b"\0" * int(12.3 * MB)
 
     assert refusal(data) == "The file is 12.3 MB; the limit is 10 MB."
@@ -455,13 +456,13 @@ def test_reading_stops_as_soon_as_the_row_cap_is_exceeded(settings):
     unreadable = '"' + "x" * 200_000  # a field beyond the csv module's limit, if it were read
     data = (csv_text(HEADERS, ROW, ROW, ROW) + unreadable).encode()
 
-    assert refusal(data, "a.csv") == str(messages.TOO_MANY_ROWS % {"limit": "2"})
+    assert refusal(data, "a.csv") == str(texts.TOO_MANY_ROWS % {"limit": "2"})
     settings.IMPORT_MAX_ROWS = 3
-    assert refusal(data, "a.csv") == str(messages.CSV_UNREADABLE % {"line": "5"})
+    assert refusal(data, "a.csv") == str(texts.CSV_UNREADABLE % {"line": "5"})
 
 
 def test_reading_stops_after_a_long_run_of_blank_rows(monkeypatch):
-    monkeypatch.setattr(spreadsheets, "MAX_BLANK_RUN", 3)
+    monkeypatch.setattr(reading, "MAX_BLANK_RUN", 3)
     blank = [None] * len(HEADERS)
 
     table = read_table(xlsx(HEADERS, ROW, blank, blank, ROW, blank, blank, blank, ROW), "a.xlsx")
@@ -515,7 +516,7 @@ def test_an_old_xls_workbook_is_refused():
     assert refusal(cfb("Root Entry", "Workbook"), "activities.xls") == (
         "The file is an old .xls workbook: save it as .xlsx or CSV and upload again."
     )
-    assert refusal(cfb("Root Entry", "Book"), "activities.xls") == str(messages.FILE_OLD_XLS)
+    assert refusal(cfb("Root Entry", "Book"), "activities.xls") == str(texts.FILE_OLD_XLS)
 
 
 def test_another_office_file_is_not_a_spreadsheet():
@@ -527,8 +528,8 @@ def test_other_spreadsheet_formats_are_named():
                     "content.xml": b"<office:document-content/>"})
     xlsb = zip_of(**{"xl/workbook.bin": b"\0", "[Content_Types].xml": b"<Types/>"})
 
-    assert refusal(ods, "activities.ods") == str(messages.FILE_ODS)
-    assert refusal(xlsb, "activities.xlsb") == str(messages.FILE_XLSB)
+    assert refusal(ods, "activities.ods") == str(texts.FILE_ODS)
+    assert refusal(xlsb, "activities.xlsb") == str(texts.FILE_XLSB)
 
 
 @pytest.mark.parametrize("data", [
@@ -615,7 +616,7 @@ def never_opened(monkeypatch):
     def load_workbook(*args, **kwargs):
         raise AssertionError("the workbook was opened")
 
-    monkeypatch.setattr(spreadsheets, "load_workbook", load_workbook)
+    monkeypatch.setattr(reading, "load_workbook", load_workbook)
 
 
 def test_a_zip_bomb_is_refused_without_being_inflated(never_opened):
@@ -665,7 +666,7 @@ def test_millions_of_formatted_empty_cells_in_another_sheet_are_refused_unparsed
     data = padded_cells_workbook(rows=2000, columns=2000)
     assert len(data) < 10 * MB
     # The first sheet's few cells, and elements such as <col> that are counted as cells too.
-    total = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data))).cells
+    total = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data))).cells
     assert 4_000_000 < total < 4_000_100
 
     assert refusal(data) == (
@@ -691,16 +692,16 @@ def test_a_million_formatted_empty_rows_under_a_small_dimension_are_refused_unpa
 
 def test_the_limits_follow_the_row_cap(settings):
     settings.IMPORT_MAX_ROWS = 20_000
-    assert spreadsheets.extent_limits() == spreadsheets.ExtentLimits(
+    assert archive.extent_limits() == archive.ExtentLimits(
         cells=2 * 20_002 * 20 + 100_000, rows=2 * 20_002 + 10_000,
         elements=4 * (2 * 20_002 * 20 + 100_000) + 2 * 20_002 + 10_000)
     settings.IMPORT_MAX_ROWS = 100_000
-    assert spreadsheets.extent_limits().rows == 2 * 100_002 + 10_000
+    assert archive.extent_limits().rows == 2 * 100_002 + 10_000
 
 
 def test_a_sheet_just_past_the_limit_is_refused_and_one_within_it_is_read(settings):
     settings.IMPORT_MAX_ROWS = 10
-    limit = spreadsheets.extent_limits().rows  # 10,024
+    limit = archive.extent_limits().rows  # 10,024
     with pytest.raises(FileRejected):
         read_table(padded_rows_workbook(rows=limit), "activities.xlsx")
 
@@ -715,7 +716,7 @@ def test_cells_are_counted_in_every_part_whatever_its_path_or_namespace_prefix()
     data = zip_of(**{"xl/workbook.xml": b"<workbook/>", "xl/elsewhere/data.bin": sheet,
                      "xl/sharedStrings.xml": b"<sst><si><t>a</t></si><si><t>b</t></si></sst>"})
 
-    extent = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+    extent = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
 
     assert (extent.cells, extent.rows, extent.strings) == (4, 2, 2)
     assert extent.largest == "xl/elsewhere/data.bin"
@@ -727,7 +728,7 @@ def test_cells_split_across_the_reading_chunks_are_counted_once():
     body = (cell + filler) * 3000  # about 3 MB: three chunks of a megabyte
     data = zip_of(**{"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": body})
 
-    extent = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+    extent = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
 
     assert extent.cells == 3000
     assert extent.elements == 1 + 6000  # <workbook/>, then each <c/> and <v>
@@ -737,14 +738,14 @@ def test_the_template_with_its_lists_is_well_within_the_extent_allowed(db):
     import datetime as dt
 
     from partners.models import Organisation
-    from reporting import workbooks
+    from reporting.sheets import template_workbook
 
-    data = workbooks.build_template(organisation=Organisation.objects.get(acronym="HIAS"),
+    data = template_workbook.build_template(organisation=Organisation.objects.get(acronym="HIAS"),
                                     month=dt.date(2023, 9, 1))
-    extent = spreadsheets.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
+    extent = archive.measure_xlsx(zipfile.ZipFile(io.BytesIO(data)))
 
-    assert extent.cells < spreadsheets.EXTRA_CELLS / 5
-    assert extent.rows < spreadsheets.EXTRA_ROWS / 2
+    assert extent.cells < archive.EXTRA_CELLS / 5
+    assert extent.rows < archive.EXTRA_ROWS / 2
 
 
 def test_a_stylesheet_of_a_million_formats_is_refused(never_opened):
@@ -762,7 +763,7 @@ def test_xml_entities_in_a_workbook_are_refused_not_expanded():
     data = rewrite(data, "xl/worksheets/sheet1.xml", b't="n"><v>10</v>',
                    b't="inlineStr"><is><t>&lol2;</t></is>')
 
-    assert refusal(data) == messages.FILE_DAMAGED
+    assert refusal(data) == texts.FILE_DAMAGED
 
 
 def test_column_letters():

@@ -16,7 +16,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from partners.models import Organisation, OrganisationType, Role
-from reporting import imports, resources, spreadsheets
+from reporting import texts
 from reporting.models import (
     ActivityLine,
     Indicator,
@@ -26,7 +26,8 @@ from reporting.models import (
     ReportingPeriod,
     Sector,
 )
-from reporting.workbooks import build_template, template_filename
+from reporting.sheets import columns, planner, reading
+from reporting.sheets.template_workbook import build_template, template_filename
 
 from .factories import LineFactory, PeriodFactory, ReportFactory, UserFactory
 
@@ -53,7 +54,7 @@ def validations(sheet) -> dict[str, object]:
         for cell_range in validation.sqref.ranges:
             assert cell_range.min_row == 3
             for column in range(cell_range.min_col, cell_range.max_col + 1):
-                by_letter[resources.COLUMNS[column - 1].field] = validation
+                by_letter[columns.COLUMNS[column - 1].field] = validation
     return by_letter
 
 
@@ -85,8 +86,8 @@ class TestTheWorkbook:
         assert workbook.sheetnames == ["Activities", "Instructions", "Lists"]
         sheet = workbook.active
         assert sheet.title == "Activities"
-        assert tuple(cell.value for cell in sheet[1]) == resources.HEADERS
-        assert tuple(cell.value for cell in sheet[2]) == resources.HXL_TAGS
+        assert tuple(cell.value for cell in sheet[1]) == columns.HEADERS
+        assert tuple(cell.value for cell in sheet[2]) == columns.HXL_TAGS
         assert sheet.freeze_panes == "A3"
         assert sheet.max_row == 2  # no row filled in with only a month and an organisation
 
@@ -95,7 +96,7 @@ class TestTheWorkbook:
 
         comment = sheet["A1"].comment.text
         with translation.override("es"):
-            assert str(resources.COLUMNS[0].help) in comment
+            assert str(columns.COLUMNS[0].help) in comment
         assert "The month reported" in comment
         assert sheet["A1"].font.bold and sheet["A2"].font.italic
 
@@ -182,7 +183,7 @@ class TestTheWorkbook:
 
         formats = {
             column.field: sheet.column_dimensions[letter].number_format
-            for column, letter in zip(resources.COLUMNS, "ABCDEFGHIJKLMNOPQRST", strict=True)
+            for column, letter in zip(columns.COLUMNS, "ABCDEFGHIJKLMNOPQRST", strict=True)
         }
         assert formats["month"] == formats["department"] == formats["province"] == "@"
         assert formats["girls"] == formats["total_monthly"] == "0"
@@ -195,7 +196,7 @@ class TestTheWorkbook:
         assert "Instrucciones (español)" in text
         assert "Instructions (English)" in text
         assert text.index("Instrucciones (español)") < text.index("Instructions (English)")
-        for column in resources.COLUMNS:
+        for column in columns.COLUMNS:
             for language in ("es", "en"):
                 with translation.override(language):
                     assert str(column.help) in text
@@ -230,8 +231,8 @@ class TestPrefill:
         )["Activities"]
 
         rows = [
-            dict(zip(resources.HEADERS, (cell.value for cell in row), strict=True))
-            for row in sheet.iter_rows(min_row=3, max_col=len(resources.HEADERS))
+            dict(zip(columns.HEADERS, (cell.value for cell in row), strict=True))
+            for row in sheet.iter_rows(min_row=3, max_col=len(columns.HEADERS))
         ]
         assert len(rows) == 2  # Cáritas's line stays with Cáritas
         health_row, protection_row = rows  # in sector order: Health comes before Protection
@@ -248,7 +249,7 @@ class TestPrefill:
         assert protection_row["Quantity"] is None
         # Text, never a formula: neutralised as in the exports (the importer takes it off).
         assert protection_row["Description"] == "'=1+1 talleres"
-        description = resources.HEADERS.index("Description") + 1
+        description = columns.HEADERS.index("Description") + 1
         assert sheet.cell(row=4, column=description).data_type == "s"
         assert health_row["Sector"] == "HEA"
         assert health_row["Modality"] == "cash"
@@ -259,7 +260,7 @@ class TestPrefill:
     def test_it_reads_back_as_the_same_rows(self, org_a, august_lines):
         content = build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
 
-        table = spreadsheets.read_table(content, "gtrm-actividades-HIAS-2023-09.xlsx")
+        table = reading.read_table(content, "gtrm-actividades-HIAS-2023-09.xlsx")
 
         assert table.sheet == "Activities"
         assert table.has_hxl
@@ -275,17 +276,17 @@ class TestPrefill:
     def test_the_importer_plans_it_without_errors(self, org_a, period, alice, august_lines):
         content = build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
 
-        plan = imports.plan_import(spreadsheets.read_table(content, "t.xlsx"), user=alice)
+        plan = planner.plan_import(reading.read_table(content, "t.xlsx"), user=alice)
 
         assert plan.errors == []
         assert sorted((report.sector.code, report.month, len(report.lines))
                       for report in plan.reports) == [("HEA", SEPTEMBER, 1), ("PRO", SEPTEMBER, 1)]
 
     def test_a_blank_template_reads_as_headers_without_rows(self, org_a):
-        with pytest.raises(spreadsheets.FileRejected) as error:
-            spreadsheets.read_table(build_template(organisation=org_a, month=SEPTEMBER), "t.xlsx")
+        with pytest.raises(reading.FileRejected) as error:
+            reading.read_table(build_template(organisation=org_a, month=SEPTEMBER), "t.xlsx")
 
-        assert error.value.message == str(spreadsheets.messages.NO_ROWS)
+        assert error.value.message == str(texts.NO_ROWS)
 
     def test_the_instructions_say_where_the_rows_came_from(self, org_a, august_lines):
         sheet = open_workbook(
@@ -359,8 +360,8 @@ def prefilled(client, user) -> bytes:
 def activity_rows(workbook) -> list[dict]:
     sheet = workbook["Activities"]
     return [
-        dict(zip((column.field for column in resources.COLUMNS), row, strict=True))
-        for row in sheet.iter_rows(min_row=3, max_col=len(resources.COLUMNS))
+        dict(zip((column.field for column in columns.COLUMNS), row, strict=True))
+        for row in sheet.iter_rows(min_row=3, max_col=len(columns.COLUMNS))
     ]
 
 
@@ -374,7 +375,7 @@ class TestTextThatLooksLikeAFormula:
         rows = activity_rows(workbook)
         assert len(rows) == 3
         assert sorted(row["description"].value for row in rows) == sorted(
-            resources.neutralise(line.description) for line in formula_lines)
+            columns.neutralise(line.description) for line in formula_lines)
         assert "'" + HYPERLINK in [row["description"].value for row in rows]
         assert {row["organisation"].value for row in rows} == {"'@Org"}
         assert {row["implementing_partner"].value for row in rows} == {"'-Org", "'@Org", None}
@@ -382,7 +383,7 @@ class TestTextThatLooksLikeAFormula:
             for cell in row.values():
                 assert cell.data_type != "f"
                 if isinstance(cell.value, str):
-                    assert not cell.value.startswith(resources.FORMULA_TRIGGERS), cell.value
+                    assert not cell.value.startswith(columns.FORMULA_TRIGGERS), cell.value
 
     def test_every_name_on_the_lists_sheet_is_neutralised(self, client, olga, minus_org, period):
         workbook = open_workbook(prefilled(client, olga))
@@ -392,7 +393,7 @@ class TestTextThatLooksLikeAFormula:
         texts = [cell.value for row in workbook["Lists"].iter_rows() for cell in row
                  if isinstance(cell.value, str)]
         assert {"'-Org Perú", "'@Org Asociación"} <= set(texts)
-        assert [text for text in texts if text.startswith(resources.FORMULA_TRIGGERS)] == []
+        assert [text for text in texts if text.startswith(columns.FORMULA_TRIGGERS)] == []
 
     def test_a_prefilled_name_is_an_entry_of_its_drop_down_list(
         self, client, olga, period, formula_lines

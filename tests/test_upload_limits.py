@@ -21,9 +21,9 @@ from django.template.defaultfilters import filesizeformat
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
 
-from reporting import uploads
 from reporting.models import ActivityLine, ImportBatch, ImportStatus
-from reporting.upload_views import REMOVED, TOO_MANY
+from reporting.sheets import uploads
+from reporting.sheets.views.uploads import REMOVED, TOO_MANY
 
 from .test_upload_views import batch_of, csv_bytes, row, upload
 

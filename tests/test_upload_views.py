@@ -15,10 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 
-from reporting import error_workbook, spreadsheets, workflow
-from reporting.management.commands.benchmark import padded_cells_workbook, padded_rows_workbook
+from reporting import workflow
+from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
 from reporting.models import ActivityLine, ImportBatch, ImportStatus, Location, MonthlyReport, ReportStatus
-from reporting.resources import COLUMNS, HEADERS
+from reporting.sheets import marked_copy, reading
+from reporting.sheets.columns import COLUMNS, HEADERS
 
 ROW = {
     "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
@@ -131,7 +132,7 @@ def test_it_lists_the_users_recent_uploads(client, alice, bob, period, two_lines
 def test_it_refuses_a_file_above_the_cap_without_reading_it(client, alice, period, settings,
                                                             monkeypatch):
     settings.IMPORT_MAX_BYTES = 200
-    monkeypatch.setattr(spreadsheets, "read_table", pytest.fail)
+    monkeypatch.setattr(reading, "read_table", pytest.fail)
     client.force_login(alice)
     response = upload(client, csv_bytes([row()] * 5))
     assert response.status_code == 400
@@ -143,7 +144,7 @@ def test_it_checks_the_size_before_reading_when_the_file_got_through(client, ali
                                                                      settings, monkeypatch):
     settings.IMPORT_MAX_BYTES = 200
     # Without the streaming cap, the stored file's size is the guard: it is never read.
-    monkeypatch.setattr("reporting.upload_views.SizeCapHandler.receive_data_chunk",
+    monkeypatch.setattr("reporting.sheets.views.uploads.SizeCapHandler.receive_data_chunk",
                         lambda self, raw_data, start: raw_data)
     monkeypatch.setattr(InMemoryUploadedFile, "read", pytest.fail)
     client.force_login(alice)
@@ -156,8 +157,8 @@ def test_it_checks_the_size_before_reading_when_the_file_got_through(client, ali
 
 def test_it_shows_why_a_file_is_rejected(client, alice, period):
     data = b"Mes,Organizacion,Sector\n2023-09,HIAS,PRO\n"
-    with pytest.raises(spreadsheets.FileRejected) as rejected:
-        spreadsheets.read_table(data, "actividades.csv")
+    with pytest.raises(reading.FileRejected) as rejected:
+        reading.read_table(data, "actividades.csv")
     client.force_login(alice)
     response = upload(client, data)
     assert response.status_code == 400
@@ -403,7 +404,7 @@ def never_loaded_whole(monkeypatch):
     def load_workbook(*args, **kwargs):
         raise AssertionError("the workbook was loaded whole")
 
-    monkeypatch.setattr(error_workbook, "load_workbook", load_workbook)
+    monkeypatch.setattr(marked_copy, "load_workbook", load_workbook)
 
 
 def test_a_workbook_of_a_million_formatted_rows_is_refused_at_upload(client, alice, report,
@@ -433,7 +434,7 @@ def test_an_oversized_upload_stored_before_the_limits_gets_no_marked_copy(client
 
 def test_a_workbook_too_large_to_load_whole_gets_a_copy_of_its_values_marked(
         client, alice, report, monkeypatch, never_loaded_whole):
-    monkeypatch.setattr(error_workbook, "FULL_LOAD_MAX_CELLS", 10)
+    monkeypatch.setattr(marked_copy, "FULL_LOAD_MAX_CELLS", 10)
     data = xlsx_bytes([row(), row(indicator="PRO-03", department="99")], notes_formula="=1+1")
     client.force_login(alice)
     batch = batch_of(upload(client, data, "actividades.xlsx"))
@@ -456,7 +457,7 @@ def test_a_workbook_too_large_to_load_whole_gets_a_copy_of_its_values_marked(
 
 
 def test_the_marked_copy_keeps_row_numbers_across_blank_rows(client, alice, report, monkeypatch):
-    monkeypatch.setattr(error_workbook, "FULL_LOAD_MAX_CELLS", 10)
+    monkeypatch.setattr(marked_copy, "FULL_LOAD_MAX_CELLS", 10)
     data = xlsx_bytes([row(), {}, {}, row(indicator="PRO-03", department="99")])
     client.force_login(alice)
     batch = batch_of(upload(client, data, "actividades.xlsx"))
@@ -471,7 +472,7 @@ def test_the_marked_copy_keeps_row_numbers_across_blank_rows(client, alice, repo
 
 def test_past_the_comment_limit_cells_are_filled_and_the_errors_sheet_says_so(
         client, alice, report, monkeypatch):
-    monkeypatch.setattr(error_workbook, "MAX_COMMENTS", 1)
+    monkeypatch.setattr(marked_copy, "MAX_COMMENTS", 1)
     data = xlsx_bytes([row(department="98"), row(indicator="PRO-03", department="99")])
     client.force_login(alice)
     batch = batch_of(upload(client, data, "actividades.xlsx"))

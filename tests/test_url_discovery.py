@@ -35,7 +35,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from partners.models import HeldInvitation, Organisation, User
-from reporting import services, sitrep, workflow
+from reporting import services, workflow
 from reporting.models import (
     ActivityLine,
     ImportBatch,
@@ -55,7 +55,8 @@ from reporting.models import (
     Sector,
     SitrepEdition,
 )
-from reporting.resources import COLUMNS, HEADERS
+from reporting.numbers import sitrep
+from reporting.sheets.columns import COLUMNS, HEADERS
 
 from .factories import HeldInvitationFactory, LineFactory
 

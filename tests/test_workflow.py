@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
-from reporting import messages as msg
+import reporting
+from reporting import texts as msg
 from reporting import workflow
 from reporting.models import (
     MonthlyReport,
@@ -327,3 +331,61 @@ def test_a_deactivated_organisation_or_sector_no_longer_submits(report, line, al
     report.sector.save()
     with pytest.raises(workflow.WorkflowError, match="no longer an active sector"):
         workflow.submit_report(report=report, by=alice)
+
+
+# --------------------------------------------------------------------------------------------
+# Historic loads: approved by the workflow too
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status", [S.DRAFT, S.RETURNED, S.APPROVED])
+def test_ivan_records_a_historic_report_as_approved_even_in_a_locked_month(
+        status, report, line, ivan):
+    set_status(report, status)
+    workflow.lock_period(period=report.period, by=ivan)
+
+    workflow.approve_historic_reports(reports=[report], by=ivan, reason="Cargado de h.xlsx")
+
+    report.refresh_from_db()
+    assert (report.status, report.reviewed_by, report.submitted_by) == (S.APPROVED, ivan, ivan)
+    assert report.first_submitted_at is not None
+    event = report.events.get()
+    assert (event.action, event.from_status, event.to_status, event.by, event.reason) == (
+        ReviewEvent.Action.APPROVE, status, S.APPROVED, ivan, "Cargado de h.xlsx")
+
+
+def test_only_an_im_officer_records_history(report, line, paula, alice):
+    for user in (paula, alice):
+        with pytest.raises(workflow.NotPermitted, match=str(msg.ONLY_IM)):
+            workflow.approve_historic_reports(reports=[report], by=user, reason="x")
+    report.refresh_from_db()
+    assert report.status == S.DRAFT
+    assert not report.events.exists()
+
+
+EVENT_WRITERS = {"ReviewEvent", "ReviewEvent.objects.create", "ReviewEvent.objects.bulk_create",
+                 "ReviewEvent.objects.get_or_create", "ReviewEvent.objects.update_or_create"}
+
+
+def test_no_code_but_the_workflow_writes_a_review_event_or_a_reports_status():
+    """The workflow is the only code that changes a report's status, and every change writes a
+    review event; nothing else in the app does either (the demo's and the benchmark's
+    made-up histories aside)."""
+    root = Path(reporting.__file__).parent
+    writers = []
+    for path in sorted(root.rglob("*.py")):
+        where = path.relative_to(root).as_posix()
+        if where == "workflow.py" or where.startswith(("demo/", "migrations/")):
+            continue
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            called = ast.get_source_segment(source, node.func) or ""
+            creates_event = called in EVENT_WRITERS
+            sets_status = (called.endswith((".update", ".bulk_update"))
+                           and "MonthlyReport" in called
+                           and any(keyword.arg == "status" for keyword in node.keywords))
+            if creates_event or sets_status:
+                writers.append(f"{where}:{node.lineno}")
+
+    assert writers == []

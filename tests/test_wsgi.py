@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 
 from gtrm import garbage
-from reporting import error_workbook, spreadsheets
-from reporting.resources import HEADERS
+from reporting.sheets import marked_copy, reading
+from reporting.sheets.columns import HEADERS
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def cells_alive() -> int:
     return sum(1 for thing in gc.get_objects() if type(thing) is Cell)
 
 
-def workbook_with_errors(rows: int = 400) -> tuple[bytes, spreadsheets.Table, list]:
+def workbook_with_errors(rows: int = 400) -> tuple[bytes, reading.Table, list]:
     book = Workbook()
     sheet = book.active
     sheet.title = "Activities"
@@ -54,13 +54,13 @@ def workbook_with_errors(rows: int = 400) -> tuple[bytes, spreadsheets.Table, li
     book.save(buffer)
     data = buffer.getvalue()
     del book, sheet
-    table = spreadsheets.read_table(data, "a.xlsx")
+    table = reading.read_table(data, "a.xlsx")
     errors = [spreadsheets_error(row.number) for row in table.rows]
     return data, table, errors
 
 
 def spreadsheets_error(number: int):
-    from reporting.imports import RowError
+    from reporting.sheets.planner import RowError
 
     return RowError(row=number, field="department", column="Department", value="99",
                     message="“99” is not a department of Peru.")
@@ -69,10 +69,10 @@ def spreadsheets_error(number: int):
 def test_a_marked_copy_leaves_no_cell_behind_in_a_server_process(server_collector):
     data, table, errors = workbook_with_errors()
     gc.collect()
-    assert error_workbook.loads_whole(table.extent)
+    assert marked_copy.loads_whole(table.extent)
 
-    error_workbook.mark_errors(data, "a.xlsx", table, errors)
-    error_workbook.mark_errors(data, "a.xlsx", table, errors)
+    marked_copy.mark_errors(data, "a.xlsx", table, errors)
+    marked_copy.mark_errors(data, "a.xlsx", table, errors)
 
     # Without the collection on the way out, each copy's 8,000 cells would wait, in their
     # web of cycles, for a full collection that a server process runs only now and then.

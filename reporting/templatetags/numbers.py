@@ -13,7 +13,7 @@ from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import pgettext
 
-from reporting.text import render_narrative
+from reporting.numbers.narratives import render_narrative
 
 register = template.Library()
 
@@ -94,5 +94,5 @@ def compact_usd(value) -> str:
 
 @register.filter
 def narrative(value) -> SafeString:
-    """Return a narrative's text as HTML (see reporting.text)."""
+    """Return a narrative's text as HTML (see reporting.numbers.narratives)."""
     return render_narrative(value or "")

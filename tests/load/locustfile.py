@@ -170,7 +170,7 @@ ADMIN_ITEM = re.compile(r'<li class="(\w+)">(.*?)</li>', re.S)
 STATUS = re.compile(r'status-badge status-(\w+)')
 FIELD_ERROR = re.compile(r'class="invalid-feedback[^"]*"[^>]*>\s*(?:<strong>)?(.*?)<', re.S)
 TAGS = re.compile(r"<[^>]+>")
-# The app's answers to a lost race or a stale page (reporting/messages.py), in Spanish and English.
+# The app's answers to a lost race or a stale page (reporting/texts.py), in Spanish and English.
 CONFLICT_TEXTS = (
     "cambió mientras", "changed while you were looking", "already acted on this report",
     "No se puede", "You cannot", "ya actuó",

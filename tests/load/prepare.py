@@ -24,7 +24,7 @@ It creates, when missing:
 and writes the manifest the locustfile reads (accounts, their sectors and reports, the
 people-counting indicators of each sector, the departments, the published editions).
 
-Accounts are plain model instances checked with `full_clean()`, as `reporting/demo.py` makes
+Accounts are plain model instances checked with `full_clean()`, as `reporting/demo/builder.py` makes
 its accounts: `partners.services.invite_reporter` sends an invitation email and leaves the
 password unusable, which is the right thing for people and the wrong one for a load test. The
 password is hashed once (with the preferred hasher, or `--hasher`) and the same hash is given

@@ -3,7 +3,9 @@
 The dataset — organisations BENCH-001…, `--years` years of monthly reports (five by default, to
 the end of `--month`'s year) and `--lines` activity lines (a million by default) over every
 sector, department, population type and modality — is built inside a transaction that is
-rolled back once the timings are taken, so the database is left exactly as it was.
+rolled back once the timings are taken, so the database is left exactly as it was. The
+dataset is built by reporting/demo/synthetic.py and the hostile files by reporting/demo/hostile.py:
+this command holds the cases, the timing and the table.
 
 Pages are timed through Django's test client (middleware, view, template; no network), signed
 in as the role that opens them, which is the server time of a request.
@@ -21,79 +23,39 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import random
 import sqlite3
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Case, When
 
-from partners.models import Organisation, OrganisationType
-from reporting import aggregation
+from partners.models import Organisation
+from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
+from reporting.demo.synthetic import (
+    PREFIX,
+    Dataset,
+    NotReady,
+    activity_workbook,
+    build_dataset,
+    check_ready,
+    refresh_statistics,
+)
 from reporting.models import (
-    CASH_MODALITIES,
     ActivityLine,
-    Indicator,
-    IndicatorUnit,
-    Location,
-    Modality,
     MonthlyReport,
-    PopulationType,
     ReportingPeriod,
-    ReportStatus,
     Sector,
     parse_month,
 )
-
-PREFIX = "BENCH-"
-BATCH = 5000
-LINES_PER_REPORT = 25  # about what a partner reports per sector and month
-SECTORS_PER_ORGANISATION = (1, 2, 2, 3, 3, 4)
-NIL_SHARE = 0.03
-
-# Weights of the synthetic data: most people are in Lima and on the northern and southern
-# border crossings; most reports are approved by the time the figures are computed.
-DEPARTMENT_WEIGHTS = {"15": 40, "07": 8, "13": 8, "04": 6, "24": 6, "23": 5, "20": 5, "14": 4}
-POPULATION_WEIGHTS = {
-    PopulationType.DESTINATION: 60, PopulationType.TRANSIT: 15, PopulationType.HOST: 15,
-    PopulationType.PENDULAR: 5, PopulationType.RETURNEE: 5,
-}
-MODALITY_WEIGHTS = {Modality.SERVICE: 60, Modality.IN_KIND: 20, Modality.CASH: 12,
-                    Modality.VOUCHER: 8}
-STATUS_WEIGHTS = {
-    ReportStatus.APPROVED: 85, ReportStatus.SUBMITTED: 6, ReportStatus.DRAFT: 4,
-    ReportStatus.RETURNED: 3, ReportStatus.REOPENED: 2,
-}
-
-SEEDS_MISSING = (
-    "The benchmark builds its data on the seeded sectors, indicators and departments, and "
-    "there are none: run `python manage.py load_seeds` first."
-)
-NOT_MIGRATED = "The database has no tables yet: run `python manage.py migrate` and `load_seeds`."
-SYNTHETIC_EXISTS = (
-    "Organisations with acronyms starting with {prefix} already exist; the benchmark will not "
-    "mix its synthetic organisations with them."
-)
+from reporting.numbers import aggregation
 
 
 class Rollback(Exception):
     """Raised at the end of the benchmark so that nothing it built is ever committed."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    month: dt.date  # the month the figures are computed for; the data ends with its year
-    first_year: int
-    organisations: int
-    reports: int
-    lines: int
-    other_lines: int  # lines that were in the database already (they count in the figures too)
-    build_seconds: float
 
 
 @dataclass(frozen=True)
@@ -144,7 +106,7 @@ UNION ALL SELECT 'cbi', NULL, SUM(top) FROM (SELECT MAX(cv) AS top FROM cells GR
 """
 
 
-# The same query over the counted totals the figures read (reporting/totals.py): the floor for
+# The same query over the counted totals the figures read (reporting/numbers/totals.py): the floor for
 # month_figures on its own data, which shows what the ORM and Python add.
 FLOOR_TOTALS_SQL = """
 WITH l AS (
@@ -206,7 +168,7 @@ def sitrep_case(dataset: Dataset) -> list[Measure]:
     public JSON of an edition build it: figures, key figures, narratives, partners."""
     import json
 
-    from reporting import sitrep
+    from reporting.numbers import sitrep
 
     period = ReportingPeriod.objects.get(month=dataset.month)
 
@@ -282,7 +244,7 @@ def export_case(dataset: Dataset) -> list[Measure]:
     import threading
     import tracemalloc
 
-    from reporting import exports
+    from reporting.sheets import exports
 
     lines = ActivityLine.objects.all()
     megabyte = 1024 * 1024
@@ -337,13 +299,8 @@ def import_case(dataset: Dataset) -> list[Measure]:
     with openpyxl in memory as Excel would, then read (read_table), checked (plan_import, the
     preview) and saved (apply_import, the confirmation) by an IM officer loading them as
     approved, which replaces the same reports' lines on every run."""
-    import io
-
-    from openpyxl import Workbook
-
     from partners.models import Role
-    from reporting import imports, spreadsheets
-    from reporting.resources import COLUMNS, HEADERS, HXL_TAGS
+    from reporting.sheets import planner, reading
 
     lines = (
         ActivityLine.objects.filter(report__organisation__acronym__startswith=PREFIX)
@@ -351,48 +308,19 @@ def import_case(dataset: Dataset) -> list[Measure]:
                         "indicator", "department", "location", "implementing_partner")
         .order_by("report_id", "pk")[:IMPORT_LINES]
     )
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Activities")
-    sheet.append(HEADERS)
-    sheet.append(HXL_TAGS)
-    count = 0
-    for line in lines:
-        location = line.location
-        values = {
-            "month": line.report.period.code,
-            "organisation": line.report.organisation.acronym,
-            "implementing_partner": (line.implementing_partner.acronym
-                                     if line.implementing_partner_id else None),
-            "sector": line.report.sector.code,
-            "indicator": line.indicator.code,
-            "department": line.department.code,
-            "province": location.code[:4] if len(location.code) > 2 else None,
-            "district": location.code if len(location.code) == 6 else None,
-            "population_type": line.population_type,
-            "modality": line.modality,
-            "girls": line.girls, "boys": line.boys, "women": line.women, "men": line.men,
-            "other": line.other, "new_beneficiaries": line.new_beneficiaries,
-            "total_monthly": line.total_monthly, "quantity": line.quantity,
-            "cash_usd": float(line.cash_usd) if line.cash_usd is not None else None,
-            "description": line.description or None,
-        }
-        sheet.append([values[column.field] for column in COLUMNS])
-        count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    data = buffer.getvalue()
+    data, count = activity_workbook(lines)
     user = _bench_user(Role.IM_OFFICER)
 
-    def read() -> spreadsheets.Table:
-        return spreadsheets.read_table(data, "benchmark.xlsx")
+    def read() -> reading.Table:
+        return reading.read_table(data, "benchmark.xlsx")
 
     def plan() -> None:
-        checked = imports.plan_import(read(), user=user, as_approved=True)
+        checked = planner.plan_import(read(), user=user, as_approved=True)
         if not checked.ok:
-            raise CommandError(imports.errors_as_text(checked.errors[:10]))
+            raise CommandError(planner.errors_as_text(checked.errors[:10]))
 
     def apply() -> None:
-        imports.apply_import(read(), user=user, as_approved=True, filename="benchmark.xlsx")
+        planner.apply_import(read(), user=user, as_approved=True, filename="benchmark.xlsx")
 
     label = f"{count:,} lines, {len(data) / 1024 / 1024:.1f} MB XLSX"
     return [
@@ -400,94 +328,6 @@ def import_case(dataset: Dataset) -> list[Measure]:
         Measure(f"read_table + plan_import({label})", plan),
         Measure(f"read_table + apply_import({label}, as approved)", apply),
     ]
-
-
-# Hostile workbooks ----------------------------------------------------------------------------
-# Files under the upload's 10 MB cap that unpack to a workbook far larger than any activity
-# file: what a hostile partner account would upload to exhaust a worker (issue 11). The tests
-# use them too, at full size, to show they are refused before anything is parsed.
-
-SHEET_OPEN = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
-
-
-def _activity_workbook() -> bytes:
-    """Return a small valid activity workbook (one line of HIAS) with a second sheet, "Other",
-    and a second cell format (bold), so that `s="1"` names a real one."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from reporting.resources import COLUMNS, HEADERS
-
-    values = {"month": "2023-09", "organisation": "HIAS", "sector": "PRO",
-              "indicator": "PRO-01", "department": "15", "population_type": "destination",
-              "modality": "service", "girls": 1, "boys": 1, "women": 1, "men": 1, "other": 0,
-              "new_beneficiaries": 4, "total_monthly": 4, "description": "Talleres"}
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Activities"
-    sheet.append(list(HEADERS))
-    sheet.append([values.get(column.field) for column in COLUMNS])
-    sheet["A1"].font = Font(bold=True)
-    book.create_sheet("Other")["A1"] = 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _with_part(data: bytes, path: str, write: Callable) -> bytes:
-    """Return the zip `data` with the part at `path` written anew, chunk by chunk, by `write`."""
-    import io
-    import zipfile
-
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            if info.filename == path:
-                with target.open(path, "w", force_zip64=True) as member:
-                    write(member, source.read(path))
-            else:
-                target.writestr(info, source.read(info.filename))
-    return buffer.getvalue()
-
-
-def padded_cells_workbook(*, rows: int = 2000, columns: int = 2000) -> bytes:
-    """Return an activity workbook whose second sheet holds rows × columns empty cells with a
-    format (`<c r="A1" s="1"/>`): four million by default, in about 8 MB."""
-    from openpyxl.utils import get_column_letter
-
-    letters = [get_column_letter(index).encode() for index in range(1, columns + 1)]
-
-    def write(member, _old: bytes) -> None:
-        member.write(SHEET_OPEN + b"<sheetData>")
-        for number in range(1, rows + 1):
-            row = str(number).encode()
-            member.write(b'<row r="' + row + b'">'
-                         + b"".join(b'<c r="' + letter + row + b'" s="1"/>' for letter in letters)
-                         + b"</row>")
-        member.write(b"</sheetData></worksheet>")
-
-    return _with_part(_activity_workbook(), "xl/worksheets/sheet2.xml", write)
-
-
-def padded_rows_workbook(*, rows: int = 1_000_000) -> bytes:
-    """Return an activity workbook whose data sheet goes on, below its line, with `rows` empty
-    rows that have a format, while its <dimension> says A1:T3: a million by default, in about
-    2.5 MB."""
-    import re
-
-    def write(member, old: bytes) -> None:
-        head, _closing, tail = old.partition(b"</sheetData>")
-        member.write(re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:T3"/>', head))
-        for start in range(3, rows + 3, 10_000):
-            member.write(b"".join(b'<row r="%d" s="1" customFormat="1"/>' % number
-                                  for number in range(start, min(start + 10_000, rows + 3))))
-        member.write(b"</sheetData>" + tail)
-
-    return _with_part(_activity_workbook(), "xl/worksheets/sheet1.xml", write)
 
 
 def _memory_note(run: Callable[[], object]) -> str:
@@ -512,15 +352,15 @@ def hostile_case(dataset: Dataset) -> list[Measure]:
     from django.conf import settings
     from openpyxl import Workbook
 
-    from reporting import error_workbook, spreadsheets
-    from reporting.imports import RowError
-    from reporting.resources import HEADERS
+    from reporting.sheets import marked_copy, reading
+    from reporting.sheets.columns import HEADERS
+    from reporting.sheets.planner import RowError
 
     def refused(data: bytes) -> Callable[[], None]:
         def run() -> None:
             try:
-                spreadsheets.read_table(data, "hostile.xlsx")
-            except spreadsheets.FileRejected:
+                reading.read_table(data, "hostile.xlsx")
+            except reading.FileRejected:
                 return
             raise CommandError("A hostile workbook was read instead of refused.")
         return run
@@ -536,12 +376,12 @@ def hostile_case(dataset: Dataset) -> list[Measure]:
         buffer = io.BytesIO()
         book.save(buffer)
         data = buffer.getvalue()
-        table = spreadsheets.read_table(data, "large.xlsx")
+        table = reading.read_table(data, "large.xlsx")
         errors = [RowError(row=row.number, field="department", column="Department", value="99",
                            message="“99” is not a department of Peru.") for row in table.rows]
-        how = "loaded whole" if error_workbook.loads_whole(table.extent) else "values copied"
+        how = "loaded whole" if marked_copy.loads_whole(table.extent) else "values copied"
         return (f"{rows:,} rows, {len(errors):,} errors, {how}",
-                lambda: error_workbook.mark_errors(data, "large.xlsx", table, errors))
+                lambda: marked_copy.mark_errors(data, "large.xlsx", table, errors))
 
     cells, rows = padded_cells_workbook(), padded_rows_workbook()
     measures = [
@@ -550,7 +390,7 @@ def hostile_case(dataset: Dataset) -> list[Measure]:
         (f"refuse 1,000,000 formatted empty rows ({len(rows) / 1024 / 1024:.1f} MB)",
          refused(rows)),
     ]
-    whole = error_workbook.FULL_LOAD_MAX_CELLS // (len(HEADERS) + 1) - 10
+    whole = marked_copy.FULL_LOAD_MAX_CELLS // (len(HEADERS) + 1) - 10
     for size in sorted({min(whole, settings.IMPORT_MAX_ROWS), settings.IMPORT_MAX_ROWS}):
         label, run = marked(size)
         measures.append((f"marked copy: {label}", run))
@@ -620,7 +460,10 @@ class Command(BaseCommand):
         postgresql = connection.vendor == "postgresql"
         analyze = options["analyze"] and postgresql
         vacuum = postgresql and not connection.in_atomic_block
-        check_ready(using)
+        try:
+            check_ready(using)
+        except NotReady as error:
+            raise CommandError(str(error)) from error
         timings: list[Timing] = []
         try:
             with transaction.atomic(using=using):
@@ -653,165 +496,6 @@ class Command(BaseCommand):
         self.stdout.write(describe(connection, dataset, statistics_note, load))
         self.stdout.write(table(timings, options["runs"]))
         self.stdout.write(ratios(timings))
-
-
-def check_ready(using: str) -> None:
-    """Refuse to run without the seeded reference data, or beside synthetic organisations."""
-    try:
-        seeded = (Sector.objects.using(using).top_level().exists()
-                  and Indicator.objects.using(using).exists()
-                  and Location.objects.using(using).departments().exists())
-    except DatabaseError as error:
-        raise CommandError(NOT_MIGRATED) from error
-    if not seeded:
-        raise CommandError(SEEDS_MISSING)
-    if Organisation.objects.using(using).filter(acronym__startswith=PREFIX).exists():
-        raise CommandError(SYNTHETIC_EXISTS.format(prefix=PREFIX))
-
-
-def build_dataset(*, lines: int, month: dt.date, seed: int, years: int = 1,
-                  using: str = DEFAULT_DB_ALIAS) -> Dataset:
-    """Create synthetic organisations, periods, reports and `lines` lines over the `years`
-    years up to `month`'s; the caller rolls them back."""
-    started = time.perf_counter()
-    rng = random.Random(seed)
-    year = month.year
-    sectors = list(Sector.objects.using(using).top_level().order_by("order", "code"))
-    departments = list(Location.objects.using(using).departments().order_by("code"))
-    indicators: dict[int, list[Indicator]] = {}
-    for indicator in Indicator.objects.using(using).select_related("sector").order_by("code"):
-        top = indicator.sector.parent_id or indicator.sector_id
-        indicators.setdefault(top, []).append(indicator)
-    sectors = [sector for sector in sectors if sector.pk in indicators]
-    other_lines = ActivityLine.objects.using(using).count()
-
-    periods = []
-    for first in (dt.date(y, number, 1) for y in range(year - years + 1, year + 1)
-                  for number in range(1, 13)):
-        period, _ = ReportingPeriod.objects.using(using).get_or_create(
-            month=first, defaults={"deadline": (first + dt.timedelta(days=40)).replace(day=10)}
-        )
-        periods.append(period)
-
-    # One organisation files about a report per sector and month.
-    reports_wanted = max(1, lines // LINES_PER_REPORT)
-    average_sectors = sum(SECTORS_PER_ORGANISATION) / len(SECTORS_PER_ORGANISATION)
-    organisation_count = max(1, round(reports_wanted / (len(periods) * average_sectors)))
-    types = [choice for choice in OrganisationType if choice != OrganisationType.DONOR]
-    organisations = Organisation.objects.using(using).bulk_create([
-        Organisation(acronym=f"{PREFIX}{n:03d}", name=f"Benchmark partner {n:03d}",
-                     short_name=f"Benchmark {n:03d}", type=rng.choice(types), is_partner=True)
-        for n in range(1, organisation_count + 1)
-    ])
-
-    # Reports are created as drafts and given their status once their lines are in, as on the
-    # platform (lines are written, then the report is approved): the totals' trigger then adds
-    # each report's lines once, in one statement (see set_statuses).
-    reports: list[MonthlyReport] = []
-    statuses: list[str] = []
-    for organisation in organisations:
-        own = rng.sample(sectors, min(len(sectors), rng.choice(SECTORS_PER_ORGANISATION)))
-        spare = [sector for sector in sectors if sector not in own]
-        for period in periods:
-            for sector in own:
-                status = weighted(rng, STATUS_WEIGHTS)
-                statuses.append(status)
-                reports.append(MonthlyReport(
-                    organisation=organisation, sector=sector, period=period,
-                    status=ReportStatus.DRAFT, status_reason="Synthetic." if status in (
-                        ReportStatus.RETURNED, ReportStatus.REOPENED) else "",
-                ))
-            if spare and rng.random() < NIL_SHARE:
-                statuses.append(ReportStatus.APPROVED)
-                reports.append(MonthlyReport(
-                    organisation=organisation, sector=rng.choice(spare), period=period,
-                    status=ReportStatus.DRAFT, is_nil=True,
-                ))
-    reports = MonthlyReport.objects.using(using).bulk_create(reports, batch_size=BATCH)
-    with_lines = [report for report in reports if not report.is_nil]
-
-    department_weights = [DEPARTMENT_WEIGHTS.get(d.code, 1) for d in departments]
-    taken: set[tuple] = set()
-    batch: list[ActivityLine] = []
-    for report in rng.choices(with_lines, k=lines):
-        while True:
-            line = synthetic_line(
-                rng, report, rng.choice(indicators[report.sector_id]),
-                rng.choices(departments, weights=department_weights)[0],
-            )
-            key = (report.pk, line.indicator_id, line.location_id, line.population_type,
-                   line.modality)
-            if key not in taken:
-                taken.add(key)
-                break
-        batch.append(line)
-        if len(batch) == BATCH:
-            ActivityLine.objects.using(using).bulk_create(batch)
-            batch = []
-    ActivityLine.objects.using(using).bulk_create(batch)
-    set_statuses(reports, statuses, using)
-    return Dataset(month=month.replace(day=1), first_year=periods[0].month.year,
-                   organisations=len(organisations), reports=len(reports),
-                   lines=lines, other_lines=other_lines,
-                   build_seconds=time.perf_counter() - started)
-
-
-def set_statuses(reports: list[MonthlyReport], statuses: list[str], using: str) -> None:
-    """Give the reports their statuses: on PostgreSQL in one UPDATE over two arrays, so the
-    totals' trigger adds every approved line in one grouped upsert."""
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE reporting_monthlyreport r SET status = s.status "
-                "FROM unnest(%s::bigint[], %s::text[]) AS s(id, status) WHERE r.id = s.id",
-                [[report.pk for report in reports], [str(status) for status in statuses]],
-            )
-        return
-    by_status: dict[str, list[int]] = {}
-    for report, status in zip(reports, statuses, strict=True):
-        by_status.setdefault(status, []).append(report.pk)
-    for status, ids in by_status.items():
-        for start in range(0, len(ids), 500):
-            MonthlyReport.objects.using(using).filter(pk__in=ids[start:start + 500]).update(
-                status=status)
-
-
-def synthetic_line(rng: random.Random, report: MonthlyReport, indicator: Indicator,
-                   department: Location) -> ActivityLine:
-    modality = weighted(rng, MODALITY_WEIGHTS)
-    total = max(1, int(rng.lognormvariate(4.0, 0.9)))
-    new = int(total * rng.uniform(0.3, 1.0))
-    girls, boys = new // 6, new // 7
-    women = (new - girls - boys) // 2
-    men = new - girls - boys - women
-    quantity = None
-    if indicator.unit != IndicatorUnit.PEOPLE:
-        total = new = girls = boys = women = men = 0
-        quantity = rng.randint(1, 50)
-    return ActivityLine(
-        report=report, indicator=indicator, department=department, location=department,
-        population_type=weighted(rng, POPULATION_WEIGHTS), modality=modality,
-        girls=girls, boys=boys, women=women, men=men, other=0,
-        new_beneficiaries=new, total_monthly=total, quantity=quantity,
-        cash_usd=Decimal(total * 40) if modality in CASH_MODALITIES else None,
-    )
-
-
-def weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
-
-
-SYNTHETIC_TABLES = (ActivityLine, MonthlyReport, ReportingPeriod, Organisation)
-
-
-def refresh_statistics(connection, *, vacuum: bool = False) -> None:
-    """Refresh PostgreSQL's statistics of the tables the benchmark fills (VACUUM cannot run in
-    a transaction, so only outside one)."""
-    command = "VACUUM ANALYZE" if vacuum else "ANALYZE"
-    with connection.cursor() as cursor:
-        for model in SYNTHETIC_TABLES:
-            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def time_measure(case: str, measure: Measure, runs: int, connection) -> Timing:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 
-from reporting import uploads
+from reporting.sheets import uploads
 
 
 class Command(BaseCommand):

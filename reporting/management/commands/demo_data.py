@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo
+from reporting.demo.builder import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from partners.models import Role, User
-from reporting import imports, spreadsheets
+from reporting.sheets import planner, reading
 
 
 class Command(BaseCommand):
@@ -43,15 +43,15 @@ class Command(BaseCommand):
             raise CommandError(_("Cannot read %(file)s: %(reason)s")
                                % {"file": path, "reason": error.strerror or error}) from error
         try:
-            table = spreadsheets.read_table(data, path.name)
-            plan = imports.apply_import(table, user=user, as_approved=options["as_approved"],
+            table = reading.read_table(data, path.name)
+            plan = planner.apply_import(table, user=user, as_approved=options["as_approved"],
                                         filename=path.name)
-        except spreadsheets.FileRejected as rejected:
+        except reading.FileRejected as rejected:
             raise CommandError(rejected.message) from rejected
         except PermissionDenied as denied:
             raise CommandError(str(denied)) from denied
-        except imports.ImportFailed as failed:
-            self.stderr.write(imports.errors_as_text(failed.plan.errors))
+        except planner.ImportFailed as failed:
+            self.stderr.write(planner.errors_as_text(failed.plan.errors))
             count = len(failed.plan.errors)
             raise CommandError(ngettext(
                 "%(count)d error in %(file)s: nothing was saved.",

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from partners.models import User
-from reporting.seeds import SeedError, load_seeds, record_in_admin_history
+from reporting.reference.seeds import SeedError, load_seeds, record_in_admin_history
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from reporting import totals
+from reporting.numbers import totals
 
 
 class Command(BaseCommand):

@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from reporting.completeness import (
+from reporting.models import Reminder, ReminderKind, ReportingPeriod, parse_month
+from reporting.numbers.completeness import (
     SCHEDULE_HELP,
     CellState,
     PlannedReminder,
@@ -25,7 +26,6 @@ from reporting.completeness import (
     plan_reminders,
     reminder_due,
 )
-from reporting.models import Reminder, ReminderKind, ReportingPeriod, parse_month
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from reporting import sitrep
 from reporting.models import ReportingPeriod, SitrepEdition, parse_month
+from reporting.numbers import sitrep
 
 
 class Command(BaseCommand):

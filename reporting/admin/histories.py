@@ -1,0 +1,64 @@
+"""The logs, read-only in the admin: review events, line changes and reminders sent."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from gtrm.admin import NotFoundForOthers
+from reporting.models import (
+    LineChange,
+    MonthlyReport,
+    Reminder,
+    ReviewEvent,
+)
+
+from .filters import PeriodFilter
+from .permissions import ReadOnly
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
+    list_display = ("at", "report", "action", "from_status", "to_status", "by", "reason")
+    list_filter = ("action", "to_status")
+    list_select_related = ("report__organisation", "report__sector", "report__period", "by")
+    search_fields = ("report__organisation__short_name", "by__username", "reason")
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        reports = MonthlyReport.objects.reviewable_by(request.user)
+        return super().get_queryset(request).filter(report__in=reports)
+
+
+@admin.register(LineChange)
+class LineChangeAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
+    list_display = ("at", "report", "action", "summary", "by")
+    list_filter = ("action",)
+    list_select_related = ("report__organisation", "report__sector", "report__period", "by")
+    search_fields = ("report__organisation__short_name", "by__username", "summary")
+    date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        reports = MonthlyReport.objects.reviewable_by(request.user)
+        return super().get_queryset(request).filter(report__in=reports)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
+    list_display = ("sent_on", "period", "recipient", "kind", "missing_display")
+    list_filter = (PeriodFilter, "kind")
+    list_select_related = ("period", "recipient")
+    search_fields = ("recipient__username", "recipient__email")
+    ordering = ("-sent_on", "-pk")
+    date_hierarchy = "sent_on"
+    fields = ("period", "recipient", "kind", "sent_on", "missing_display")
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_im_officer
+
+    @admin.display(description=_("what was missing"))
+    def missing_display(self, obj):
+        if isinstance(obj.missing, list):
+            return "; ".join(str(item) for item in obj.missing) or "–"
+        return str(obj.missing)

@@ -1,0 +1,169 @@
+"""The demo's activity lines: plausible random ones for July, August and the rest of September,
+and September's planned lines made into ActivityLine rows."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from partners.models import Organisation
+from reporting.models import (
+    ActivityLine,
+    Indicator,
+    IndicatorUnit,
+    Location,
+    LocationLevel,
+    Modality,
+    PopulationType,
+)
+
+from .september import SEPTEMBER_PLACES, PlannedLine
+
+# Where the response is: departments named in the situation report, weighted by caseload.
+DEPARTMENT_WEIGHTS = {
+    "15": 40, "13": 10, "20": 8, "24": 8, "23": 7, "04": 6, "07": 6, "14": 4, "21": 3,
+    "11": 3, "08": 2, "12": 2, "02": 1,
+}
+POPULATION_WEIGHTS = {
+    PopulationType.DESTINATION: 70, PopulationType.TRANSIT: 14, PopulationType.HOST: 11,
+    PopulationType.PENDULAR: 3, PopulationType.RETURNEE: 2,
+}
+
+
+@dataclass
+class Catalogue:
+    indicators: dict[int, list[Indicator]]
+    departments: dict[str, Location]
+    places: dict[str, list[Location]]  # department code → its provinces and districts
+    partners: list[Organisation]
+    by_code: dict[str, Indicator]  # every active indicator
+    places_by_code: dict[str, Location]  # departments and the places of SEPTEMBER_PLACES
+    organisations: dict[str, Organisation]  # the implementing partners, by acronym
+
+
+def read_catalogue() -> Catalogue:
+    indicators: dict[int, list[Indicator]] = {}
+    for indicator in Indicator.objects.filter(active=True).select_related("sector"):
+        top = indicator.sector.parent_id or indicator.sector_id
+        indicators.setdefault(top, []).append(indicator)
+    departments = {loc.code: loc for loc in Location.objects.departments()}
+    places: dict[str, list[Location]] = {}
+    wanted = tuple(DEPARTMENT_WEIGHTS)
+    for loc in Location.objects.exclude(level=LocationLevel.DEPARTMENT).order_by("code"):
+        if loc.code[:2] in wanted and (
+            loc.level == LocationLevel.PROVINCE or loc.code.endswith(("01", "02", "03", "05"))
+        ):
+            places.setdefault(loc.code[:2], []).append(loc)
+    partners = list(Organisation.objects.filter(is_partner=True, type="nngo"))
+    by_code = {i.code: i for ii in indicators.values() for i in ii}
+    places_by_code = {
+        loc.code: loc
+        for loc in Location.objects.filter(code__in={c for cs in SEPTEMBER_PLACES.values() for c in cs})
+    }
+    organisations = {org.acronym: org for org in partners}
+    return Catalogue(indicators, departments, places, partners, by_code, places_by_code,
+                     organisations)
+
+
+def random_lines(report, catalogue: Catalogue, rng: random.Random, reporter) -> list[ActivityLine]:
+    indicators = catalogue.indicators.get(report.sector_id, [])
+    people = [i for i in indicators if i.counts_people]
+    others = [i for i in indicators if not i.counts_people]
+    chosen: list[Indicator] = rng.sample(people, k=min(len(people), rng.randint(1, 3)))
+    if others and rng.random() < 0.35:
+        chosen.append(rng.choice(others))
+    lines, seen = [], set()
+    for indicator in chosen:
+        for _ in range(rng.randint(1, 3)):
+            department = catalogue.departments[weighted(rng, DEPARTMENT_WEIGHTS)]
+            location = department
+            if rng.random() < 0.3 and catalogue.places.get(department.code):
+                location = rng.choice(catalogue.places[department.code])
+            population = weighted(rng, POPULATION_WEIGHTS)
+            modality = random_modality(indicator, rng)
+            partner = rng.choice(catalogue.partners) if rng.random() < 0.12 else None
+            key = (indicator.pk, location.pk, population, modality, partner)
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(
+                random_line(report, indicator, department, location, population, modality, partner,
+                      rng, reporter)
+            )
+    return lines
+
+
+def weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def random_modality(indicator: Indicator, rng: random.Random) -> str:
+    text = indicator.name_en.lower()
+    if "cash" in text or "voucher" in text:
+        return Modality.VOUCHER if rng.random() < 0.25 else Modality.CASH
+    if indicator.unit == IndicatorUnit.KITS or "kit" in text or "in-kind" in text:
+        return Modality.IN_KIND
+    return Modality.SERVICE if rng.random() < 0.85 else Modality.IN_KIND
+
+
+def random_line(report, indicator, department, location, population, modality, partner, rng,
+          reporter) -> ActivityLine:
+    scale = 3.0 if department.code == "15" else 1.0
+    total = max(5, int(rng.lognormvariate(4.2, 0.8) * scale))
+    new = int(total * rng.uniform(0.45, 0.95))
+    children = int(new * rng.uniform(0.2, 0.45))
+    girls = children // 2
+    boys = children - girls
+    adults = new - children
+    women = int(adults * rng.uniform(0.5, 0.65))
+    other = 1 if adults - women > 3 and rng.random() < 0.1 else 0
+    men = adults - women - other
+    if not indicator.counts_people and indicator.unit == IndicatorUnit.PEOPLE:
+        # Staff trainings: adults only, fewer of them.
+        total = new = max(3, new // 10)
+        girls = boys = other = 0
+        women = new // 2 + new % 2
+        men = new // 2
+    quantity = None
+    if indicator.unit != IndicatorUnit.PEOPLE:
+        quantity = max(1, total // rng.choice((2, 4, 10)))
+        if indicator.unit in (IndicatorUnit.SESSIONS, IndicatorUnit.ORGANISATIONS):
+            quantity = rng.randint(1, 12)
+    cash = None
+    if modality in (Modality.CASH, Modality.VOUCHER):
+        cash = Decimal(total * rng.randint(25, 60)).quantize(Decimal("1.00"))
+    return ActivityLine(
+        report=report, indicator=indicator, department=department, location=location,
+        population_type=population, modality=modality, implementing_partner=partner,
+        girls=girls, boys=boys, women=women, men=men, other=other,
+        new_beneficiaries=new, total_monthly=total, quantity=quantity, cash_usd=cash,
+        description="", created_by=reporter, updated_by=reporter,
+    )
+
+
+def september_lines(report, planned: list[PlannedLine], catalogue: Catalogue,
+                            rng: random.Random, reporter) -> list[ActivityLine]:
+    """Return the report's planned lines, and now and then a line of an indicator that does not
+    count people (a training, kits, sessions), which leaves the figures as they are."""
+    lines = [
+        ActivityLine(
+            report=report, indicator=catalogue.by_code[p.indicator],
+            department=catalogue.departments[p.department], location=catalogue.places_by_code[p.location],
+            population_type=p.population_type, modality=p.modality,
+            implementing_partner=catalogue.organisations.get(p.implementing_partner),
+            girls=p.girls, boys=p.boys, women=p.women, men=p.men, other=p.other,
+            new_beneficiaries=p.new_beneficiaries, total_monthly=p.total_monthly,
+            cash_usd=p.cash_usd, description="", created_by=reporter, updated_by=reporter,
+        )
+        for p in planned
+    ]
+    others = [i for i in catalogue.indicators.get(report.sector_id, []) if not i.counts_people]
+    if others and (not lines or rng.random() < 0.35):
+        indicator = rng.choice(others)
+        department = catalogue.departments[weighted(rng, DEPARTMENT_WEIGHTS)]
+        lines.append(random_line(
+            report, indicator, department, department, weighted(rng, POPULATION_WEIGHTS),
+            random_modality(indicator, rng), None, rng, reporter,
+        ))
+    return lines

@@ -1,0 +1,1 @@
+"""Reference data (organisations, sectors, indicators, places): its files and how they load."""

@@ -1,0 +1,501 @@
+"""The activity template: the column contract (DESIGN §5) as a workbook partners fill in.
+
+Three sheets: "Activities" (the contract's headers, the HXL row, drop-down lists and number
+formats, optionally last month's lines), "Instructions" (Spanish, then English) and "Lists"
+(hidden: the live reference codes behind the drop-downs, one workbook-level name per list).
+
+Rows are not pre-filled with the month and organisation: the importer skips blank rows, but a
+row holding only those two values is not blank and would fail as incomplete. The two columns
+offer their one value in a drop-down instead, and lines copied from last month carry them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from partners.models import Organisation
+from reporting.models import (
+    ActivityLine,
+    Indicator,
+    Location,
+    LocationLevel,
+    Modality,
+    PopulationType,
+    Sector,
+)
+
+from . import columns
+from .columns import COLUMNS, Kind
+
+ACTIVITIES = "Activities"
+INSTRUCTIONS = "Instructions"
+LISTS = "Lists"
+FIRST_DATA_ROW = 3  # row 1: headers, row 2: HXL hashtags
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Workbook-level names of the lists on the hidden sheet. A dependent list (a sector's
+# indicators, a department's provinces, a province's districts) is named prefix + parent code.
+MONTH_LIST = "MONTH_LIST"
+ORGANISATION_LIST = "ORGANISATION_LIST"
+PARTNER_LIST = "PARTNER_LIST"
+SECTOR_LIST = "SECTOR_LIST"
+INDICATOR_LIST = "INDICATOR_LIST"
+DEPARTMENT_LIST = "DEPARTMENT_LIST"
+PROVINCE_LIST = "PROVINCE_LIST"
+DISTRICT_LIST = "DISTRICT_LIST"
+POPULATION_TYPE_LIST = "POPULATION_TYPE_LIST"
+MODALITY_LIST = "MODALITY_LIST"
+INDICATORS_OF = "IND_"
+PROVINCES_OF = "PROV_"
+DISTRICTS_OF = "DIST_"
+# A code becomes part of a name only if the name stays valid in Excel and LibreOffice.
+_NAME_SAFE = re.compile(r"^[A-Za-z0-9_.]+$")
+
+NAVY = "0B3B60"
+HEADER_REQUIRED = (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor=NAVY))
+HEADER_OPTIONAL = (Font(bold=True, color=NAVY), PatternFill("solid", fgColor="DCE6F0"))
+HXL_FONT = Font(italic=True, color="6C757D")
+NUMBER_FORMATS = {Kind.COUNT: "0", Kind.MONEY: "0.00"}  # everything else is text: "@"
+WIDTHS = {Kind.MONTH: 10, Kind.CODE: 13, Kind.COUNT: 11, Kind.MONEY: 12, Kind.TEXT: 40}
+WIDE = {"organisation": 16, "implementing_partner": 18, "indicator": 12, "new_beneficiaries": 14,
+        "total_monthly": 16}
+
+# Excel refuses a workbook whose validation titles or messages are longer than this.
+TITLE_LIMIT = 32
+MESSAGE_LIMIT = 255
+
+
+def bilingual(message: str, *, limit: int | None = None, sep: str = " / ") -> str:
+    """Return a gettext msgid in Spanish and English (once if they read the same), or only in
+    Spanish when both together would not fit in `limit` characters."""
+    with translation.override("es"):
+        spanish = _(message)
+    with translation.override("en"):
+        english = _(message)
+    both = spanish if spanish == english else f"{spanish}{sep}{english}"
+    if limit is not None and len(both) > limit:
+        return spanish[:limit]
+    return both
+
+
+def previous_month(month: dt.date) -> dt.date:
+    """Return the first day of the month before `month`."""
+    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def template_filename(*, organisation: Organisation, month: dt.date) -> str:
+    """Return the download name, e.g. gtrm-actividades-HIAS-2023-09.xlsx (ASCII only)."""
+    ascii_acronym = unicodedata.normalize("NFKD", organisation.acronym).encode("ascii", "ignore")
+    acronym = re.sub(r"[^A-Za-z0-9]+", "-", ascii_acronym.decode()).strip("-") or "org"
+    return f"gtrm-actividades-{acronym}-{month:%Y-%m}.xlsx"
+
+
+def build_template(
+    *,
+    organisation: Organisation,
+    month: dt.date,
+    prefill_from: dt.date | None = None,
+    rows: int = 500,
+) -> bytes:
+    """Return the activity template of `organisation` for `month` as an .xlsx file, with the
+    lines it reported for `prefill_from` copied into `month` when that is given."""
+    month = month.replace(day=1)
+    lines = _lines_of(organisation, prefill_from.replace(day=1)) if prefill_from else []
+    last_row = FIRST_DATA_ROW - 1 + max(rows, len(lines))
+
+    workbook = Workbook()
+    activities = workbook.active
+    activities.title = ACTIVITIES
+    instructions = workbook.create_sheet(INSTRUCTIONS)
+    lists = workbook.create_sheet(LISTS)
+    lists.sheet_state = "hidden"  # not "veryHidden": the instructions tell people to unhide it
+
+    _write_lists(workbook, lists, organisation=organisation, month=month)
+    _write_activities(activities, organisation=organisation, month=month, lines=lines,
+                      last_row=last_row)
+    _write_instructions(instructions, organisation=organisation, month=month,
+                        prefill_from=prefill_from if lines else None)
+
+    workbook.active = 0
+    workbook.properties.title = f"GTRM Perú · {organisation.acronym} · {month:%Y-%m}"
+    workbook.properties.subject = bilingual("Monthly activity report")
+    workbook.properties.creator = "GTRM Perú"
+    workbook.properties.lastModifiedBy = "GTRM Perú"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# The Activities sheet ------------------------------------------------------------------------
+
+
+def _lines_of(organisation: Organisation, month: dt.date) -> list[ActivityLine]:
+    return list(
+        ActivityLine.objects.filter(report__organisation=organisation, report__period__month=month)
+        .select_related("report__sector", "indicator", "department", "location__parent",
+                        "implementing_partner")
+        .order_by("report__sector__order", "report__sector__code", "pk")
+    )
+
+
+def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.date) -> dict:
+    province, district = line.province, line.district
+    return {
+        "month": f"{month:%Y-%m}",
+        "organisation": organisation.acronym,
+        "implementing_partner": line.implementing_partner.acronym if line.implementing_partner else None,
+        "sector": line.report.sector.code,
+        "indicator": line.indicator.code,
+        "department": line.department.code,
+        "province": province.code if province else None,
+        "district": district.code if district else None,
+        "population_type": line.population_type,
+        "modality": line.modality,
+        "girls": line.girls,
+        "boys": line.boys,
+        "women": line.women,
+        "men": line.men,
+        "other": line.other,
+        "new_beneficiaries": line.new_beneficiaries,
+        "total_monthly": line.total_monthly,
+        "quantity": line.quantity,
+        "cash_usd": line.cash_usd,
+        "description": line.description or None,
+    }
+
+
+def _put(sheet: Worksheet, row: int, column: int, value, number_format: str = "General") -> None:
+    """Write `value` as the exports do: text that a spreadsheet would run as a formula gets
+    a leading apostrophe (columns.neutralise), which the importer takes off again."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        # Control characters go first: removing them may uncover a formula.
+        value = columns.neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.value = value
+    cell.number_format = number_format
+
+
+def _number_format(column: columns.Column) -> str:
+    return NUMBER_FORMATS.get(column.kind, "@")
+
+
+def _write_activities(sheet: Worksheet, *, organisation: Organisation, month: dt.date,
+                      lines: list[ActivityLine], last_row: int) -> None:
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        font, fill = HEADER_REQUIRED if column.required else HEADER_OPTIONAL
+        header = sheet.cell(row=1, column=index, value=column.header)
+        header.font, header.fill = font, fill
+        header.alignment = Alignment(wrap_text=True, vertical="center")
+        header.comment = _header_comment(column)
+        hxl = sheet.cell(row=2, column=index, value=column.hxl)
+        hxl.font = HXL_FONT
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = WIDE.get(column.field, WIDTHS[column.kind])
+        # The column's own format reaches the cells people type into: a month stays text
+        # (not a date) and a ubigeo keeps its leading zero.
+        dimension.number_format = _number_format(column)
+    sheet.row_dimensions[1].height = 32
+    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
+
+    for row, line in enumerate(lines, start=FIRST_DATA_ROW):
+        values = _line_values(line, organisation=organisation, month=month)
+        for index, column in enumerate(COLUMNS, start=1):
+            _put(sheet, row, index, values.get(column.field), _number_format(column))
+
+    for validation in _validations(last_row):
+        sheet.add_data_validation(validation)
+
+
+def _header_comment(column: columns.Column) -> Comment:
+    with translation.override("es"):
+        spanish = _explained(column)
+    with translation.override("en"):
+        english = _explained(column)
+    text = f"{column.header} ({column.hxl})\n\n{spanish}"
+    if english != spanish:
+        text += f"\n\n{english}"
+    comment = Comment(text, "GTRM Perú")
+    comment.width, comment.height = 320, 150
+    return comment
+
+
+def _explained(column: columns.Column) -> str:
+    """Return a column's help in the active language, saying first if it is required (the
+    optional columns' help says so where it matters)."""
+    if not column.required:
+        return str(column.help)
+    return _("Required. %(help)s") % {"help": column.help}
+
+
+def _validations(last_row: int) -> Iterable[DataValidation]:
+    letters = {column.field: get_column_letter(i) for i, column in enumerate(COLUMNS, start=1)}
+
+    def cells(*fields: str) -> str:
+        return " ".join(f"{letters[f]}{FIRST_DATA_ROW}:{letters[f]}{last_row}" for f in fields
+                        if f in letters)
+
+    def dependent(prefix: str, parent: str, fallback: str) -> str:
+        # The parent's own list when the parent holds a known code; every code otherwise
+        # (parent still empty, or written as a name, which the importer also accepts).
+        ref = f'INDIRECT("{prefix}"&${letters[parent]}{FIRST_DATA_ROW})'
+        return f"IF(ISREF({ref}),{ref},{fallback})"
+
+    not_listed = bilingual("Not in the list", limit=TITLE_LIMIT)
+    choose_code = bilingual(
+        "Choose a code from the drop-down list; every code is on the Lists sheet.",
+        limit=MESSAGE_LIMIT, sep="\n",
+    )
+    unexpected = bilingual(
+        "This template is for one month and organisation; check the value before you go on.",
+        limit=MESSAGE_LIMIT, sep="\n",
+    )
+    not_a_number = bilingual("Not a number", limit=TITLE_LIMIT)
+
+    def listed(formula: str, fields: tuple[str, ...], *, strict: bool = True) -> DataValidation:
+        return DataValidation(
+            type="list", formula1=formula, sqref=cells(*fields), allow_blank=True,
+            showDropDown=False,  # (sic) False shows the arrow
+            showErrorMessage=True, errorStyle="stop" if strict else "warning",
+            errorTitle=not_listed, error=choose_code if strict else unexpected,
+        )
+
+    yield listed(MONTH_LIST, ("month",), strict=False)
+    yield listed(ORGANISATION_LIST, ("organisation",), strict=False)
+    yield listed(PARTNER_LIST, ("implementing_partner",), strict=False)
+    yield listed(SECTOR_LIST, ("sector",))
+    yield listed(dependent(INDICATORS_OF, "sector", INDICATOR_LIST), ("indicator",))
+    yield listed(DEPARTMENT_LIST, ("department",))
+    yield listed(dependent(PROVINCES_OF, "department", PROVINCE_LIST), ("province",))
+    if "district" in letters:
+        yield listed(dependent(DISTRICTS_OF, "province", DISTRICT_LIST), ("district",))
+    yield listed(POPULATION_TYPE_LIST, ("population_type",))
+    yield listed(MODALITY_LIST, ("modality",))
+
+    counts = tuple(column.field for column in COLUMNS if column.kind is Kind.COUNT)
+    yield DataValidation(
+        type="whole", operator="between", formula1="0", formula2="2000000",
+        sqref=cells(*counts), allow_blank=True, showErrorMessage=True, errorStyle="stop",
+        errorTitle=not_a_number,
+        error=bilingual("Enter a whole number of zero or more.", limit=MESSAGE_LIMIT, sep="\n"),
+    )
+    money = tuple(column.field for column in COLUMNS if column.kind is Kind.MONEY)
+    yield DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0",
+        sqref=cells(*money), allow_blank=True, showErrorMessage=True, errorStyle="stop",
+        errorTitle=not_a_number,
+        error=bilingual("Enter an amount in USD of zero or more.", limit=MESSAGE_LIMIT, sep="\n"),
+    )
+
+
+# The Lists sheet -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A list on the hidden sheet: its codes first, then columns that explain them."""
+
+    name: str
+    headers: tuple[str, ...]
+    rows: list[tuple]
+    dependent_prefix: str = ""
+    parent_of: Callable[[tuple], str] | None = None  # the parent code of a row
+
+
+def _choice_rows(choices) -> list[tuple]:
+    rows = []
+    for value, label in choices.choices:
+        with translation.override("es"):
+            spanish = str(label)
+        with translation.override("en"):
+            english = str(label)
+        rows.append((value, spanish, english))
+    return rows
+
+
+def _blocks(*, organisation: Organisation, month: dt.date) -> list[_Block]:
+    name_es, name_en = "Nombre", "Name"
+    sectors = list(Sector.objects.top_level().filter(active=True).order_by("order", "code"))
+    sector_order = {sector.pk: position for position, sector in enumerate(sectors)}
+    indicators = sorted(
+        (
+            indicator for indicator in Indicator.objects.filter(active=True).select_related("sector")
+            if (indicator.sector.parent_id or indicator.sector_id) in sector_order
+        ),
+        key=lambda indicator: (sector_order[indicator.sector.parent_id or indicator.sector_id],
+                               indicator.code),
+    )
+    top_code = {sector.pk: sector.code for sector in sectors}
+    places: dict[str, list[tuple]] = {level: [] for level in LocationLevel.values}
+    for place_code, place_name, level, parent_code in (
+        Location.objects.order_by("code").values_list("code", "name", "level", "parent__code")
+    ):
+        places[level].append((place_code, parent_code, place_name))
+    partners = Organisation.objects.filter(active=True).order_by("acronym")
+    return [
+        _Block(MONTH_LIST, (bilingual("Month"),), [(f"{month:%Y-%m}",)]),
+        _Block(ORGANISATION_LIST, (bilingual("Organisation"), name_es),
+               [(organisation.acronym, organisation.name)]),
+        _Block(SECTOR_LIST, (bilingual("Sector"), name_es, name_en),
+               [(s.code, s.name_es, s.name_en) for s in sectors]),
+        _Block(INDICATOR_LIST, (bilingual("Indicator"), bilingual("Sector"), bilingual("Unit"),
+                                name_es, name_en),
+               [(i.code, top_code[i.sector.parent_id or i.sector_id], i.unit, i.name_es, i.name_en)
+                for i in indicators],
+               INDICATORS_OF, lambda row: row[1]),
+        _Block(DEPARTMENT_LIST, (bilingual("Department"), name_es),
+               [(c, n) for c, _parent, n in places[LocationLevel.DEPARTMENT]]),
+        _Block(PROVINCE_LIST, (bilingual("Province"), bilingual("Department"), name_es),
+               places[LocationLevel.PROVINCE], PROVINCES_OF, lambda row: row[1]),
+        _Block(DISTRICT_LIST, (bilingual("District"), bilingual("Province"), name_es),
+               places[LocationLevel.DISTRICT], DISTRICTS_OF, lambda row: row[1]),
+        _Block(POPULATION_TYPE_LIST, (bilingual("Population type"), name_es, name_en),
+               _choice_rows(PopulationType)),
+        _Block(MODALITY_LIST, (bilingual("Modality"), name_es, name_en), _choice_rows(Modality)),
+        _Block(PARTNER_LIST, (bilingual("Implementing partner"), name_es),
+               list(partners.values_list("acronym", "name"))),
+    ]
+
+
+def _write_lists(workbook: Workbook, sheet: Worksheet, *, organisation: Organisation,
+                 month: dt.date) -> None:
+    title = quote_sheetname(LISTS)
+    first_column = 1
+    for block in _blocks(organisation=organisation, month=month):
+        letter = get_column_letter(first_column)
+        for offset, header in enumerate(block.headers):
+            cell = sheet.cell(row=1, column=first_column + offset, value=header)
+            cell.font = Font(bold=True)
+            sheet.column_dimensions[get_column_letter(first_column + offset)].width = (
+                12 if offset == 0 else 30
+            )
+        for row, values in enumerate(block.rows, start=2):
+            for offset, value in enumerate(values):
+                _put(sheet, row, first_column + offset, value, "@")
+        last = max(2, len(block.rows) + 1)  # an empty list still names one (blank) cell
+        _define(workbook, block.name, f"{title}!${letter}$2:${letter}${last}")
+        if block.parent_of is not None:
+            for parent, start, end in _runs(block.rows, block.parent_of):
+                if parent and _NAME_SAFE.match(parent):
+                    _define(workbook, block.dependent_prefix + parent,
+                            f"{title}!${letter}${start}:${letter}${end}")
+        first_column += len(block.headers) + 1  # a blank column between lists
+    sheet.freeze_panes = "A2"
+
+
+def _runs(rows: list[tuple], parent_of: Callable[[tuple], str]) -> Iterable[tuple[str, int, int]]:
+    """Yield (parent code, first row, last row) for each run of rows with the same parent;
+    the rows are sorted so that each parent's rows are contiguous."""
+    start = 2
+    for position in range(len(rows)):
+        is_last = position + 1 == len(rows)
+        if is_last or parent_of(rows[position + 1]) != parent_of(rows[position]):
+            yield parent_of(rows[position]), start, position + 2
+            start = position + 3
+
+
+def _define(workbook: Workbook, name: str, reference: str) -> None:
+    workbook.defined_names[name] = DefinedName(name, attr_text=reference)
+
+
+# The Instructions sheet ----------------------------------------------------------------------
+
+
+def _write_instructions(sheet: Worksheet, *, organisation: Organisation, month: dt.date,
+                        prefill_from: dt.date | None) -> None:
+    widths = {"A": 28, "B": 100, "C": 24}
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def text_row(row: int, column: int, text: str, *, bold: bool = False) -> None:
+        cell = sheet.cell(row=row, column=column, value=text)
+        cell.alignment = wrap
+        cell.font = Font(bold=bold)
+        # Programs do not size rows of wrapped text on opening; about 100 characters a line.
+        sheet.row_dimensions[row].height = 15 * math.ceil(len(text) / 100)
+
+    row = 1
+    for language, heading in (("es", "Instrucciones (español)"), ("en", "Instructions (English)")):
+        with translation.override(language):
+            sheet.cell(row=row, column=1, value=heading).font = Font(bold=True, size=14, color=NAVY)
+            row += 1
+            for text in _instruction_paragraphs(organisation, month, prefill_from):
+                text_row(row, 2, text)
+                row += 1
+            row += 1
+            for column, value in enumerate((_("Column"), _("Meaning"), "HXL"), start=1):
+                sheet.cell(row=row, column=column, value=value).font = Font(bold=True, color=NAVY)
+            row += 1
+            for column in COLUMNS:
+                sheet.cell(row=row, column=1, value=column.header).font = Font(bold=column.required)
+                text_row(row, 2, _explained(column))
+                _put(sheet, row, 3, column.hxl)
+                row += 1
+            row += 2
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _instruction_paragraphs(organisation: Organisation, month: dt.date,
+                            prefill_from: dt.date | None) -> list[str]:
+    """Return the instructions in the active language."""
+    paragraphs = [
+        _("This template is for %(organisation)s (%(acronym)s), month %(month)s.") % {
+            "organisation": organisation.name, "acronym": organisation.acronym,
+            "month": f"{month:%Y-%m}",
+        },
+        _("Sheet “Activities”: one row per activity line, from row 3. Row 1 holds the column "
+          "names and row 2 the HXL hashtags: do not change, move or delete them. Blank rows are "
+          "skipped."),
+        _("Write the month (%(month)s) and the organisation (%(acronym)s) on every row you fill "
+          "in; their drop-down lists offer them. Dark columns are required; light ones are "
+          "optional. Each column name has a note that explains it.") % {
+            "month": f"{month:%Y-%m}", "acronym": organisation.acronym,
+        },
+        _("Sector, indicator, department, province, district, population type and modality: "
+          "choose the code from the drop-down list. Once a sector is chosen, the indicator list "
+          "shows its indicators (sub-sectors included); once a department is chosen, the "
+          "province list shows its provinces; a province, its districts. Places are INEI "
+          "ubigeo codes, kept as text (01 is Amazonas)."),
+        _("The rules of a line: new beneficiaries are the sum of girls, boys, women, men and "
+          "other; total monthly beneficiaries are at least the new beneficiaries; cash USD is "
+          "for cash and voucher modalities only, and required for them; indicators counted in "
+          "kits, sessions or other units need a quantity, those counted in people leave it "
+          "empty."),
+        _("One line per indicator × place × population type × modality × implementing "
+          "partner: add the figures up rather than repeating a combination."),
+        _("Upload the file on the platform. You first see a preview: the lines each monthly "
+          "report will get and what they replace, and every error with its row, column and "
+          "reason. Nothing is saved until you confirm, and then all or nothing: a single error "
+          "and no line is saved."),
+        _("An upload replaces all the lines of each draft or returned report it covers (one "
+          "report per organisation, sector and month) and leaves your other reports alone. "
+          "Rows for a submitted or approved report, or for a locked month, are errors."),
+        _("Every code, with its name, is on the hidden sheet “Lists”: unhide it (right-click a "
+          "sheet tab, then Unhide) or use the drop-down lists."),
+    ]
+    if prefill_from is not None:
+        paragraphs.insert(1, _(
+            "The rows were copied from your lines of %(previous)s, set to %(month)s: update "
+            "the figures, delete the lines that did not happen this month and add new ones."
+        ) % {"previous": f"{prefill_from:%Y-%m}", "month": f"{month:%Y-%m}"})
+    return paragraphs
