@@ -1,5 +1,6 @@
 """Passwords are stored with Argon2id at the strength of the ARGON2_* settings, and a hash of
-another kind (PBKDF2, from before) is replaced at the person's next sign-in (issue 16)."""
+another kind (PBKDF2, from before) is replaced at the person's next sign-in; gunicorn.conf.py
+starts the sync workers the load test chose (issue 16)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,28 @@ def test_a_wrong_password_leaves_the_old_hash_alone(client, alice):
 
     alice.refresh_from_db()
     assert alice.password == old
+
+
+def _gunicorn_settings(monkeypatch, **environ):
+    import runpy
+    from pathlib import Path
+
+    for name in ("WEB_WORKERS", "WEB_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+
+
+def test_gunicorn_defaults_to_sync_workers_two_per_core_plus_one(monkeypatch):
+    import multiprocessing
+
+    settings = _gunicorn_settings(monkeypatch)
+    assert settings["worker_class"] == "sync"
+    assert settings["threads"] == 1
+    assert settings["workers"] == 2 * multiprocessing.cpu_count() + 1
+
+
+def test_gunicorn_threads_from_the_environment_switch_to_gthread(monkeypatch):
+    settings = _gunicorn_settings(monkeypatch, WEB_WORKERS="3", WEB_THREADS="4")
+    assert (settings["workers"], settings["worker_class"], settings["threads"]) == (3, "gthread", 4)
