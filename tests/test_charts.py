@@ -60,10 +60,10 @@ def test_it_shortens_a_long_label_and_keeps_it_whole_in_the_hover_title():
     assert root.find(f"{NS}g/{NS}title").text == f"{label}: 7"
 
 
-def test_it_formats_bar_values_in_spanish_when_the_page_is_spanish():
+def test_it_formats_bar_values_as_peru_writes_them_when_the_page_is_spanish():
     with translation.override("es"):
         root = parse(charts.bar_chart([("Salud", 12000)]))
-    assert texts(root)[1] == "12\xa0000"
+    assert texts(root)[1] == "12,000"
 
 
 def test_it_draws_an_empty_bar_chart_with_a_note():
@@ -146,10 +146,10 @@ def test_it_escapes_the_names_and_titles_of_the_map():
     parse(markup)
 
 
-def test_it_formats_the_map_legend_in_spanish_when_the_page_is_spanish():
+def test_it_formats_the_map_legend_as_peru_writes_numbers_when_the_page_is_spanish():
     with translation.override("es"):
         root = parse(charts.department_map({"15": 120000}))
-    assert texts(root)[0] == "50\xa0001 – 120\xa0000"
+    assert texts(root)[0] == "50,001 – 120,000"
 
 
 # --------------------------------------------------------------------------------------------
