@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gtrm.collation import spanish_key
 from partners.models import Organisation, OrganisationType
 from reporting.languages import spanish_or_english
 from reporting.models import (
@@ -63,18 +63,9 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # The snapshot
 # --------------------------------------------------------------------------------------------
 
-def spanish_sort_key(name: str) -> tuple[str, str]:
-    """Return a key that sorts names as a Spanish reader expects: accents and case ignored,
-    ñ after n."""
-    letters = []
-    for char in name.casefold():
-        if char == "ñ":
-            letters.append("n~")  # "~" sorts after every letter: ñ follows nz
-            continue
-        letters.append("".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        ))
-    return "".join(letters), name
+# The key that sorts names as a Spanish reader expects (gtrm/collation.py, where the database
+# orders by the same rule).
+spanish_sort_key = spanish_key
 
 
 def _number(value: Decimal | int | None) -> int | float | None:
