@@ -174,6 +174,19 @@ def test_it_draws_a_line_and_a_marker_per_value_of_each_series():
     assert root.get("viewBox") == "0 0 560 220"
 
 
+def test_it_leaves_a_month_without_data_out_of_the_line_rather_than_drawing_it_at_zero():
+    root = parse(charts.line_chart(
+        ["Jan", "Feb", "Mar", "Apr", "May"], [("People", [100, None, 80, 90, None], "#000")]))
+    markers = [circle.find(f"{NS}title").text for circle in root.iter(f"{NS}circle")]
+    assert markers == ["People · Jan: 100", "People · Mar: 80", "People · Apr: 90"]
+    zero = max(float(line.get("y1")) for line in root.iter(f"{NS}line"))
+    assert all(float(circle.get("cy")) < zero for circle in root.iter(f"{NS}circle"))
+    # Jan stands alone; Mar–Apr is one line; nothing joins Jan to Mar across February.
+    (run,) = root.iter(f"{NS}polyline")
+    assert len(run.get("points").split()) == 2
+    assert "Feb –" in root.find(f"{NS}desc").text
+
+
 def test_it_places_the_highest_value_below_the_top_tick():
     root = parse(charts.line_chart(["A", "B"], [("S", [0, 3100], "#000")]))
     ys = [float(circle.get("cy")) for circle in root.iter(f"{NS}circle")]

@@ -37,9 +37,12 @@ HIGHLIGHT_STROKE = "#ff7f0e"
 LADDER = (1, 2, 2.5, 5)
 
 
-def thousands(value: int) -> str:
-    """Return `value` with the thousands separator of the active language."""
-    return number_format(value, force_grouping=True)
+MISSING = "–"
+
+
+def thousands(value: int | None) -> str:
+    """Return `value` with the thousands separator of the active language; a dash for None."""
+    return MISSING if value is None else number_format(value, force_grouping=True)
 
 
 def _text_width(text: str, size: float) -> float:
@@ -323,14 +326,15 @@ def axis_ticks(top: int) -> list[int]:
         exponent += 1
 
 
-def line_chart(labels: list[str], series: list[tuple[str, list[int], str]], *,
+def line_chart(labels: list[str], series: list[tuple[str, list[int | None], str]], *,
                title: str = "", width: int = 560, height: int = 220) -> SafeString:
     """Return a line chart of `series` ((name, values, colour), one value per label) over the
-    `labels` of the x axis, with a legend below."""
+    `labels` of the x axis, with a legend below. A None value is a month without data: no
+    point, and the line is broken there rather than drawn down to 0."""
     font = 11
     legend_row = 18
     top_pad, right_pad, bottom_pad = 10, 12, 20
-    values = [value for _, points, _ in series for value in points]
+    values = [value for _, points, _ in series for value in points if value is not None]
     ticks = axis_ticks(max(values, default=0))
     left = max(_text_width(thousands(tick), font) for tick in ticks) + 10
     plot_w = width - left - right_pad
@@ -366,17 +370,28 @@ def line_chart(labels: list[str], series: list[tuple[str, list[int], str]], *,
                               colour=MUTED_COLOUR))
 
     for name, points, colour in series:
-        coords = [(x_of(i), y_of(value)) for i, value in enumerate(points[: len(labels)])]
-        if len(coords) > 1:
-            body.append(format_html(
-                '<polyline points="{}" fill="none" stroke="{}" stroke-width="2" '
-                'stroke-linejoin="round"/>',
-                " ".join(f"{_n(x)},{_n(y)}" for x, y in coords), colour,
-            ))
+        coords = {i: (x_of(i), y_of(value)) for i, value in enumerate(points[: len(labels)])
+                  if value is not None}
+        # One polyline per run of consecutive months with data.
+        runs, run = [], []
+        for i in range(len(labels)):
+            if i in coords:
+                run.append(coords[i])
+            elif run:
+                runs.append(run)
+                run = []
+        runs.append(run)
+        for run in runs:
+            if len(run) > 1:
+                body.append(format_html(
+                    '<polyline points="{}" fill="none" stroke="{}" stroke-width="2" '
+                    'stroke-linejoin="round"/>',
+                    " ".join(f"{_n(x)},{_n(y)}" for x, y in run), colour,
+                ))
         body.append(format_html_join(
             "", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{} · {}: {}</title></circle>',
             ((_n(x), _n(y), colour, name, labels[i], thousands(points[i]))
-             for i, (x, y) in enumerate(coords)),
+             for i, (x, y) in coords.items()),
         ))
 
     x = left
