@@ -175,11 +175,27 @@ def test_missing_key_figures_are_null_not_zero(period):
 
 def test_the_partner_list_sorts_as_in_spanish_ignoring_accents(period):
     names = sitrep.build_report(period)["partners"]["names"]
-    assert len(names) == 110
+    assert len(names) == 111  # the 110 partners, and Proyecto LHSS as the seed lists it
     assert names[:3] == ["Acción Contra el Hambre", "Acción y Desarrollo", "ACNUDH"]
     assert names.index("Amnistía Internacional") < names.index("Ángeles del Camino") < \
         names.index("APPV")
     assert sorted(["Ñandú", "Nutri", "Oso"], key=sitrep.spanish_sort_key) == ["Nutri", "Ñandú", "Oso"]
+
+
+def test_the_list_names_proyecto_lhss_as_the_seed_does_without_counting_it(client, period):
+    # Issue 14: the published report lists it among its partners and counts 110 without it.
+    partners = sitrep.build_report(period)["partners"]
+    assert partners["total"] == 110
+    assert partners["also_listed"] == ["Proyecto LHSS"]
+    names = partners["names"]
+    assert "Proyecto LHSS" in names and names == sorted(names, key=sitrep.spanish_sort_key)
+    for language, note in (("en", "Proyecto LHSS is listed as the published report lists it, "
+                                   "but is not counted among the 110 partners"),
+                           ("es", "Proyecto LHSS figura en la lista tal como la publica el "
+                                  "reporte, pero no se cuenta entre los 110 socios")):
+        with translation.override(language):
+            html = sitrep.render_standalone(sitrep.build_report(period))
+            assert note in " ".join(html.split())
 
 
 def test_an_inactive_organisation_leaves_the_partner_list(period):

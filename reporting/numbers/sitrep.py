@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -63,6 +63,11 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # The snapshot
 # --------------------------------------------------------------------------------------------
 
+# Named in the partner list of the published situation report though not counted among its
+# partners (seeds/README.md, "110 vs 111"): Proyecto LHSS, a USAID project whose partner, USAID,
+# is listed too. The list follows the published report; the count stays that of the partners.
+LISTED_NOT_COUNTED = ("LHSS",)
+
 # The key that sorts names as a Spanish reader expects (gtrm/collation.py, where the database
 # orders by the same rule).
 spanish_sort_key = spanish_key
@@ -91,8 +96,14 @@ def build_report(period: ReportingPeriod) -> dict:
     narratives = list(
         Narrative.objects.filter(period=period).select_related("sector").order_by("sector__order")
     )
-    partners = list(Organisation.objects.partners().values_list("short_name", "type",
-                                                                 "rmrp_appealing"))
+    listed = list(
+        Organisation.objects.filter(Q(is_partner=True) | Q(acronym__in=LISTED_NOT_COUNTED),
+                                    active=True)
+        .values_list("short_name", "type", "rmrp_appealing", "is_partner")
+    )
+    partners = [(name, kind, appealing) for name, kind, appealing, partner in listed if partner]
+    also_listed = sorted((name for name, *_, partner in listed if not partner),
+                         key=spanish_sort_key)
     department_names = dict(Location.objects.departments().values_list("code", "name"))
 
     def sector(figure, with_parent: bool) -> dict:
@@ -138,7 +149,10 @@ def build_report(period: ReportingPeriod) -> dict:
             "rmo": sum(1 for _name, kind, _appealing in partners if kind == OrganisationType.RMO),
             "appealing": sum(1 for _name, _kind, appealing in partners if appealing),
             "reporting": figures.partners_reporting,
-            "names": sorted((name for name, _kind, _appealing in partners), key=spanish_sort_key),
+            # The list as the published report prints it; the count is the partners' alone.
+            "names": sorted([*(name for name, _kind, _appealing in partners), *also_listed],
+                            key=spanish_sort_key),
+            "also_listed": also_listed,
         },
         "key_figures": {
             "refugees": key.refugees if key else None,
