@@ -53,11 +53,29 @@ def test_it_escapes_the_labels_of_bars():
     assert parse(markup).get("aria-label") == '"><script>'
 
 
-def test_it_shortens_a_long_label_and_keeps_it_whole_in_the_hover_title():
+def test_it_breaks_a_long_label_onto_two_lines_and_keeps_it_whole_in_the_hover_title():
+    # Issue 14: "Humanitarian T…" in the situation report's chart.
+    root = parse(charts.bar_chart([("Humanitarian Transportation", 7), ("Health", 9)], width=300))
+    assert texts(root)[:2] == ["Humanitarian", "Transportation"]
+    assert texts(root)[3] == "Health"
+    assert root.find(f"{NS}g/{NS}title").text == "Humanitarian Transportation: 7"
+    # The two-line row is taller than a one-line row.
+    assert float(root.get("height")) == 24 * 2 + 12 * 1.1
+
+
+def test_it_shortens_only_what_two_lines_cannot_hold():
     label = "Humanitarian Transportation and other very long names"
     root = parse(charts.bar_chart([(label, 7)], width=300))
-    assert texts(root)[0] == "Humanitarian T…"
+    first, second = texts(root)[:2]
+    assert first == "Humanitarian" and second.endswith("…") and second.startswith("Transportation")
     assert root.find(f"{NS}g/{NS}title").text == f"{label}: 7"
+
+
+def test_the_situation_reports_sector_names_fit_its_chart_whole():
+    names = ["Seguridad Alimentaria", "Transporte Humanitario", "Agua, Saneamiento e Higiene (WASH)",
+             "Humanitarian Transportation", "Food Security"]
+    root = parse(charts.bar_chart([(name, 1) for name in names], width=300, font=9.5, row=17))
+    assert "…" not in "".join(texts(root))
 
 
 def test_it_formats_bar_values_as_peru_writes_them_when_the_page_is_spanish():

@@ -540,3 +540,17 @@ def test_month_title_follows_the_language():
         assert sitrep.month_title("2023-09") == "Septiembre de 2023"
     with translation.override("en"):
         assert sitrep.month_title("2023-09") == "September 2023"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_footnote_ends_its_sentence_once(data, period, ivan, language):
+    # Issue 14: "as of Oct. 13, 2023, 5 p.m.." in English.
+    edition = sitrep.publish_edition(period=period, by=ivan)
+    edition.data["generated_at"] = "2023-10-13T17:00:00-05:00"
+    with translation.override(language):
+        html = " ".join(sitrep.render_standalone(edition.data, edition=edition).split())
+    provenance = re.search(r'class="sitrep-provenance">([^<]*)<', html).group(1)
+    assert provenance.endswith(" 17:00.") and ".." not in provenance
+    assert provenance == {"en": "Figures from the reports approved as of Oct. 13, 2023 at 17:00.",
+                          "es": "Cifras de los reportes aprobados al 13 de octubre de 2023 a las "
+                                "17:00."}[language]

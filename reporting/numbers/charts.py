@@ -58,6 +58,20 @@ def _fit(text: str, size: float, room: float) -> str:
     return text[:keep].rstrip() + "…"
 
 
+def _lines(text: str, size: float, room: float) -> list[str]:
+    """Return `text` as one line, or two broken between words when one does not fit in `room`
+    pixels (the second shortened with an ellipsis only if it still does not fit)."""
+    if _text_width(text, size) <= room:
+        return [text]
+    words = text.split()
+    first = words[0]
+    for index, word in enumerate(words[1:], start=1):
+        if _text_width(f"{first} {word}", size) > room:
+            return [_fit(first, size, room), _fit(" ".join(words[index:]), size, room)]
+        first = f"{first} {word}"
+    return [_fit(text, size, room)]
+
+
 def _svg(width: float, height: float, title: str, body: Iterable[SafeString],
          desc: str = "") -> SafeString:
     label = title or desc
@@ -106,30 +120,40 @@ BAR_FONT = 12
 
 
 def bar_chart(bars: list[tuple[str, int]], *, title: str = "", colour: str = "#00558C",
-              width: int = 480) -> SafeString:
-    """Return a horizontal bar chart, one row per (label, value) in the given order."""
+              width: int = 480, font: float = BAR_FONT, row: float = BAR_ROW) -> SafeString:
+    """Return a horizontal bar chart, one row per (label, value) in the given order; `font`
+    and `row` (its height) make it more compact."""
     desc = "; ".join(f"{label}: {thousands(value)}" for label, value in bars)
     if not bars:
-        return _svg(width, BAR_ROW * 2, title, [_empty_note(width, BAR_ROW)])
-    label_room = round(width * 0.36)
-    value_room = max(_text_width(thousands(value), BAR_FONT) for _, value in bars) + 8
+        return _svg(width, row * 2, title, [_empty_note(width, row)])
+    label_room = round(width * 0.4)
+    value_room = max(_text_width(thousands(value), font) for _, value in bars) + 8
     bar_room = max(width - label_room - 8 - value_room, 1)
     top = max((value for _, value in bars), default=0) or 1
+    bar = row * BAR_HEIGHT / BAR_ROW
     body = []
-    for row, (label, value) in enumerate(bars):
-        y = row * BAR_ROW
-        middle = y + BAR_ROW / 2
+    y = 0
+    for label, value in bars:
+        # A long sector name takes two lines rather than being cut ("Humanitarian T…").
+        lines = _lines(label, font, label_room - 6)
+        line = font * 1.1
+        row_height = row + line * (len(lines) - 1)
+        middle = y + row_height / 2
         length = bar_room * max(value, 0) / top
+        first = middle + font / 3 - line * (len(lines) - 1) / 2
+        label_text = mark_safe("".join(
+            _text(label_room - 6, first + line * index, text, anchor="end", size=font)
+            for index, text in enumerate(lines)
+        ))
         body.append(format_html(
             "<g><title>{}: {}</title>{}"
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>{}</g>',
-            label, thousands(value),
-            _text(label_room - 6, middle + 4, _fit(label, BAR_FONT, label_room - 6),
-                  anchor="end", size=BAR_FONT),
-            _n(label_room), _n(middle - BAR_HEIGHT / 2), _n(length), BAR_HEIGHT, colour,
-            _text(label_room + length + 4, middle + 4, thousands(value), size=BAR_FONT),
+            label, thousands(value), label_text,
+            _n(label_room), _n(middle - bar / 2), _n(length), _n(bar), colour,
+            _text(label_room + length + 4, middle + font / 3, thousands(value), size=font),
         ))
-    return _svg(width, BAR_ROW * len(bars), title, body, desc)
+        y += row_height
+    return _svg(width, y, title, body, desc)
 
 
 # --------------------------------------------------------------------------------------------

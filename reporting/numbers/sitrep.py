@@ -342,7 +342,8 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
     chart = bar_chart(
         [(row["name"], row["month"]) for row in sectors],
         title=_("People reached per sector, %(month)s") % {"month": month_label},
-        width=CHART_WIDTH,
+        # Compact, so that the chart follows its table on the first page of the PDF.
+        width=CHART_WIDTH, font=9.5, row=17,
     )
     peru_map = department_map(
         {row["code"]: row["month"] for row in data["departments"]},
