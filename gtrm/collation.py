@@ -19,7 +19,8 @@ SPANISH = "es-x-icu"
 
 def spanish_key(name: str) -> tuple[str, str]:
     """Return a key that sorts names as a Spanish reader expects: accents and case ignored,
-    ñ after n; the name itself breaks ties."""
+    ñ after n. Ties are broken as ICU breaks them, so that both databases agree: without an
+    accent before with one, then lower case before upper case ("alfa" before "Alfa")."""
     letters = []
     for char in (name or "").casefold():
         if char == "ñ":
@@ -28,7 +29,7 @@ def spanish_key(name: str) -> tuple[str, str]:
         letters.append("".join(
             c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
         ))
-    return "".join(letters), name or ""
+    return "".join(letters), (name or "").swapcase()
 
 
 def spanish(field: str) -> Collate:

@@ -36,6 +36,16 @@ def test_the_database_orders_names_as_the_key_does():
 
 
 @pytest.mark.django_db
+def test_both_databases_break_ties_of_case_and_accent_alike():
+    for acronym, name in (("A1", "Alfa"), ("A2", "alfa"), ("A3", "Álfa"), ("A4", "ALFA")):
+        Organisation.objects.create(acronym=acronym, name=f"Org {acronym}", short_name=name,
+                                    type="nngo")
+    names = list(Organisation.objects.filter(acronym__in=["A1", "A2", "A3", "A4"])
+                 .values_list("short_name", flat=True))
+    assert names == sorted(names, key=spanish_key) == ["alfa", "Alfa", "ALFA", "Álfa"]
+
+
+@pytest.mark.django_db
 def test_organisations_are_listed_in_spanish_order():
     Organisation.objects.create(acronym="NANAY", name="Ñañay", short_name="Ñañay", type="nngo")
     Organisation.objects.create(acronym="NUEVA", name="Nueva Vida", short_name="nueva vida",
