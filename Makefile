@@ -1,5 +1,8 @@
 # The two commands of the README: `make run` and `make test`. Both set up everything they need.
+# `make run DEMO=--current DATABASE_URL=sqlite:///demo-current.sqlite3`: the demo dated to now.
 PYTHON ?= python3
+# `make run PORT=8001` when 8000 is taken.
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -17,8 +20,8 @@ setup: $(STAMP)
 run: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py load_seeds
-	DEBUG=1 $(BIN)/python manage.py demo_data
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(BIN)/python manage.py demo_data $(DEMO)
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	SECRET_KEY=test-only-not-secret $(BIN)/python -m pytest $(PYTEST_ARGS)

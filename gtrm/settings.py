@@ -199,6 +199,8 @@ ADDRESS_LIMIT_EXEMPT = env_networks("ADDRESS_LIMIT_EXEMPT")
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Numbers as Peru writes them in both languages: 25,290 and USD 1,250.50 (gtrm/formats/es/).
+FORMAT_MODULE_PATH = ["gtrm.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Lima")
 USE_I18N = True
 USE_TZ = True

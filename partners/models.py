@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from gtrm.collation import spanish
+
 
 class OrganisationType(models.TextChoices):
     UN_AGENCY = "un_agency", _("UN agency")
@@ -59,7 +61,7 @@ class Organisation(models.Model):
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["short_name"]
+        ordering = [spanish("short_name")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(type__in=OrganisationType.values),

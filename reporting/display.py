@@ -17,6 +17,8 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.formats import get_format, number_format
 
+from reporting.numbers.narratives import whole_numbers
+
 from .models import ActivityLine, Indicator, Modality, PopulationType
 
 # A line pk no database will reach: reverse() is called once with it, and each line's URL is
@@ -33,7 +35,7 @@ def url_pattern(name: str, *args) -> callable:
 
 def int_formatter() -> callable:
     """Return a function that groups a whole number as `intcomma` does in the active language
-    (1,540 in English, 1 540 in Spanish), with the locale looked up once."""
+    (1,540 in both: gtrm/formats/es/), with the locale looked up once."""
     separator = get_format("THOUSAND_SEPARATOR")
     if get_format("NUMBER_GROUPING") == 3:
         return lambda number: f"{number:,}".replace(",", separator)
@@ -103,8 +105,8 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
             quantity=grouped(line.quantity) if line.quantity is not None else "",
             unit=units.get(line.indicator.unit, line.indicator.unit),
             cash=cash_text(line.cash_usd),
-            description=line.description,
-            description_short=truncatechars(line.description, 120),
+            description=whole_numbers(line.description),
+            description_short=whole_numbers(truncatechars(line.description, 120)),
             edit_url=edit_url(line.pk),
             delete_url=delete_url(line.pk),
         ))

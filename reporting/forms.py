@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from gtrm.collation import spanish
 from partners.models import Organisation
 
 from . import texts as msg
@@ -116,10 +117,10 @@ class ActivityLineForm(forms.ModelForm):
         empty = [("", "---------")]
         provinces = Location.objects.filter(
             level=LocationLevel.PROVINCE, parent__code=department
-        ).order_by("name") if department else []
+        ).order_by(spanish("name")) if department else []
         districts = Location.objects.filter(
             level=LocationLevel.DISTRICT, parent__code=province
-        ).order_by("name") if province else []
+        ).order_by(spanish("name")) if province else []
         self.fields["province"].widget.choices = empty + [(p.code, p.name) for p in provinces]
         self.fields["district"].widget.choices = empty + [(d.code, d.name) for d in districts]
         url = reverse("reporting:locations")

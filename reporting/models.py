@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gtrm.collation import spanish
 from partners.models import Organisation, User
 
 from . import texts as msg
@@ -454,7 +455,7 @@ class MonthlyReport(models.Model):
     class Meta:
         verbose_name = _("monthly report")
         verbose_name_plural = _("monthly reports")
-        ordering = ["-period__month", "organisation__short_name", "sector__order"]
+        ordering = ["-period__month", spanish("organisation__short_name"), "sector__order"]
         permissions = [
             ("review_monthlyreport", _("Can approve and return submitted reports")),
             ("reopen_monthlyreport", _("Can reopen approved reports")),

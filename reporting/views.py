@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from gtrm.collation import spanish
+
 from . import display, services, workflow
 from .forms import ActivityLineForm, NilReportForm, ReportFilterForm, StartReportForm
 from .models import (
@@ -88,7 +90,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         MonthlyReport.objects.visible_to(request.user)
         .select_related(*REPORT_RELATED)
         .with_line_count()
-        .order_by("-period__month", "organisation__short_name", "sector__order")
+        .order_by("-period__month", spanish("organisation__short_name"), "sector__order")
     )
     if form.is_valid():
         if form.cleaned_data["period"]:
@@ -305,7 +307,7 @@ def location_children(request: HttpRequest) -> JsonResponse:
     parent = request.GET.get("parent", "")
     level = {2: LocationLevel.PROVINCE, 4: LocationLevel.DISTRICT}.get(len(parent))
     children = (
-        Location.objects.filter(parent__code=parent, level=level).order_by("name")
+        Location.objects.filter(parent__code=parent, level=level).order_by(spanish("name"))
         if level else Location.objects.none()
     )
     return JsonResponse(

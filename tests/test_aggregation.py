@@ -444,16 +444,17 @@ def test_it_draws_the_monthly_trend_from_january(org_a, org_b):
     trend = aggregation.monthly_trend(SEPT)
     assert trend == [
         TrendPoint(dt.date(2023, 1, 1), 100, 140),
-        TrendPoint(dt.date(2023, 2, 1), 0, 0),
+        # A month without approved lines has no figure (issue 14: drawn as missing, not 0).
+        TrendPoint(dt.date(2023, 2, 1), None, None),
         TrendPoint(dt.date(2023, 3, 1), 80, 80),
-        *[TrendPoint(dt.date(2023, month, 1), 0, 0) for month in range(4, 9)],
+        *[TrendPoint(dt.date(2023, month, 1), None, None) for month in range(4, 9)],
         TrendPoint(dt.date(2023, 9, 1), 90, 160),
     ]
     assert aggregation.monthly_trend(dt.date(2023, 3, 31)) == trend[:3]
     for point in trend:
         figures = aggregation.month_figures(point.month)
         assert (figures.people_assisted_month, figures.sum_of_sectors_month) == (
-            point.people_assisted, point.sum_of_sectors
+            point.people_assisted or 0, point.sum_of_sectors or 0
         )
 
 

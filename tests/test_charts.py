@@ -53,17 +53,35 @@ def test_it_escapes_the_labels_of_bars():
     assert parse(markup).get("aria-label") == '"><script>'
 
 
-def test_it_shortens_a_long_label_and_keeps_it_whole_in_the_hover_title():
+def test_it_breaks_a_long_label_onto_two_lines_and_keeps_it_whole_in_the_hover_title():
+    # Issue 14: "Humanitarian T…" in the situation report's chart.
+    root = parse(charts.bar_chart([("Humanitarian Transportation", 7), ("Health", 9)], width=300))
+    assert texts(root)[:2] == ["Humanitarian", "Transportation"]
+    assert texts(root)[3] == "Health"
+    assert root.find(f"{NS}g/{NS}title").text == "Humanitarian Transportation: 7"
+    # The two-line row is taller than a one-line row.
+    assert float(root.get("height")) == 24 * 2 + 12 * 1.1
+
+
+def test_it_shortens_only_what_two_lines_cannot_hold():
     label = "Humanitarian Transportation and other very long names"
     root = parse(charts.bar_chart([(label, 7)], width=300))
-    assert texts(root)[0] == "Humanitarian T…"
+    first, second = texts(root)[:2]
+    assert first == "Humanitarian" and second.endswith("…") and second.startswith("Transportation")
     assert root.find(f"{NS}g/{NS}title").text == f"{label}: 7"
 
 
-def test_it_formats_bar_values_in_spanish_when_the_page_is_spanish():
+def test_the_situation_reports_sector_names_fit_its_chart_whole():
+    names = ["Seguridad Alimentaria", "Transporte Humanitario", "Agua, Saneamiento e Higiene (WASH)",
+             "Humanitarian Transportation", "Food Security"]
+    root = parse(charts.bar_chart([(name, 1) for name in names], width=300, font=9.5, row=17))
+    assert "…" not in "".join(texts(root))
+
+
+def test_it_formats_bar_values_as_peru_writes_them_when_the_page_is_spanish():
     with translation.override("es"):
         root = parse(charts.bar_chart([("Salud", 12000)]))
-    assert texts(root)[1] == "12\xa0000"
+    assert texts(root)[1] == "12,000"
 
 
 def test_it_draws_an_empty_bar_chart_with_a_note():
@@ -146,10 +164,10 @@ def test_it_escapes_the_names_and_titles_of_the_map():
     parse(markup)
 
 
-def test_it_formats_the_map_legend_in_spanish_when_the_page_is_spanish():
+def test_it_formats_the_map_legend_as_peru_writes_numbers_when_the_page_is_spanish():
     with translation.override("es"):
         root = parse(charts.department_map({"15": 120000}))
-    assert texts(root)[0] == "50\xa0001 – 120\xa0000"
+    assert texts(root)[0] == "50,001 – 120,000"
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,6 +190,19 @@ def test_it_draws_a_line_and_a_marker_per_value_of_each_series():
         "0", "1,000", "2,000", "3,000", "4,000", "Jul", "Aug", "Sep", "Health", "Protection",
     ]
     assert root.get("viewBox") == "0 0 560 220"
+
+
+def test_it_leaves_a_month_without_data_out_of_the_line_rather_than_drawing_it_at_zero():
+    root = parse(charts.line_chart(
+        ["Jan", "Feb", "Mar", "Apr", "May"], [("People", [100, None, 80, 90, None], "#000")]))
+    markers = [circle.find(f"{NS}title").text for circle in root.iter(f"{NS}circle")]
+    assert markers == ["People · Jan: 100", "People · Mar: 80", "People · Apr: 90"]
+    zero = max(float(line.get("y1")) for line in root.iter(f"{NS}line"))
+    assert all(float(circle.get("cy")) < zero for circle in root.iter(f"{NS}circle"))
+    # Jan stands alone; Mar–Apr is one line; nothing joins Jan to Mar across February.
+    (run,) = root.iter(f"{NS}polyline")
+    assert len(run.get("points").split()) == 2
+    assert "Feb –" in root.find(f"{NS}desc").text
 
 
 def test_it_places_the_highest_value_below_the_top_tick():

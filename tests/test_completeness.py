@@ -360,3 +360,18 @@ def test_a_month_that_is_not_one_shows_the_current_period_instead_of_failing(cli
     client.force_login(ivan)
     assert client.get(f"/completeness/?period={code}").status_code == 200
     assert client.get(f"/?period={code}").status_code == 200
+
+
+def test_one_report_is_approved_in_the_singular_in_spanish(client, ivan, period, september):
+    # Issue 14: a cell is one report ("Aprobado"), and a card's title agrees with its count.
+    client.force_login(ivan)
+    body = client.get("/completeness/?period=2023-09&sector=HEA",
+                      HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'cell-approved">Aprobado</span>' in body  # HIAS's Health report
+    assert '<div class="small text-muted">Aprobado</div>' in body  # the card: 1
+    assert "Aprobados" not in body
+    everything = client.get("/completeness/?period=2023-09",
+                            HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<div class="small text-muted">Aprobados</div>' in everything  # the card: 2
+    assert 'cell-returned">Devuelto</span>' in everything
+    assert 'cell-reopened">Reabierto</span>' in everything

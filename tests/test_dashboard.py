@@ -184,6 +184,34 @@ def test_it_renders_in_spanish(client, bob, data):
     assert re.search(r'data-figure="people-month">470<', body)
 
 
+def test_it_says_near_the_departments_why_the_year_can_be_smaller_than_the_month(
+        client, ivan, data):
+    # Lima: 350 people in September, 290 in the year to date (issue 14).
+    client.force_login(ivan)
+    response = client.get("/dashboard/?period=2023-09")
+    departments = {row.code: (row.month, row.ytd) for row in response.context["department_rows"]}
+    assert departments["15"][1] < departments["15"][0]
+    body = response.content.decode()
+    note = body.index('id="ytd-smaller-than-month"')
+    assert body.index("By department") < note < body.index("By population type")
+    assert "The year to date can be smaller than the month" in body[note:note + 200]
+    client.cookies["django_language"] = "es"
+    body = client.get("/dashboard/?period=2023-09").content.decode()
+    assert "El acumulado del año puede ser menor que el mes" in body
+
+
+def test_months_without_approved_lines_are_missing_not_zero(client, ivan, data):
+    client.force_login(ivan)
+    response = client.get("/dashboard/?period=2023-09")
+    trend = response.context["trend"]
+    assert [point.people_assisted for point in trend[:7]] == [None] * 7
+    body = response.content.decode()
+    table = body[body.index("Show as a table"):]
+    assert re.search(r'>January</th>\s*<td class="num">–</td>\s*<td class="num">–</td>', table)
+    assert "People · Jan" not in body and "People assisted directly · Jan" not in body
+    assert "People assisted directly · Aug: 80" in body
+
+
 # --------------------------------------------------------------------------------------------
 # The sector filter
 # --------------------------------------------------------------------------------------------

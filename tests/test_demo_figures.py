@@ -10,6 +10,7 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import translation
 
 from partners.models import Organisation, OrganisationType
 from reporting.demo.september import september_cells, september_streams
@@ -198,3 +199,30 @@ def test_the_dashboard_and_the_published_situation_report_show_the_same_septembe
     assert published["partners"] == {**published["partners"], "total": 110, "rmo": 13}
     assert published["funding"]["percent"] == 14
     assert draft.status_code == 200 and "25,290" in draft.content.decode()
+
+
+def _pages_of(document, css_class: str) -> set[int]:
+    return {
+        number for number, page in enumerate(document.pages, start=1)
+        for box in page._page_box.descendants()
+        if css_class in ((getattr(box, "element", None) is not None
+                          and box.element.get("class")) or "").split()
+    }
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_pdf_keeps_the_chart_with_its_table_on_the_first_page(september, db, language):
+    # Issue 14: in Spanish the chart fell onto page 2, away from its table.
+    from weasyprint import HTML
+
+    from reporting.models import ReportingPeriod
+    from reporting.numbers import sitrep
+
+    period = ReportingPeriod.objects.get(month=SEPTEMBER)
+    with translation.override(language):
+        html = sitrep.render_standalone(sitrep.build_report(period), for_pdf=True)
+    document = HTML(string=html, url_fetcher=sitrep._refuse_fetch).render()
+    assert _pages_of(document, "sitrep-table") == {1}
+    assert _pages_of(document, "sitrep-chart") == {1}
+    # The partner list is never split between two pages.
+    assert len(_pages_of(document, "sitrep-partner-names")) == 1

@@ -45,7 +45,7 @@ def test_a_row_holds_what_the_page_shows(report):
                        description="x" * 130)
     with override("es"):
         (row,) = line_rows(list(report.lines.with_related()), report_pk=report.pk)
-    assert (row.number, row.girls, row.total) == (1, "1\xa0200", "1\xa0500")
+    assert (row.number, row.girls, row.total) == (1, "1,200", "1,500")
     assert (row.department, row.province, row.place) == ("Lima", "Lima", district.name)
     assert row.population == "En destino" and row.edit_url.endswith(f"/lines/{line.pk}/")
     assert len(row.description_short) == 120 and row.description == "x" * 130

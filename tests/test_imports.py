@@ -350,7 +350,8 @@ def test_a_name_of_two_organisations_is_ambiguous(ivan, period):
     error = only_error(ivan, organisation="Alfa")
     assert error.column == "Organisation"
     assert error.message == msg.AMBIGUOUS_ORGANISATION % {
-        "value": "Alfa", "candidates": "“ALFA (Asociación Alfa)” or “ALFA-P (ALFA Perú)”"}
+        # In Spanish order of their names (gtrm/collation.py): "alfa" before "Alfa".
+        "value": "Alfa", "candidates": "“ALFA-P (ALFA Perú)” or “ALFA (Asociación Alfa)”"}
 
 
 def test_a_sub_sectors_code_fills_its_parents_report(alice, report):

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 
-from reporting.numbers.narratives import render_narrative
+from reporting.numbers.narratives import render_narrative, whole_numbers
 from reporting.templatetags.numbers import compact, compact_usd, thousands
 
 # --------------------------------------------------------------------------------------------
@@ -120,9 +121,22 @@ def test_it_groups_thousands_and_shows_a_dash_for_a_missing_figure():
     assert thousands("") == "–"
 
 
-def test_it_groups_thousands_the_spanish_way_on_spanish_pages():
+def test_it_groups_thousands_as_peru_writes_them_on_spanish_pages():
+    # A comma between thousands and a point before decimals, in both languages (issue 14):
+    # the seed's 25,290, never a space a phone could break a number at.
     with translation.override("es"):
-        assert thousands(1540000) == "1\xa0540\xa0000"
+        assert thousands(1540000) == "1,540,000"
+        assert number_format(Decimal("1250.5"), decimal_pos=2, force_grouping=True) == "1,250.50"
+        assert compact(1540000) == "1.54M"
+
+
+def test_it_never_breaks_a_number_typed_with_spaces_between_its_groups():
+    html = render_narrative("Casi USD 330 000 en total; 1 300 personas; en 2023 150 kits.")
+    assert "USD 330\xa0000 en total; 1\xa0300 personas" in html
+    assert "2023 150" in html  # a year next to a number is two numbers
+    assert whole_numbers("+51 972 000 111") == "+51\xa0972\xa0000\xa0111"
+    assert whole_numbers("12 345 678") == "12\xa0345\xa0678"
+    assert whole_numbers("1234 567") == "1234 567"
 
 
 @pytest.mark.parametrize(
@@ -145,9 +159,10 @@ def test_it_abbreviates_amounts_in_us_dollars(value, expected):
     assert compact_usd(value) == expected
 
 
-def test_it_abbreviates_amounts_with_a_decimal_comma_on_spanish_pages():
+def test_it_abbreviates_amounts_with_a_decimal_point_on_spanish_pages():
+    # The comma groups thousands in Peru; a decimal comma would make $44,8M read as 448.
     with translation.override("es"):
-        assert compact_usd(44800000) == "$44,8M"
+        assert compact_usd(44800000) == "$44.8M"
 
 
 @pytest.mark.parametrize(

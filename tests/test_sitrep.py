@@ -175,11 +175,27 @@ def test_missing_key_figures_are_null_not_zero(period):
 
 def test_the_partner_list_sorts_as_in_spanish_ignoring_accents(period):
     names = sitrep.build_report(period)["partners"]["names"]
-    assert len(names) == 110
+    assert len(names) == 111  # the 110 partners, and Proyecto LHSS as the seed lists it
     assert names[:3] == ["Acción Contra el Hambre", "Acción y Desarrollo", "ACNUDH"]
     assert names.index("Amnistía Internacional") < names.index("Ángeles del Camino") < \
         names.index("APPV")
     assert sorted(["Ñandú", "Nutri", "Oso"], key=sitrep.spanish_sort_key) == ["Nutri", "Ñandú", "Oso"]
+
+
+def test_the_list_names_proyecto_lhss_as_the_seed_does_without_counting_it(client, period):
+    # Issue 14: the published report lists it among its partners and counts 110 without it.
+    partners = sitrep.build_report(period)["partners"]
+    assert partners["total"] == 110
+    assert partners["also_listed"] == ["Proyecto LHSS"]
+    names = partners["names"]
+    assert "Proyecto LHSS" in names and names == sorted(names, key=sitrep.spanish_sort_key)
+    for language, note in (("en", "Proyecto LHSS is listed as the published report lists it, "
+                                   "but is not counted among the 110 partners"),
+                           ("es", "Proyecto LHSS figura en la lista tal como la publica el "
+                                  "reporte, pero no se cuenta entre los 110 socios")):
+        with translation.override(language):
+            html = sitrep.render_standalone(sitrep.build_report(period))
+            assert note in " ".join(html.split())
 
 
 def test_an_inactive_organisation_leaves_the_partner_list(period):
@@ -524,3 +540,17 @@ def test_month_title_follows_the_language():
         assert sitrep.month_title("2023-09") == "Septiembre de 2023"
     with translation.override("en"):
         assert sitrep.month_title("2023-09") == "September 2023"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_footnote_ends_its_sentence_once(data, period, ivan, language):
+    # Issue 14: "as of Oct. 13, 2023, 5 p.m.." in English.
+    edition = sitrep.publish_edition(period=period, by=ivan)
+    edition.data["generated_at"] = "2023-10-13T17:00:00-05:00"
+    with translation.override(language):
+        html = " ".join(sitrep.render_standalone(edition.data, edition=edition).split())
+    provenance = re.search(r'class="sitrep-provenance">([^<]*)<', html).group(1)
+    assert provenance.endswith(" 17:00.") and ".." not in provenance
+    assert provenance == {"en": "Figures from the reports approved as of Oct. 13, 2023 at 17:00.",
+                          "es": "Cifras de los reportes aprobados al 13 de octubre de 2023 a las "
+                                "17:00."}[language]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gtrm.admin import NotFoundForOthers
+from gtrm.collation import spanish
 from reporting import workflow
 from reporting.models import (
     ActivityLine,
@@ -80,7 +81,7 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
     search_fields = ("organisation__short_name", "organisation__acronym", "organisation__name")
     list_select_related = ("organisation", "sector", "period", "reviewed_by")
     list_per_page = 50
-    ordering = ("-period__month", "organisation__short_name", "sector__order")
+    ordering = ("-period__month", spanish("organisation__short_name"), "sector__order")
     show_full_result_count = False
     fields = (
         "organisation", "sector", "period", "status", "is_nil", "status_reason",

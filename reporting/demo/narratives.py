@@ -37,8 +37,8 @@ SEPTEMBER_NARRATIVES = (
             "documentación exigida bloquearon durante varias horas la vía fronteriza entre Chile "
             "y Perú, en protesta porque no se les permitía ingresar.",
             "- Al 28 de septiembre, según la Superintendencia Nacional de Migraciones (SNM), unas "
-            "87 600 personas habían solicitado la **amnistía de multas** por exceso de "
-            "permanencia y casi 88 000 el **Carné de Permiso Temporal de Permanencia (CPP)**. "
+            "87,600 personas habían solicitado la **amnistía de multas** por exceso de "
+            "permanencia y casi 88,000 el **Carné de Permiso Temporal de Permanencia (CPP)**. "
             "Ambos trámites vencen el **10 de noviembre** y el Gobierno ha reiterado que no habrá "
             "nuevas prórrogas.",
         )),
@@ -81,10 +81,10 @@ SEPTEMBER_NARRATIVES = (
             "estereotipos en la atención especializada y en primeros auxilios psicológicos, para "
             "reducir la discriminación hacia la población venezolana en los establecimientos de "
             "salud.",
-            "- Se brindaron casi 6 800 **atenciones de salud primaria** en los Puntos de Atención "
+            "- Se brindaron casi 6,800 **atenciones de salud primaria** en los Puntos de Atención "
             "y Orientación (PAO) de Desaguadero, La Libertad y Piura, en ferias comunitarias y por "
-            "teleconsulta: más de 2 500 personas más que en agosto.",
-            "- 1 300 personas en Lima y el norte del país (Trujillo, Tumbes y Piura) recibieron "
+            "teleconsulta: más de 2,500 personas más que en agosto.",
+            "- 1,300 personas en Lima y el norte del país (Trujillo, Tumbes y Piura) recibieron "
             "**atención en salud sexual y reproductiva**.",
         )),
         "\n".join((
@@ -137,7 +137,7 @@ SEPTEMBER_NARRATIVES = (
             "- En Tumbes, unos 220 niñas, niños y adolescentes en situación de vulnerabilidad "
             "fueron referidos a servicios especializados y acogidos en albergues temporales.",
             "- En Trujillo, el GTRM y la SNM organizaron el **III Entregatón**, que atendió a "
-            "1 967 personas refugiadas y migrantes: documentación y regularización, pago de "
+            "1,967 personas refugiadas y migrantes: documentación y regularización, pago de "
             "tasas, orientación psicológica, salud sexual y reproductiva, afiliación al Seguro "
             "Integral de Salud (SIS), educación y medios de vida.",
         )),
@@ -158,7 +158,7 @@ SEPTEMBER_NARRATIVES = (
         NarrativeKind.HIGHLIGHTS, "SHE",
         "\n".join((
             "- Los socios entregaron **kits** (ropa, menaje de cocina y artículos para el hogar) "
-            "a más de 2 120 personas y **transferencias en efectivo para alojamiento** a 250 "
+            "a más de 2,120 personas y **transferencias en efectivo para alojamiento** a 250 "
             "personas en La Libertad y Lima.",
             "- En Lima, cuatro **talleres prepararon a más de 50 brigadistas comunitarios** para "
             "responder a tiempo ante emergencias y desastres, en previsión de las lluvias intensas "
@@ -174,8 +174,8 @@ SEPTEMBER_NARRATIVES = (
     ),
     (
         NarrativeKind.HIGHLIGHTS, "FS",
-        "- Unas 8 900 personas recibieron **transferencias en efectivo para su alimentación**, "
-        "por casi USD 330 000 en total, con prioridad para gestantes, madres lactantes, niñas, "
+        "- Unas 8,900 personas recibieron **transferencias en efectivo para su alimentación**, "
+        "por casi USD 330,000 en total, con prioridad para gestantes, madres lactantes, niñas, "
         "niños y adolescentes y personas con discapacidad.",
         "- Some 8,900 people received **cash transfers for food**, almost USD 330,000 in all, with "
         "priority for pregnant and breastfeeding women, children and adolescents, and people "

@@ -345,23 +345,25 @@ def month_figures(month: dt.date, *, lines: QuerySet | None = None,
 
 @dataclass(frozen=True)
 class TrendPoint:
+    """One month of the trend; None where the month has no approved lines (no data is not 0)."""
+
     month: dt.date
-    people_assisted: int
-    sum_of_sectors: int
+    people_assisted: int | None
+    sum_of_sectors: int | None
 
 
 def monthly_trend(month: dt.date, *, lines: QuerySet | None = None) -> list[TrendPoint]:
     """Return people assisted and the sum of sectors for each month from January to `month`
-    (monthly totals, one query for the whole year)."""
+    (monthly totals, one query for the whole year); None for a month without approved lines."""
     month = month.replace(day=1)
     by_month = cell_sectors(in_year_to(counted_lines(lines), month), MONTH, by_month=True)
     points = []
     for number in range(1, month.month + 1):
-        cells = by_month.get(month.replace(month=number), [])
+        cells = by_month.get(month.replace(month=number))
         points.append(TrendPoint(
             month=month.replace(month=number),
-            people_assisted=deduplicated(cells),
-            sum_of_sectors=sum(cell.value for cell in cells),
+            people_assisted=deduplicated(cells) if cells else None,
+            sum_of_sectors=sum(cell.value for cell in cells) if cells else None,
         ))
     return points
 

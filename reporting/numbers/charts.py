@@ -37,9 +37,12 @@ HIGHLIGHT_STROKE = "#ff7f0e"
 LADDER = (1, 2, 2.5, 5)
 
 
-def thousands(value: int) -> str:
-    """Return `value` with the thousands separator of the active language."""
-    return number_format(value, force_grouping=True)
+MISSING = "–"
+
+
+def thousands(value: int | None) -> str:
+    """Return `value` with the thousands separator of the active language; a dash for None."""
+    return MISSING if value is None else number_format(value, force_grouping=True)
 
 
 def _text_width(text: str, size: float) -> float:
@@ -53,6 +56,20 @@ def _fit(text: str, size: float, room: float) -> str:
         return text
     keep = max(1, int(room / (size * 0.56)) - 1)
     return text[:keep].rstrip() + "…"
+
+
+def _lines(text: str, size: float, room: float) -> list[str]:
+    """Return `text` as one line, or two broken between words when one does not fit in `room`
+    pixels (the second shortened with an ellipsis only if it still does not fit)."""
+    if _text_width(text, size) <= room:
+        return [text]
+    words = text.split()
+    first = words[0]
+    for index, word in enumerate(words[1:], start=1):
+        if _text_width(f"{first} {word}", size) > room:
+            return [_fit(first, size, room), _fit(" ".join(words[index:]), size, room)]
+        first = f"{first} {word}"
+    return [_fit(text, size, room)]
 
 
 def _svg(width: float, height: float, title: str, body: Iterable[SafeString],
@@ -103,30 +120,40 @@ BAR_FONT = 12
 
 
 def bar_chart(bars: list[tuple[str, int]], *, title: str = "", colour: str = "#00558C",
-              width: int = 480) -> SafeString:
-    """Return a horizontal bar chart, one row per (label, value) in the given order."""
+              width: int = 480, font: float = BAR_FONT, row: float = BAR_ROW) -> SafeString:
+    """Return a horizontal bar chart, one row per (label, value) in the given order; `font`
+    and `row` (its height) make it more compact."""
     desc = "; ".join(f"{label}: {thousands(value)}" for label, value in bars)
     if not bars:
-        return _svg(width, BAR_ROW * 2, title, [_empty_note(width, BAR_ROW)])
-    label_room = round(width * 0.36)
-    value_room = max(_text_width(thousands(value), BAR_FONT) for _, value in bars) + 8
+        return _svg(width, row * 2, title, [_empty_note(width, row)])
+    label_room = round(width * 0.4)
+    value_room = max(_text_width(thousands(value), font) for _, value in bars) + 8
     bar_room = max(width - label_room - 8 - value_room, 1)
     top = max((value for _, value in bars), default=0) or 1
+    bar = row * BAR_HEIGHT / BAR_ROW
     body = []
-    for row, (label, value) in enumerate(bars):
-        y = row * BAR_ROW
-        middle = y + BAR_ROW / 2
+    y = 0
+    for label, value in bars:
+        # A long sector name takes two lines rather than being cut ("Humanitarian T…").
+        lines = _lines(label, font, label_room - 6)
+        line = font * 1.1
+        row_height = row + line * (len(lines) - 1)
+        middle = y + row_height / 2
         length = bar_room * max(value, 0) / top
+        first = middle + font / 3 - line * (len(lines) - 1) / 2
+        label_text = mark_safe("".join(
+            _text(label_room - 6, first + line * index, text, anchor="end", size=font)
+            for index, text in enumerate(lines)
+        ))
         body.append(format_html(
             "<g><title>{}: {}</title>{}"
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>{}</g>',
-            label, thousands(value),
-            _text(label_room - 6, middle + 4, _fit(label, BAR_FONT, label_room - 6),
-                  anchor="end", size=BAR_FONT),
-            _n(label_room), _n(middle - BAR_HEIGHT / 2), _n(length), BAR_HEIGHT, colour,
-            _text(label_room + length + 4, middle + 4, thousands(value), size=BAR_FONT),
+            label, thousands(value), label_text,
+            _n(label_room), _n(middle - bar / 2), _n(length), _n(bar), colour,
+            _text(label_room + length + 4, middle + font / 3, thousands(value), size=font),
         ))
-    return _svg(width, BAR_ROW * len(bars), title, body, desc)
+        y += row_height
+    return _svg(width, y, title, body, desc)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,14 +350,15 @@ def axis_ticks(top: int) -> list[int]:
         exponent += 1
 
 
-def line_chart(labels: list[str], series: list[tuple[str, list[int], str]], *,
+def line_chart(labels: list[str], series: list[tuple[str, list[int | None], str]], *,
                title: str = "", width: int = 560, height: int = 220) -> SafeString:
     """Return a line chart of `series` ((name, values, colour), one value per label) over the
-    `labels` of the x axis, with a legend below."""
+    `labels` of the x axis, with a legend below. A None value is a month without data: no
+    point, and the line is broken there rather than drawn down to 0."""
     font = 11
     legend_row = 18
     top_pad, right_pad, bottom_pad = 10, 12, 20
-    values = [value for _, points, _ in series for value in points]
+    values = [value for _, points, _ in series for value in points if value is not None]
     ticks = axis_ticks(max(values, default=0))
     left = max(_text_width(thousands(tick), font) for tick in ticks) + 10
     plot_w = width - left - right_pad
@@ -366,17 +394,28 @@ def line_chart(labels: list[str], series: list[tuple[str, list[int], str]], *,
                               colour=MUTED_COLOUR))
 
     for name, points, colour in series:
-        coords = [(x_of(i), y_of(value)) for i, value in enumerate(points[: len(labels)])]
-        if len(coords) > 1:
-            body.append(format_html(
-                '<polyline points="{}" fill="none" stroke="{}" stroke-width="2" '
-                'stroke-linejoin="round"/>',
-                " ".join(f"{_n(x)},{_n(y)}" for x, y in coords), colour,
-            ))
+        coords = {i: (x_of(i), y_of(value)) for i, value in enumerate(points[: len(labels)])
+                  if value is not None}
+        # One polyline per run of consecutive months with data.
+        runs, run = [], []
+        for i in range(len(labels)):
+            if i in coords:
+                run.append(coords[i])
+            elif run:
+                runs.append(run)
+                run = []
+        runs.append(run)
+        for run in runs:
+            if len(run) > 1:
+                body.append(format_html(
+                    '<polyline points="{}" fill="none" stroke="{}" stroke-width="2" '
+                    'stroke-linejoin="round"/>',
+                    " ".join(f"{_n(x)},{_n(y)}" for x, y in run), colour,
+                ))
         body.append(format_html_join(
             "", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{} · {}: {}</title></circle>',
             ((_n(x), _n(y), colour, name, labels[i], thousands(points[i]))
-             for i, (x, y) in enumerate(coords)),
+             for i, (x, y) in coords.items()),
         ))
 
     x = left

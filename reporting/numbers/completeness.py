@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partners.models import PARTNER_ROLES, Organisation, Role, User
 from reporting.models import (
@@ -54,12 +55,12 @@ class CellState:
     MISSING = "missing"
 
     LABELS = {
-        APPROVED: _("Approved"),
+        APPROVED: pgettext_lazy("one report's state", "Approved"),
         ON_TIME: _("Submitted on time"),
         LATE: _("Submitted late"),
         NIL: _("No activities"),
-        RETURNED: _("Returned"),
-        REOPENED: _("Reopened"),
+        RETURNED: pgettext_lazy("one report's state", "Returned"),
+        REOPENED: pgettext_lazy("one report's state", "Reopened"),
         DRAFT: _("Draft"),
         MISSING: _("Missing"),
     }

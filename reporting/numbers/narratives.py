@@ -18,11 +18,22 @@ BLANK_LINE = re.compile(r"\n[ \t]*\n")
 LINK = re.compile(r"\[([^\[\]\n]+)\]\(([^()\s]+)\)")
 BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 BULLET = "- "
+# Digit groups a person separated by a space ("USD 330 000", "1 300 personas"): a space that a
+# narrow screen may turn into a line break in the middle of a number.
+SPACED_GROUPS = re.compile(r"(?<![\d.,])(\d{1,3})((?:[ \u00a0\u2009\u202f]\d{3})+)(?![\d])")
+NO_BREAK_SPACE = "\u00a0"
+
+
+def whole_numbers(text: str) -> str:
+    """Return `text` with the spaces between a number's digit groups made no-break spaces, so
+    that a number someone typed as "330 000" is never split across two lines."""
+    return SPACED_GROUPS.sub(
+        lambda m: m.group(1) + re.sub(r"[ \u2009\u202f]", NO_BREAK_SPACE, m.group(2)), text or "")
 
 
 def render_narrative(text: str) -> SafeString:
     """Return `text` as HTML: paragraphs, line breaks, bullet lists, bold and web links."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = whole_numbers((text or "").replace("\r\n", "\n").replace("\r", "\n").strip())
     if not text:
         return mark_safe("")
     blocks = []

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -29,6 +28,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gtrm.collation import spanish_key
 from partners.models import Organisation, OrganisationType
 from reporting.languages import spanish_or_english
 from reporting.models import (
@@ -63,18 +63,14 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # The snapshot
 # --------------------------------------------------------------------------------------------
 
-def spanish_sort_key(name: str) -> tuple[str, str]:
-    """Return a key that sorts names as a Spanish reader expects: accents and case ignored,
-    ñ after n."""
-    letters = []
-    for char in name.casefold():
-        if char == "ñ":
-            letters.append("n~")  # "~" sorts after every letter: ñ follows nz
-            continue
-        letters.append("".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        ))
-    return "".join(letters), name
+# Named in the partner list of the published situation report though not counted among its
+# partners (seeds/README.md, "110 vs 111"): Proyecto LHSS, a USAID project whose partner, USAID,
+# is listed too. The list follows the published report; the count stays that of the partners.
+LISTED_NOT_COUNTED = ("LHSS",)
+
+# The key that sorts names as a Spanish reader expects (gtrm/collation.py, where the database
+# orders by the same rule).
+spanish_sort_key = spanish_key
 
 
 def _number(value: Decimal | int | None) -> int | float | None:
@@ -100,8 +96,14 @@ def build_report(period: ReportingPeriod) -> dict:
     narratives = list(
         Narrative.objects.filter(period=period).select_related("sector").order_by("sector__order")
     )
-    partners = list(Organisation.objects.partners().values_list("short_name", "type",
-                                                                 "rmrp_appealing"))
+    listed = list(
+        Organisation.objects.filter(Q(is_partner=True) | Q(acronym__in=LISTED_NOT_COUNTED),
+                                    active=True)
+        .values_list("short_name", "type", "rmrp_appealing", "is_partner")
+    )
+    partners = [(name, kind, appealing) for name, kind, appealing, partner in listed if partner]
+    also_listed = sorted((name for name, *_, partner in listed if not partner),
+                         key=spanish_sort_key)
     department_names = dict(Location.objects.departments().values_list("code", "name"))
 
     def sector(figure, with_parent: bool) -> dict:
@@ -147,7 +149,10 @@ def build_report(period: ReportingPeriod) -> dict:
             "rmo": sum(1 for _name, kind, _appealing in partners if kind == OrganisationType.RMO),
             "appealing": sum(1 for _name, _kind, appealing in partners if appealing),
             "reporting": figures.partners_reporting,
-            "names": sorted((name for name, _kind, _appealing in partners), key=spanish_sort_key),
+            # The list as the published report prints it; the count is the partners' alone.
+            "names": sorted([*(name for name, _kind, _appealing in partners), *also_listed],
+                            key=spanish_sort_key),
+            "also_listed": also_listed,
         },
         "key_figures": {
             "refugees": key.refugees if key else None,
@@ -337,7 +342,8 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
     chart = bar_chart(
         [(row["name"], row["month"]) for row in sectors],
         title=_("People reached per sector, %(month)s") % {"month": month_label},
-        width=CHART_WIDTH,
+        # Compact, so that the chart follows its table on the first page of the PDF.
+        width=CHART_WIDTH, font=9.5, row=17,
     )
     peru_map = department_map(
         {row["code"]: row["month"] for row in data["departments"]},

@@ -38,6 +38,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from gtrm.collation import spanish
 from partners.models import Organisation
 from reporting.models import (
     ActivityLine,
@@ -142,12 +143,12 @@ def _sector_choices():
 
 def _department_choices():
     return [("", _("All departments")),
-            *((d.code, d.name) for d in Location.objects.departments().order_by("name"))]
+            *((d.code, d.name) for d in Location.objects.departments().order_by(spanish("name")))]
 
 
 def _organisation_choices():
     return [("", _("All organisations")),
-            *((o.acronym, str(o)) for o in Organisation.objects.order_by("short_name"))]
+            *((o.acronym, str(o)) for o in Organisation.objects.order_by(spanish("short_name")))]
 
 
 def _parse_month(value: str) -> dt.date:

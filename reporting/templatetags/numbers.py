@@ -1,6 +1,6 @@
 """Template filters for the figures of the platform: `{% load numbers %}`.
 
-Numbers follow the active language (1,540 in English, 1 540 in Spanish); a missing figure is
+Numbers follow the active language's formats (1,540 in both, as Peru writes them); a missing figure is
 shown as an en dash, never as 0, because "not reported" and "none" are different facts.
 """
 
@@ -13,7 +13,7 @@ from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import pgettext
 
-from reporting.numbers.narratives import render_narrative
+from reporting.numbers.narratives import render_narrative, whole_numbers
 
 register = template.Library()
 
@@ -96,3 +96,9 @@ def compact_usd(value) -> str:
 def narrative(value) -> SafeString:
     """Return a narrative's text as HTML (see reporting.numbers.narratives)."""
     return render_narrative(value or "")
+
+
+@register.filter
+def unbroken_numbers(value) -> str:
+    """Return text someone typed with the spaces inside its numbers made no-break spaces."""
+    return whole_numbers(str(value)) if value else value

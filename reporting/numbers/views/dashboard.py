@@ -135,8 +135,8 @@ def _area_rows(areas: list[aggregation.AreaFigure], figure: str, links: ExplainL
 @dataclass(frozen=True)
 class TrendRow:
     month: dt.date
-    people_assisted: int
-    sum_of_sectors: int
+    people_assisted: int | None  # None: no approved lines that month
+    sum_of_sectors: int | None
     url: str
 
 
