@@ -193,8 +193,9 @@ def test_a_partner_previews_and_saves_a_valid_csv(client, alice, report, line, p
     assert f"/imports/{batch.pk}/errors.xlsx" not in page
 
     response = client.post(f"/imports/{batch.pk}/confirm/", follow=True)
-    assert response.redirect_chain[-1][0] == f"/reports/{report.pk}/"
+    assert response.redirect_chain[-1][0] == f"/imports/{batch.pk}/"
     assert "Saved 2 lines in HIAS" in response.content.decode()
+    assert f'href="/reports/{report.pk}/"' in response.content.decode()
     assert [code for code, *_ in lines_of(report)] == ["PRO-01", "PRO-03"]
     batch.refresh_from_db()
     assert batch.status == ImportStatus.APPLIED
@@ -316,6 +317,189 @@ def test_the_preview_works_in_spanish(client, alice, report, bad_row):
     response = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 200
     assert '<html lang="es">' in response.content.decode()
+
+
+# Submitting what an upload filled ---------------------------------------------------------
+
+
+@pytest.fixture
+def two_reports():
+    """Rows for HIAS's Protection and Health reports of September 2023."""
+    return csv_bytes([row(), row(indicator="PRO-03", department="13"),
+                      row(sector="HEA", indicator="HEA-01", description="Consultas")])
+
+
+def confirmed(client, data: bytes) -> ImportBatch:
+    batch = batch_of(upload(client, data))
+    response = client.post(f"/imports/{batch.pk}/confirm/")
+    assert response.status_code == 302 and response.url == f"/imports/{batch.pk}/"
+    batch.refresh_from_db()
+    return batch
+
+
+def filled(batch: ImportBatch) -> dict[str, MonthlyReport]:
+    return {report.sector.code: report for report in
+            MonthlyReport.objects.filter(pk__in=batch.summary["report_ids"])
+            .select_related("sector")}
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_the_confirmation_page_offers_to_submit_every_report_the_upload_filled(
+    client, alice, report, line, two_reports
+):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    reports = filled(batch)
+    assert set(reports) == {"PRO", "HEA"} and reports["PRO"] == report
+
+    response = client.get(f"/imports/{batch.pk}/")
+    page = page_text(response)
+    assert page.count("Ready to submit") == 2
+    assert "Submit the 2 reports ready for review" in page
+    assert f'action="/imports/{batch.pk}/submit/"' in page
+
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    assert response.redirect_chain == [(f"/imports/{batch.pk}/", 302)]
+    page = page_text(response)
+    assert ("Submitted 2 reports for review: HIAS · Health · September 2023; "
+            "HIAS · Protection · September 2023.") in page
+    for each in reports.values():
+        each.refresh_from_db()
+        assert each.status == ReportStatus.SUBMITTED and each.submitted_by == alice
+        event = each.events.get()
+        assert (event.action, event.from_status, event.by) == ("submit", "draft", alice)
+    assert "Ready to submit" not in page and "ready for review" not in page
+    assert "No report of this upload is waiting to be submitted by you." in page
+
+
+def test_reports_that_cannot_be_submitted_are_listed_with_the_reason(
+    client, alice, ivan, report, period, two_reports
+):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    reports = filled(batch)
+    # The Health report lost its lines since the upload; Protection is still ready.
+    ActivityLine.objects.filter(report=reports["HEA"]).delete()
+    empty = ("Add at least one activity line, or declare that there were no activities this "
+             "month.")
+
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert page.count("Ready to submit") == 1
+    assert empty in page
+    assert "Submit the 1 report ready for review" in page
+
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    page = page_text(response)
+    assert "Submitted 1 report for review: HIAS · Protection · September 2023." in page
+    assert f"Not submitted: HIAS · Health · September 2023. {empty}" in page
+    statuses = dict(MonthlyReport.objects.filter(pk__in=batch.summary["report_ids"])
+                    .values_list("sector__code", "status"))
+    assert statuses == {"PRO": ReportStatus.SUBMITTED, "HEA": ReportStatus.DRAFT}
+
+
+def test_a_locked_month_is_the_reason_nothing_is_submitted(client, alice, ivan, report,
+                                                           period, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    workflow.lock_period(period=period, by=ivan)
+    locked = "The period September 2023 is locked: nothing in it can change until it is unlocked."
+
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert page.count(locked) == 2
+    assert "ready for review" not in page
+    assert "No report of this upload is waiting to be submitted by you." in page
+
+    page = page_text(client.post(f"/imports/{batch.pk}/submit/", follow=True))
+    assert page.count(locked) >= 2  # in the messages and beside each report
+    assert not MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).exists()
+
+
+def test_a_report_submitted_from_its_page_is_left_alone(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    reports = filled(batch)
+    workflow.submit_report(report=reports["PRO"], by=alice)
+
+    assert "Submit the 1 report ready for review" in page_text(client.get(f"/imports/{batch.pk}/"))
+    page = page_text(client.post(f"/imports/{batch.pk}/submit/", follow=True))
+    assert "Submitted 1 report for review: HIAS · Health · September 2023." in page
+    assert "Not submitted" not in page
+    assert reports["PRO"].events.count() == 1
+
+
+def test_submitting_twice_submits_once(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    client.post(f"/imports/{batch.pk}/submit/")
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    assert ("Nothing left to submit: every report this upload filled is submitted or reviewed."
+            in page_text(response))
+    for each in filled(batch).values():
+        assert each.events.count() == 1
+
+
+def test_an_im_officer_uploading_for_a_partner_is_told_the_partner_submits(
+    client, ivan, report, two_reports
+):
+    client.force_login(ivan)
+    batch = confirmed(client, two_reports)
+    only = "Only HIAS's reporters may change this report."
+
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert page.count(only) == 2
+    assert f"/imports/{batch.pk}/submit/" not in page
+
+    page = page_text(client.post(f"/imports/{batch.pk}/submit/", follow=True))
+    assert f"Not submitted: HIAS · Protection · September 2023. {only}" in page
+    assert not MonthlyReport.objects.exclude(status=ReportStatus.DRAFT).exists()
+
+
+def test_only_the_uploader_may_submit_an_upload(client, alice, fiona, bob, ivan, report,
+                                                two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    for other in (fiona, bob, ivan):
+        client.force_login(other)
+        assert client.post(f"/imports/{batch.pk}/submit/").status_code == 404
+    client.force_login(alice)
+    assert client.get(f"/imports/{batch.pk}/submit/").status_code == 405
+    assert not MonthlyReport.objects.exclude(status=ReportStatus.DRAFT).exists()
+
+
+def test_an_upload_not_saved_has_nothing_to_submit(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_reports))
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    assert "Nothing left to submit" in page_text(response)
+    assert f"/imports/{batch.pk}/submit/" not in page_text(client.get(f"/imports/{batch.pk}/"))
+
+
+def test_the_saved_page_runs_the_same_queries_for_one_and_three_reports(client, alice, period):
+    client.force_login(alice)
+    one = confirmed(client, csv_bytes([row()]))
+    three = confirmed(client, csv_bytes([
+        row(), row(sector="HEA", indicator="HEA-01"), row(month="2023-09", sector="EDU",
+                                                          indicator="EDU-01")]))
+    assert three.summary["reports"] == 3, three.summary
+    counts = []
+    for batch in (one, three):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(f"/imports/{batch.pk}/").status_code == 200
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_saved_page_works_in_spanish(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    response = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es")
+    page = page_text(response)
+    assert '<html lang="es">' in page
+    assert "Enviar los 2 reportes listos para revisión" in page
+    assert page.count("Listo para enviar") == 2
 
 
 # Who sees what -----------------------------------------------------------------------------
