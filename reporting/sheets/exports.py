@@ -419,9 +419,16 @@ def _people_row(codes: _Codes):
     time, into the row of the people's layout (`export_layouts.people_columns`)."""
     statuses = {value: neutralise(capfirst(str(label))) for value, label in ReportStatus.choices}
     days: dict[dt.datetime, dt.date] = {}
-    # After each contract column: nothing, or the names of its codes.
-    steps = [(position, codes.names.get(column.field) if column.field in NAMED else None)
-             for position, column in enumerate(COLUMNS) if position]
+    # The contract's columns after the month in segments: a run of columns copied as they
+    # are (names None), or one code followed by its name.
+    segments: list[tuple[int, int, dict | None]] = []
+    for position, column in enumerate(COLUMNS[1:], start=1):
+        if column.field in NAMED:
+            segments.append((position, position + 1, codes.names.get(column.field, {})))
+        elif segments and segments[-1][2] is None and segments[-1][1] == position:
+            segments[-1] = (segments[-1][0], position + 1, None)
+        else:
+            segments.append((position, position + 1, None))
 
     def build(row: list, status: str, reviewed_at: dt.datetime | None) -> list:
         approved = None
@@ -430,11 +437,13 @@ def _people_row(codes: _Codes):
             if approved is None:
                 approved = days[reviewed_at] = timezone.localtime(reviewed_at).date()
         out = [row[0], statuses[status], approved]
-        for position, names in steps:
-            value = row[position]
-            out.append(value)
-            if names is not None:
-                out.append(None if value is None else names.get(value))
+        for start, stop, names in segments:
+            if names is None:
+                out += row[start:stop]
+            else:
+                value = row[start]
+                out.append(value)
+                out.append(names.get(value))  # an empty cell's None has no name
         return out
 
     return build
