@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
@@ -17,9 +18,22 @@ from openpyxl import Workbook, load_workbook
 
 from reporting import workflow
 from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
-from reporting.models import ActivityLine, ImportBatch, ImportStatus, Location, MonthlyReport, ReportStatus
-from reporting.sheets import marked_copy, reading
+from reporting.models import (
+    ActivityLine,
+    ImportBatch,
+    ImportStatus,
+    Indicator,
+    Location,
+    Modality,
+    MonthlyReport,
+    PopulationType,
+    ReportStatus,
+)
+from reporting.sheets import marked_copy, planner, reading
 from reporting.sheets.columns import COLUMNS, HEADERS
+from reporting.sheets.replaced import replaced_lines
+
+from .factories import LineFactory
 
 ROW = {
     "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
@@ -317,6 +331,104 @@ def test_the_preview_works_in_spanish(client, alice, report, bad_row):
     response = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 200
     assert '<html lang="es">' in response.content.decode()
+
+
+# What the upload replaces --------------------------------------------------------------------
+
+
+@pytest.fixture
+def typed(report, alice):
+    """Three lines typed in the web form: one the file repeats, one it changes, one it lacks."""
+    lima, tumbes = Location.objects.get(code="15"), Location.objects.get(code="24")
+    return {
+        "same": LineFactory(report=report, description="Orientación legal"),
+        "changed": LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-03"),
+                               department=Location.objects.get(code="13"), girls=1, boys=1,
+                               women=1, men=1, other=1, total_monthly=9),
+        "removed": LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-02"),
+                               department=tumbes, location=tumbes,
+                               population_type=PopulationType.TRANSIT,
+                               modality=Modality.IN_KIND, girls=4, boys=5, women=6, men=7,
+                               other=0, total_monthly=44),
+        "lima": lima,
+    }
+
+
+def test_the_preview_lists_the_lines_the_upload_replaces(client, alice, report, typed,
+                                                         two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+
+    assert "3 lines now → 2 after" in page
+    assert "The 3 lines it has now, which your file replaces:" in page
+    assert "1 not in your file, removed" in page and "1 changed" in page and "1 the same" in page
+    assert ("1 line the reports have now is not in your file: confirming removes it. It is "
+            "marked below.") in page
+    # The removed line, as the table shows it: outcome, indicator, place, population,
+    # modality, partner, the five figures, new, total.
+    row = re.search(r'<tr class="table-danger">(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[:13] == ["Not in it: removed", "PRO-02", "Tumbes", "In transit", "In kind",
+                          "—", "4", "5", "6", "7", "0", "22", "44"]
+    assert page.count("Not in it: removed") == 2  # the phone's list and the table
+    assert page.count(">Changed<") == 2 and page.count(">The same<") == 2
+
+
+def test_the_same_file_twice_replaces_every_line_with_itself(client, alice, report, two_lines):
+    client.force_login(alice)
+    client.post(f"/imports/{batch_of(upload(client, two_lines)).pk}/confirm/")
+    batch = batch_of(upload(client, two_lines))
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert "The 2 lines it has now, which your file replaces:" in page
+    assert "2 the same" in page
+    assert "not in your file" not in page and ">Changed<" not in page
+
+
+def test_replaced_lines_compares_each_line_with_the_files(alice, report, typed, two_lines):
+    plan = planner.plan_import(reading.read_table(two_lines, "a.csv"), user=alice)
+    replaced = replaced_lines(plan, shown=2)[report.pk]
+    assert (replaced.same, replaced.changed, replaced.removed, replaced.hidden) == (1, 1, 1, 1)
+    assert [(line["pk"], line.outcome) for line in replaced.lines] == [
+        (typed["same"].pk, "same"), (typed["changed"].pk, "changed")]
+    assert replaced.lines[1].place == Location.objects.get(code="13").name
+    assert replaced.lines[0].indicator_name == typed["same"].indicator.name_en
+
+
+def test_a_new_report_replaces_nothing(alice, period, org_a, protection, two_lines):
+    plan = planner.plan_import(reading.read_table(two_lines, "a.csv"), user=alice)
+    assert replaced_lines(plan, shown=50) == {}
+
+
+def test_the_preview_runs_the_same_queries_for_10_and_100_replaced_lines(client, alice,
+                                                                         report):
+    departments = list(Location.objects.departments().order_by("code"))
+    indicators = list(Indicator.objects.filter(code__in=[
+        "PRO-01", "PRO-02", "PRO-03", "PRO-04", "PRO-05"]))
+    client.force_login(alice)
+    data = csv_bytes([row()])
+    queries = []
+    for count in (10, 100):
+        ActivityLine.objects.filter(report=report).delete()
+        for n in range(count):
+            LineFactory(report=report, indicator=indicators[n % 5], department=departments[n // 5])
+        batch = batch_of(upload(client, data))
+        client.get(f"/imports/{batch.pk}/")
+        with CaptureQueriesContext(connection) as context:
+            page = page_text(client.get(f"/imports/{batch.pk}/"))
+        assert f"The {count} lines it has now, which your file replaces:" in page
+        queries.append(len(context.captured_queries))
+    assert queries[0] == queries[1]
+
+
+def test_the_replaced_lines_are_listed_in_spanish(client, alice, report, typed, two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    page = page_text(client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es"))
+    assert "Las 3 líneas que tiene ahora, que su archivo reemplaza:" in page
+    assert "1 no está en su archivo, se elimina" in page
+    assert "No está: se elimina" in page and "En tránsito" in page
 
 
 # Submitting what an upload filled ---------------------------------------------------------

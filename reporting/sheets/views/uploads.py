@@ -42,6 +42,7 @@ from reporting.models import (
 )
 from reporting.sheets import planner, reading, uploads
 from reporting.sheets.marked_copy import error_filename, mark_errors
+from reporting.sheets.replaced import replaced_lines
 
 LINES_SHOWN = 50  # per report in the preview; the rest are counted
 ERRORS_SHOWN = 500  # in the page; the marked workbook has them all
@@ -279,11 +280,13 @@ def _preview_page(request, batch, *, table=None, plan=None, rejected="", status=
     }
     if plan is not None:
         errors = _error_rows(table, plan.errors)
+        replaced = replaced_lines(plan, shown=LINES_SHOWN)
         context.update(
             table=table,
             plan=plan,
             summary=_summary(plan),
-            reports=[_report_view(report_plan) for report_plan in plan.reports],
+            reports=[_report_view(report_plan, replaced) for report_plan in plan.reports],
+            removed=sum(lines.removed for lines in replaced.values()),
             errors=errors[:ERRORS_SHOWN],
             errors_hidden=max(0, len(errors) - ERRORS_SHOWN),
             can_confirm=(
@@ -294,9 +297,10 @@ def _preview_page(request, batch, *, table=None, plan=None, rejected="", status=
     return render(request, "reporting/imports/preview.html", context, status=status)
 
 
-def _report_view(report_plan: planner.ReportPlan) -> dict:
+def _report_view(report_plan: planner.ReportPlan, replaced: dict) -> dict:
     return {
         "plan": report_plan,
+        "replaced": replaced.get(report_plan.report.pk) if report_plan.report else None,
         "month": _month_label(report_plan.month),
         "lines": report_plan.lines[:LINES_SHOWN],
         "lines_hidden": max(0, len(report_plan.lines) - LINES_SHOWN),
