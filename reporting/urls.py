@@ -35,6 +35,7 @@ urlpatterns = [
     path("imports/template/", template_workbook.template, name="import-template"),
     path("imports/<int:pk>/", uploads.preview, name="import-preview"),
     path("imports/<int:pk>/confirm/", uploads.confirm, name="import-confirm"),
+    path("imports/<int:pk>/submit/", uploads.submit_all, name="import-submit"),
     path("imports/<int:pk>/errors.xlsx", uploads.error_workbook, name="import-errors"),
     path("exports/", exports.index, name="export-index"),
     path("exports/lines.<str:fmt>", exports.lines, name="export-lines"),

@@ -288,6 +288,45 @@ def reopen_report(*, report: MonthlyReport, by: User, reason: str) -> MonthlyRep
     )
 
 
+def submission_refusal(*, report: MonthlyReport, user: User, has_lines: bool) -> str:
+    """Return why `user` cannot submit `report` as it stands (its period, organisation and
+    sector loaded; `has_lines`: whether it has lines), or "" when the submission would go
+    through. The checks of `_transition`, in its order, so that a page offering to submit
+    says what the submission itself would say."""
+    transition = TRANSITIONS[Action.SUBMIT]
+    try:
+        _check_actor(transition, report=report, user=user)
+    except NotPermitted as refused:
+        return str(refused)
+    if report.period.is_locked:
+        return msg.PERIOD_LOCKED % {"period": report.period}
+    if report.status not in transition.sources:
+        return msg.TRANSITION_NOT_ALLOWED % {
+            "status": report.get_status_display(), "action": ACTION_VERBS[Action.SUBMIT]
+        }
+    if not report.is_nil and not has_lines:
+        return str(msg.EMPTY_SUBMISSION)
+    try:
+        _check_still_active(report)
+    except WorkflowError as refused:
+        return str(refused)
+    return ""
+
+
+def submit_reports(
+    *, reports: list[MonthlyReport], by: User
+) -> tuple[list[MonthlyReport], list[tuple[MonthlyReport, str]]]:
+    """Submit each of `reports` that `by` may submit now, each on its own (one refused leaves
+    the others submitted); return the submitted ones and, for the rest, why not."""
+    submitted, refused = [], []
+    for report in reports:
+        try:
+            submitted.append(submit_report(report=report, by=by))
+        except WorkflowError as error:
+            refused.append((report, str(error)))
+    return submitted, refused
+
+
 def approve_historic_reports(
     *, reports: list[MonthlyReport], by: User, reason: str, at: dt.datetime | None = None
 ) -> None:

@@ -36,7 +36,7 @@ from reporting.models import (
     ReportStatus,
 )
 from reporting.numbers import aggregation
-from reporting.sheets import exports
+from reporting.sheets import exports, month_tables
 from reporting.sheets.columns import COLUMNS, HEADERS, HXL_TAGS
 
 from .factories import LineFactory, PeriodFactory, ReportFactory
@@ -98,7 +98,14 @@ def descriptions(records) -> set[str]:
     return {record["Description"] for record in records}
 
 
-def export(client, query: str = "", fmt: str = "csv"):
+def export(client, query: str = "", fmt: str = "csv", *, as_asked: bool = False):
+    """Download lines. Unless `as_asked`, in the re-upload layout and every status, unless the
+    query says otherwise: the scope, filter and contract tests read those; the defaults
+    (approved reports, for people) have their own tests."""
+    if not as_asked:
+        extra = [param for param in ("layout=upload", "status=all")
+                 if param.split("=")[0] + "=" not in query]
+        query = "&".join(part for part in (query, *extra) if part)
     response = client.get(f"/exports/lines.{fmt}" + (f"?{query}" if query else ""))
     assert response.status_code == 200, response.content[:500]
     return response
@@ -361,16 +368,22 @@ def test_the_xlsx_has_the_headers_and_the_hxl_row_if_asked(client, alice, varied
 
 
 @pytest.mark.parametrize(("query", "filename"), [
-    ("period_from=2023-07&period_to=2023-09", "gtrm-activities-2023-07_2023-09"),
-    ("period_from=2023-09&period_to=2023-09", "gtrm-activities-2023-09"),
-    ("period_from=2023-09", "gtrm-activities-from-2023-09"),
-    ("period_to=2023-09", "gtrm-activities-to-2023-09"),
-    ("", "gtrm-activities-all"),
+    ("period_from=2023-07&period_to=2023-09", "gtrm-activities-2023-07_2023-09-approved"),
+    ("period_from=2023-09&period_to=2023-09", "gtrm-activities-2023-09-approved"),
+    ("period_from=2023-09", "gtrm-activities-from-2023-09-approved"),
+    ("period_to=2023-09", "gtrm-activities-to-2023-09-approved"),
+    ("", "gtrm-activities-all-approved"),
+    ("status=all", "gtrm-activities-all-all-statuses"),
+    ("status=draft&period_from=2023-09&period_to=2023-09", "gtrm-activities-2023-09-draft"),
+    ("layout=upload&period_from=2023-09&period_to=2023-09",
+     "gtrm-activities-2023-09-approved-for-upload"),
+    ("layout=upload&status=all", "gtrm-activities-all-all-statuses-for-upload"),
 ])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_the_download_is_named_after_its_months(client, alice, query, filename, fmt):
+def test_the_download_is_named_after_its_months_statuses_and_layout(client, alice, query,
+                                                                     filename, fmt):
     client.force_login(alice)
-    response = export(client, query, fmt=fmt)
+    response = export(client, query, fmt=fmt, as_asked=True)
     assert response["Content-Disposition"] == f'attachment; filename="{filename}.{fmt}"'
 
 
@@ -445,11 +458,13 @@ def five_thousand_lines(report):
     assert ActivityLine.objects.count() == 5000
 
 
-def test_a_large_export_builds_no_model_instances(five_thousand_lines):
+@pytest.mark.parametrize("layout", ["upload", "people"])
+def test_a_large_export_builds_no_model_instances(five_thousand_lines, layout):
     lines = ActivityLine.objects.all()
     with mock.patch.object(models.Model, "from_db", side_effect=AssertionError("a model built")):
-        csv_text = "".join(exports.lines_csv(lines, hxl=True))
-        with exports.lines_xlsx(lines, hxl=True) as output:
+        csv_text = "".join(exports.lines_csv(lines, hxl=True, layout=layout))
+        with exports.lines_xlsx(lines, hxl=True, layout=layout,
+                                described=[("Statuses", "all")]) as output:
             size = output.seek(0, io.SEEK_END)
     assert csv_text.count("\r\n") == 5002
     assert csv_text.count(",'=line\r\n") == 5000
@@ -474,21 +489,23 @@ def test_the_xlsx_is_written_by_a_write_only_workbook(client, alice, varied):
 def test_it_refuses_a_workbook_of_more_lines_than_a_sheet_holds(client, ivan, scoped):
     client.force_login(ivan)
     with mock.patch.object(exports, "XLSX_MAX_LINES", 4):
-        response = client.get("/exports/lines.xlsx")
+        response = client.get("/exports/lines.xlsx?status=all")
         assert response.status_code == 400
         assert ("These filters select 5 lines, more than a workbook export holds (4 rows): "
                 "download them as CSV, which has no limit, or narrow the filters."
                 ) in response.content.decode()
-        assert client.get("/exports/lines.xlsx?status=approved").status_code == 200
-        assert client.get("/exports/lines.csv").status_code == 200
+        assert client.get("/exports/lines.xlsx").status_code == 200  # approved: 2 lines
+        assert client.get("/exports/lines.csv?status=all").status_code == 200
 
 
+@pytest.mark.parametrize("layout", ["upload", "people"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_the_line_export_runs_the_same_queries_whatever_the_number_of_lines(
-    client, ivan, report, fmt
+    client, ivan, report, fmt, layout
 ):
     client.force_login(ivan)
-    query = "sector=PRO&department=15&organisation=HIAS&status=draft&period_from=2023-01"
+    query = ("sector=PRO&department=15&organisation=HIAS&status=draft&period_from=2023-01"
+             f"&layout={layout}")
 
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -633,7 +650,262 @@ def test_summary_workbook_refuses_the_grid_to_partners(alice, period):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        exports.summary_workbook("completeness", period, alice)
+        month_tables.summary_workbook("completeness", period, alice)
+
+
+# --------------------------------------------------------------------------------------------
+# What a file holds: approved reports unless another status is asked for, said in the file
+# and on the page; for people, names beside the codes in the reader's language
+# --------------------------------------------------------------------------------------------
+
+PEOPLE_HEADERS = (
+    "Month", "Report status", "Approved on", "Organisation (acronym)", "Organisation",
+    "Implementing partner (acronym)", "Implementing partner", "Sector (code)", "Sector",
+    "Indicator (code)", "Indicator", "Department (ubigeo)", "Department", "Province (ubigeo)",
+    "Province", "District (ubigeo)", "District", "Population type (code)", "Population type",
+    "Modality (code)", "Modality", "Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
+    "Total monthly beneficiaries", "Quantity", "Cash USD", "Description",
+)
+PEOPLE_HEADERS_ES = (
+    "Mes", "Estado del reporte", "Aprobado el", "Organización (sigla)", "Organización",
+    "Socio implementador (sigla)", "Socio implementador", "Sector (código)", "Sector",
+    "Indicador (código)", "Indicador", "Departamento (ubigeo)", "Departamento",
+    "Provincia (ubigeo)", "Provincia", "Distrito (ubigeo)", "Distrito",
+    "Tipo de población (código)", "Tipo de población", "Modalidad (código)", "Modalidad",
+    "Niñas", "Niños", "Mujeres", "Hombres", "Otros", "Nuevos beneficiarios",
+    "Total de beneficiarios del mes", "Cantidad", "Monto USD", "Descripción",
+)
+APPROVED_ONLY = "Lines of approved reports only: the lines that published figures count."
+EVERY_STATUS = ("Lines of reports in every status: draft, submitted, returned, approved and "
+                "reopened. Only the approved ones count in published figures: filter or pivot "
+                "on the report's status.")
+
+
+def people_records(response, headers=PEOPLE_HEADERS) -> list[dict]:
+    """Return the rows of a download for people (CSV or the XLSX's data sheet) by header."""
+    if response["Content-Type"].startswith("text/csv"):
+        rows = [tuple(row) for row in csv_rows(response)]
+    else:
+        workbook = load_workbook(io.BytesIO(body(response)))
+        rows = list(workbook.worksheets[1].iter_rows(values_only=True))
+    assert rows[0] == headers
+    return [dict(zip(headers, row, strict=True)) for row in rows[1:]]
+
+
+def about(response) -> dict:
+    workbook = load_workbook(io.BytesIO(body(response)))
+    sheet = workbook["About this file"] if "About this file" in workbook.sheetnames else \
+        workbook["Acerca de este archivo"]
+    return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_line_export_holds_approved_reports_unless_another_status_is_asked(
+    client, ivan, scoped, fmt
+):
+    client.force_login(ivan)
+    records = people_records(export(client, fmt=fmt, as_asked=True))
+    assert {r["Description"]: r["Report status"] for r in records} == {
+        "hias-hea-approved": "Approved", "caritas-hea-approved": "Approved"}
+    records = people_records(export(client, "status=all", fmt=fmt, as_asked=True))
+    assert {r["Description"]: r["Report status"] for r in records} == {
+        "hias-pro-draft": "Draft", "hias-hea-approved": "Approved",
+        "caritas-pro-submitted": "Submitted", "caritas-pro-draft": "Draft",
+        "caritas-hea-approved": "Approved"}
+    records = people_records(export(client, "status=submitted", fmt=fmt, as_asked=True))
+    assert descriptions(records) == {"caritas-pro-submitted"}
+
+
+def test_a_form_without_a_status_selects_approved_reports_for_people(ivan, scoped):
+    assert filtered(ivan, {}) == {"hias-hea-approved", "caritas-hea-approved"}
+    assert filtered(ivan, {"status": ""}) == {"hias-hea-approved", "caritas-hea-approved"}
+    assert filtered(ivan, {"status": "all"}) == ALL
+    form = exports.LineFilterForm({}, user=ivan)
+    assert form.is_valid()
+    assert (form.cleaned_data["status"], form.cleaned_data["layout"]) == ("approved", "people")
+    assert form.statuses_text() == APPROVED_ONLY
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_approval_day_is_the_day_in_lima_the_report_was_approved(
+    client, ivan, scoped, org_a, protection, august, fmt
+):
+    # 03:00 in UTC on 1 October is still 30 September in Lima (UTC-5).
+    approved = scoped["hias-hea-approved"]
+    approved.reviewed_at = dt.datetime(2023, 10, 1, 3, 0, tzinfo=dt.UTC)
+    approved.save()
+    returned = ReportFactory(organisation=org_a, sector=protection, period=august,
+                             status=ReportStatus.RETURNED, status_reason="Check the figures",
+                             reviewed_at=dt.datetime(2023, 9, 12, 15, 0, tzinfo=dt.UTC))
+    LineFactory(report=returned, description="hias-pro-returned")
+    client.force_login(ivan)
+    records = people_records(export(client, "status=all", fmt=fmt, as_asked=True))
+    # A workbook's date cell reads back as a datetime at midnight.
+    days = {r["Description"]: r["Approved on"].date() if isinstance(r["Approved on"], dt.datetime)
+            else r["Approved on"] for r in records}
+    day = "2023-09-30" if fmt == "csv" else dt.date(2023, 9, 30)
+    empty = "" if fmt == "csv" else None
+    assert days["hias-hea-approved"] == day
+    # Reviewed but returned, and never reviewed: no approval day.
+    assert days["hias-pro-returned"] == empty
+    assert days["caritas-pro-submitted"] == empty
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_file_for_people_has_the_names_beside_the_codes(client, alice, varied, fmt):
+    client.force_login(alice)
+    records = people_records(export(client, "status=all", fmt=fmt, as_asked=True))
+    district = next(r for r in records if r["District (ubigeo)"] == "150132")
+    line = varied[0]
+    assert {header: district[header] for header in PEOPLE_HEADERS[:21]} == {
+        "Month": "2023-09", "Report status": "Draft", "Approved on": "" if fmt == "csv" else None,
+        "Organisation (acronym)": "HIAS", "Organisation": Organisation.objects.get(
+            acronym="HIAS").name,
+        "Implementing partner (acronym)": "CARITAS",
+        "Implementing partner": Organisation.objects.get(acronym="CARITAS").name,
+        "Sector (code)": "PRO", "Sector": "Protection",
+        "Indicator (code)": line.indicator.code, "Indicator": line.indicator.name_en,
+        "Department (ubigeo)": "15", "Department": place("15").name,
+        "Province (ubigeo)": "1501", "Province": place("1501").name,
+        "District (ubigeo)": "150132", "District": place("150132").name,
+        "Population type (code)": "transit", "Population type": "In transit",
+        "Modality (code)": "cash", "Modality": "Cash",
+    }
+    figures = ("Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
+               "Total monthly beneficiaries", "Cash USD")
+    values = [line.girls, line.boys, line.women, line.men, line.other, line.new_beneficiaries,
+              line.total_monthly, line.cash_usd]
+    if fmt == "csv":
+        values = [str(value) for value in values]
+    else:
+        values[-1] = float(values[-1])
+    assert [district[header] for header in figures] == values
+    sessions = next(r for r in records if r["Quantity"] not in ("", None))
+    assert sessions["Province (ubigeo)"] in ("", None) and sessions["Province"] in ("", None)
+    assert sessions["Implementing partner"] in ("", None)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_file_for_people_speaks_the_language_of_the_request(client, alice, varied, fmt):
+    client.force_login(alice)
+    client.cookies["django_language"] = "es"
+    response = export(client, "status=all", fmt=fmt, as_asked=True)
+    records = people_records(response, headers=PEOPLE_HEADERS_ES)
+    district = next(r for r in records if r["Distrito (ubigeo)"] == "150132")
+    assert district["Estado del reporte"] == "Borrador"
+    assert district["Sector"] == "Protección"
+    assert district["Indicador"] == varied[0].indicator.name_es
+    assert (district["Tipo de población"], district["Modalidad"]) == ("En tránsito", "Efectivo")
+    if fmt == "xlsx":
+        workbook = load_workbook(io.BytesIO(body(response)))
+        assert workbook.sheetnames == ["Acerca de este archivo", "Actividades"]
+
+
+@pytest.mark.parametrize("hxl", [False, True])
+def test_a_file_for_people_tags_each_name_beside_its_code(client, alice, varied, hxl):
+    client.force_login(alice)
+    rows = csv_rows(export(client, "status=all" + ("&hxl=1" if hxl else ""), as_asked=True))
+    assert tuple(rows[0]) == PEOPLE_HEADERS
+    if not hxl:
+        assert rows[1][0] == "2023-09"
+        return
+    tags = dict(zip(PEOPLE_HEADERS, rows[1], strict=True))
+    assert (tags["Report status"], tags["Approved on"]) == ("#status+report", "#date+approved")
+    assert (tags["Department (ubigeo)"], tags["Department"]) == ("#adm1+code", "#adm1+name")
+    assert (tags["Organisation (acronym)"], tags["Organisation"]) == ("#org+prog",
+                                                                      "#org+prog+name")
+    assert (tags["Modality (code)"], tags["Modality"]) == ("#modality+type",
+                                                           "#modality+type+name")
+    assert len(set(rows[1])) == len(PEOPLE_HEADERS)
+
+
+def test_a_workbook_for_people_opens_on_what_it_holds(client, ivan, scoped):
+    client.force_login(ivan)
+    response = export(client, "period_from=2023-09&period_to=2023-09&sector=HEA", fmt="xlsx",
+                      as_asked=True)
+    workbook = load_workbook(io.BytesIO(body(response)))
+    assert workbook.sheetnames == ["About this file", "Activities"]
+    assert workbook.worksheets[0]["A1"].value == "GTRM Peru · activity lines"
+    held = about(response)
+    assert held["Statuses"] == APPROVED_ONLY
+    assert held["Months"] == "September 2023"
+    assert (held["Sector"], held["Department"], held["Organisation"]) == (
+        "Health", "All departments", "All organisations")
+    assert held["Lines"] == 1
+    assert held["Layout"].startswith("For people: ")
+
+    response = export(client, "status=all&period_from=2023-09", fmt="xlsx", as_asked=True)
+    assert about(response)["Months"] == "September 2023 – …"
+    response = export(client, "status=all", fmt="xlsx", as_asked=True)
+    assert about(response)["Months"] == "All months"
+    assert about(response)["Statuses"] == EVERY_STATUS
+    assert about(response)["Lines"] == 5
+    response = export(client, "status=draft", fmt="xlsx", as_asked=True)
+    assert about(response)["Statuses"] == (
+        "Lines of reports in the status “draft” only. They are not approved: no published "
+        "figure counts them.")
+
+
+def test_a_partners_workbook_names_no_organisation_filter(client, alice, scoped):
+    client.force_login(alice)
+    held = about(export(client, fmt="xlsx", as_asked=True))
+    assert "Organisation" not in held
+    assert held["Lines"] == 1  # HIAS's approved Health line
+
+
+def test_a_workbook_for_re_upload_has_the_template_sheet_first_and_what_it_holds_last(
+    client, ivan, scoped
+):
+    client.force_login(ivan)
+    response = export(client, "layout=upload&hxl=1", fmt="xlsx", as_asked=True)
+    workbook = load_workbook(io.BytesIO(body(response)))
+    assert workbook.sheetnames == ["Activities", "About this file"]
+    records = xlsx_records(response, hxl=True)
+    assert descriptions(records) == {"hias-hea-approved", "caritas-hea-approved"}
+    held = about(response)
+    assert held["Statuses"] == APPROVED_ONLY
+    assert held["Layout"].startswith("For re-upload: ")
+
+
+def test_a_csv_for_re_upload_is_the_template_alone(client, ivan, scoped):
+    client.force_login(ivan)
+    response = export(client, "layout=upload", as_asked=True)
+    assert descriptions(csv_records(response)) == {"hias-hea-approved", "caritas-hea-approved"}
+    assert response["Content-Disposition"] == (
+        'attachment; filename="gtrm-activities-all-approved-for-upload.csv"')
+
+
+@pytest.mark.parametrize("path", ["/exports/", "/exports/lines.csv", "/exports/lines.xlsx"])
+def test_a_layout_that_names_nothing_is_explained(client, ivan, scoped, path):
+    client.force_login(ivan)
+    response = client.get(f"{path}?layout=pivot")
+    assert response.status_code == 400
+    assert ("“pivot” is not a layout of the export: “people” or “upload”."
+            in response.content.decode().replace("&ldquo;", "“").replace("&rdquo;", "”"))
+
+
+def test_the_page_says_which_statuses_the_files_hold(client, ivan, scoped):
+    client.force_login(ivan)
+    page = client.get("/exports/").content.decode().replace("&#x27;", "'")
+    assert '<option value="approved" selected>Approved</option>' in page
+    assert 'value="people" checked' in page and 'value="upload" checked' not in page
+    assert APPROVED_ONLY in page
+    assert "lines match these filters" not in page  # counted when asked
+    page = client.get("/exports/?status=all&layout=upload").content.decode().replace(
+        "&#x27;", "'")
+    assert '<option value="all" selected>All statuses</option>' in page
+    assert 'value="upload" checked' in page
+    assert "5 lines match these filters." in page
+    assert EVERY_STATUS in page
+
+
+def test_the_page_says_it_in_spanish(client, ivan, scoped):
+    client.force_login(ivan)
+    client.cookies["django_language"] = "es"
+    page = client.get("/exports/?period_from=2023-09").content.decode()
+    assert "Solo líneas de reportes aprobados: las que cuentan las cifras publicadas." in page
+    assert "1 línea coincide con estos filtros." in page
+    assert "Para personas" in page and "Para volver a cargar" in page
 
 
 # --------------------------------------------------------------------------------------------

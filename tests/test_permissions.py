@@ -227,6 +227,7 @@ APP_URLS = {
     "import-template": ("GET", "/imports/template/?period=2023-09", "reporting:import-template"),
     "import-preview": ("GET", "/imports/{batch}/", "reporting:import-preview"),
     "import-confirm": ("POST", "/imports/{batch}/confirm/", "reporting:import-confirm"),
+    "import-submit": ("POST", "/imports/{batch}/submit/", "reporting:import-submit"),
     "import-errors": ("GET", "/imports/{batch}/errors.xlsx", "reporting:import-errors"),
     "export-index": ("GET", "/exports/", "reporting:export-index"),
     "export-lines": ("GET", "/exports/lines.csv", "reporting:export-lines"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
@@ -17,9 +18,22 @@ from openpyxl import Workbook, load_workbook
 
 from reporting import workflow
 from reporting.demo.hostile import padded_cells_workbook, padded_rows_workbook
-from reporting.models import ActivityLine, ImportBatch, ImportStatus, Location, MonthlyReport, ReportStatus
-from reporting.sheets import marked_copy, reading
+from reporting.models import (
+    ActivityLine,
+    ImportBatch,
+    ImportStatus,
+    Indicator,
+    Location,
+    Modality,
+    MonthlyReport,
+    PopulationType,
+    ReportStatus,
+)
+from reporting.sheets import marked_copy, planner, reading
 from reporting.sheets.columns import COLUMNS, HEADERS
+from reporting.sheets.replaced import replaced_lines
+
+from .factories import LineFactory
 
 ROW = {
     "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
@@ -193,8 +207,9 @@ def test_a_partner_previews_and_saves_a_valid_csv(client, alice, report, line, p
     assert f"/imports/{batch.pk}/errors.xlsx" not in page
 
     response = client.post(f"/imports/{batch.pk}/confirm/", follow=True)
-    assert response.redirect_chain[-1][0] == f"/reports/{report.pk}/"
+    assert response.redirect_chain[-1][0] == f"/imports/{batch.pk}/"
     assert "Saved 2 lines in HIAS" in response.content.decode()
+    assert f'href="/reports/{report.pk}/"' in response.content.decode()
     assert [code for code, *_ in lines_of(report)] == ["PRO-01", "PRO-03"]
     batch.refresh_from_db()
     assert batch.status == ImportStatus.APPLIED
@@ -316,6 +331,287 @@ def test_the_preview_works_in_spanish(client, alice, report, bad_row):
     response = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 200
     assert '<html lang="es">' in response.content.decode()
+
+
+# What the upload replaces --------------------------------------------------------------------
+
+
+@pytest.fixture
+def typed(report, alice):
+    """Three lines typed in the web form: one the file repeats, one it changes, one it lacks."""
+    lima, tumbes = Location.objects.get(code="15"), Location.objects.get(code="24")
+    return {
+        "same": LineFactory(report=report, description="Orientación legal"),
+        "changed": LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-03"),
+                               department=Location.objects.get(code="13"), girls=1, boys=1,
+                               women=1, men=1, other=1, total_monthly=9),
+        "removed": LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-02"),
+                               department=tumbes, location=tumbes,
+                               population_type=PopulationType.TRANSIT,
+                               modality=Modality.IN_KIND, girls=4, boys=5, women=6, men=7,
+                               other=0, total_monthly=44),
+        "lima": lima,
+    }
+
+
+def test_the_preview_lists_the_lines_the_upload_replaces(client, alice, report, typed,
+                                                         two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+
+    assert "3 lines now → 2 after" in page
+    assert "The 3 lines it has now, which your file replaces:" in page
+    assert "1 not in your file, removed" in page and "1 changed" in page and "1 the same" in page
+    assert ("1 line the reports have now is not in your file: confirming removes it. It is "
+            "marked below.") in page
+    # The removed line, as the table shows it: outcome, indicator, place, population,
+    # modality, partner, the five figures, new, total.
+    row = re.search(r'<tr class="table-danger">(.*?)</tr>', page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells[:13] == ["Not in it: removed", "PRO-02", "Tumbes", "In transit", "In kind",
+                          "—", "4", "5", "6", "7", "0", "22", "44"]
+    assert page.count("Not in it: removed") == 2  # the phone's list and the table
+    assert page.count(">Changed<") == 2 and page.count(">The same<") == 2
+
+
+def test_the_same_file_twice_replaces_every_line_with_itself(client, alice, report, two_lines):
+    client.force_login(alice)
+    client.post(f"/imports/{batch_of(upload(client, two_lines)).pk}/confirm/")
+    batch = batch_of(upload(client, two_lines))
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert "The 2 lines it has now, which your file replaces:" in page
+    assert "2 the same" in page
+    assert "not in your file" not in page and ">Changed<" not in page
+
+
+def test_replaced_lines_compares_each_line_with_the_files(alice, report, typed, two_lines):
+    plan = planner.plan_import(reading.read_table(two_lines, "a.csv"), user=alice)
+    replaced = replaced_lines(plan, shown=2)[report.pk]
+    assert (replaced.same, replaced.changed, replaced.removed, replaced.hidden) == (1, 1, 1, 1)
+    assert [(line["pk"], line.outcome) for line in replaced.lines] == [
+        (typed["same"].pk, "same"), (typed["changed"].pk, "changed")]
+    assert replaced.lines[1].place == Location.objects.get(code="13").name
+    assert replaced.lines[0].indicator_name == typed["same"].indicator.name_en
+
+
+def test_a_new_report_replaces_nothing(alice, period, org_a, protection, two_lines):
+    plan = planner.plan_import(reading.read_table(two_lines, "a.csv"), user=alice)
+    assert replaced_lines(plan, shown=50) == {}
+
+
+def test_the_preview_runs_the_same_queries_for_10_and_100_replaced_lines(client, alice,
+                                                                         report):
+    departments = list(Location.objects.departments().order_by("code"))
+    indicators = list(Indicator.objects.filter(code__in=[
+        "PRO-01", "PRO-02", "PRO-03", "PRO-04", "PRO-05"]))
+    client.force_login(alice)
+    data = csv_bytes([row()])
+    queries = []
+    for count in (10, 100):
+        ActivityLine.objects.filter(report=report).delete()
+        for n in range(count):
+            LineFactory(report=report, indicator=indicators[n % 5], department=departments[n // 5])
+        batch = batch_of(upload(client, data))
+        client.get(f"/imports/{batch.pk}/")
+        with CaptureQueriesContext(connection) as context:
+            page = page_text(client.get(f"/imports/{batch.pk}/"))
+        assert f"The {count} lines it has now, which your file replaces:" in page
+        queries.append(len(context.captured_queries))
+    assert queries[0] == queries[1]
+
+
+def test_the_replaced_lines_are_listed_in_spanish(client, alice, report, typed, two_lines):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_lines))
+    page = page_text(client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es"))
+    assert "Las 3 líneas que tiene ahora, que su archivo reemplaza:" in page
+    assert "1 no está en su archivo, se elimina" in page
+    assert "No está: se elimina" in page and "En tránsito" in page
+
+
+# Submitting what an upload filled ---------------------------------------------------------
+
+
+@pytest.fixture
+def two_reports():
+    """Rows for HIAS's Protection and Health reports of September 2023."""
+    return csv_bytes([row(), row(indicator="PRO-03", department="13"),
+                      row(sector="HEA", indicator="HEA-01", description="Consultas")])
+
+
+def confirmed(client, data: bytes) -> ImportBatch:
+    batch = batch_of(upload(client, data))
+    response = client.post(f"/imports/{batch.pk}/confirm/")
+    assert response.status_code == 302 and response.url == f"/imports/{batch.pk}/"
+    batch.refresh_from_db()
+    return batch
+
+
+def filled(batch: ImportBatch) -> dict[str, MonthlyReport]:
+    return {report.sector.code: report for report in
+            MonthlyReport.objects.filter(pk__in=batch.summary["report_ids"])
+            .select_related("sector")}
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_the_confirmation_page_offers_to_submit_every_report_the_upload_filled(
+    client, alice, report, line, two_reports
+):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    reports = filled(batch)
+    assert set(reports) == {"PRO", "HEA"} and reports["PRO"] == report
+
+    response = client.get(f"/imports/{batch.pk}/")
+    page = page_text(response)
+    assert page.count("Ready to submit") == 2
+    assert "Submit the 2 reports ready for review" in page
+    assert f'action="/imports/{batch.pk}/submit/"' in page
+
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    assert response.redirect_chain == [(f"/imports/{batch.pk}/", 302)]
+    page = page_text(response)
+    assert ("Submitted 2 reports for review: HIAS · Health · September 2023; "
+            "HIAS · Protection · September 2023.") in page
+    for each in reports.values():
+        each.refresh_from_db()
+        assert each.status == ReportStatus.SUBMITTED and each.submitted_by == alice
+        event = each.events.get()
+        assert (event.action, event.from_status, event.by) == ("submit", "draft", alice)
+    assert "Ready to submit" not in page and "ready for review" not in page
+    assert "No report of this upload is waiting to be submitted by you." in page
+
+
+def test_reports_that_cannot_be_submitted_are_listed_with_the_reason(
+    client, alice, ivan, report, period, two_reports
+):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    reports = filled(batch)
+    # The Health report lost its lines since the upload; Protection is still ready.
+    ActivityLine.objects.filter(report=reports["HEA"]).delete()
+    empty = ("Add at least one activity line, or declare that there were no activities this "
+             "month.")
+
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert page.count("Ready to submit") == 1
+    assert empty in page
+    assert "Submit the 1 report ready for review" in page
+
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    page = page_text(response)
+    assert "Submitted 1 report for review: HIAS · Protection · September 2023." in page
+    assert f"Not submitted: HIAS · Health · September 2023. {empty}" in page
+    statuses = dict(MonthlyReport.objects.filter(pk__in=batch.summary["report_ids"])
+                    .values_list("sector__code", "status"))
+    assert statuses == {"PRO": ReportStatus.SUBMITTED, "HEA": ReportStatus.DRAFT}
+
+
+def test_a_locked_month_is_the_reason_nothing_is_submitted(client, alice, ivan, report,
+                                                           period, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    workflow.lock_period(period=period, by=ivan)
+    locked = "The period September 2023 is locked: nothing in it can change until it is unlocked."
+
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert page.count(locked) == 2
+    assert "ready for review" not in page
+    assert "No report of this upload is waiting to be submitted by you." in page
+
+    page = page_text(client.post(f"/imports/{batch.pk}/submit/", follow=True))
+    assert page.count(locked) >= 2  # in the messages and beside each report
+    assert not MonthlyReport.objects.filter(status=ReportStatus.SUBMITTED).exists()
+
+
+def test_a_report_submitted_from_its_page_is_left_alone(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    reports = filled(batch)
+    workflow.submit_report(report=reports["PRO"], by=alice)
+
+    assert "Submit the 1 report ready for review" in page_text(client.get(f"/imports/{batch.pk}/"))
+    page = page_text(client.post(f"/imports/{batch.pk}/submit/", follow=True))
+    assert "Submitted 1 report for review: HIAS · Health · September 2023." in page
+    assert "Not submitted" not in page
+    assert reports["PRO"].events.count() == 1
+
+
+def test_submitting_twice_submits_once(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    client.post(f"/imports/{batch.pk}/submit/")
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    assert ("Nothing left to submit: every report this upload filled is submitted or reviewed."
+            in page_text(response))
+    for each in filled(batch).values():
+        assert each.events.count() == 1
+
+
+def test_an_im_officer_uploading_for_a_partner_is_told_the_partner_submits(
+    client, ivan, report, two_reports
+):
+    client.force_login(ivan)
+    batch = confirmed(client, two_reports)
+    only = "Only HIAS's reporters may change this report."
+
+    page = page_text(client.get(f"/imports/{batch.pk}/"))
+    assert page.count(only) == 2
+    assert f"/imports/{batch.pk}/submit/" not in page
+
+    page = page_text(client.post(f"/imports/{batch.pk}/submit/", follow=True))
+    assert f"Not submitted: HIAS · Protection · September 2023. {only}" in page
+    assert not MonthlyReport.objects.exclude(status=ReportStatus.DRAFT).exists()
+
+
+def test_only_the_uploader_may_submit_an_upload(client, alice, fiona, bob, ivan, report,
+                                                two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    for other in (fiona, bob, ivan):
+        client.force_login(other)
+        assert client.post(f"/imports/{batch.pk}/submit/").status_code == 404
+    client.force_login(alice)
+    assert client.get(f"/imports/{batch.pk}/submit/").status_code == 405
+    assert not MonthlyReport.objects.exclude(status=ReportStatus.DRAFT).exists()
+
+
+def test_an_upload_not_saved_has_nothing_to_submit(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = batch_of(upload(client, two_reports))
+    response = client.post(f"/imports/{batch.pk}/submit/", follow=True)
+    assert "Nothing left to submit" in page_text(response)
+    assert f"/imports/{batch.pk}/submit/" not in page_text(client.get(f"/imports/{batch.pk}/"))
+
+
+def test_the_saved_page_runs_the_same_queries_for_one_and_three_reports(client, alice, period):
+    client.force_login(alice)
+    one = confirmed(client, csv_bytes([row()]))
+    three = confirmed(client, csv_bytes([
+        row(), row(sector="HEA", indicator="HEA-01"), row(month="2023-09", sector="EDU",
+                                                          indicator="EDU-01")]))
+    assert three.summary["reports"] == 3, three.summary
+    counts = []
+    for batch in (one, three):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(f"/imports/{batch.pk}/").status_code == 200
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_saved_page_works_in_spanish(client, alice, report, two_reports):
+    client.force_login(alice)
+    batch = confirmed(client, two_reports)
+    response = client.get(f"/imports/{batch.pk}/", HTTP_ACCEPT_LANGUAGE="es")
+    page = page_text(response)
+    assert '<html lang="es">' in page
+    assert "Enviar los 2 reportes listos para revisión" in page
+    assert page.count("Listo para enviar") == 2
 
 
 # Who sees what -----------------------------------------------------------------------------

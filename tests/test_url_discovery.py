@@ -387,6 +387,7 @@ APP_RULES = {
     "reporting:import-template": each(LOGIN, 200, 404, 403, 200),
     "reporting:import-preview": each(LOGIN, 200, 404, 404, 200),
     "reporting:import-confirm": POST_ONLY,
+    "reporting:import-submit": POST_ONLY,
     "reporting:import-errors": each(LOGIN, 200, 404, 404, 200),
 }
 

@@ -18,6 +18,8 @@ from reporting.models import (
     ReviewEvent,
 )
 
+from .factories import ReportFactory
+
 S = ReportStatus
 ALL_STATUSES = list(S)
 
@@ -389,3 +391,63 @@ def test_no_code_but_the_workflow_writes_a_review_event_or_a_reports_status():
                 writers.append(f"{where}:{node.lineno}")
 
     assert writers == []
+
+
+# Saying beforehand why a submission would be refused (the upload's "submit all") ----------
+
+
+def _refusal_now(report: MonthlyReport, user) -> str:
+    report = MonthlyReport.objects.select_related("period", "organisation", "sector").get(
+        pk=report.pk)
+    return workflow.submission_refusal(report=report, user=user,
+                                       has_lines=report.lines.exists())
+
+
+def _refusal_of_submitting(report: MonthlyReport, user) -> str:
+    try:
+        workflow.submit_report(report=report, by=user)
+    except workflow.WorkflowError as error:
+        return str(error)
+    return ""
+
+
+@pytest.mark.parametrize("situation", [
+    "ready", "someone else", "locked", "submitted", "approved", "returned", "empty", "nil",
+    "inactive organisation", "inactive sector",
+])
+def test_the_refusal_said_beforehand_is_the_submissions_own(report, line, alice, bob, ivan,
+                                                           situation):
+    user = bob if situation == "someone else" else alice
+    if situation == "locked":
+        workflow.lock_period(period=report.period, by=ivan)
+    elif situation in ("submitted", "approved", "returned"):
+        set_status(report, situation)
+    elif situation == "empty":
+        line.delete()
+    elif situation == "nil":
+        line.delete()
+        MonthlyReport.objects.filter(pk=report.pk).update(is_nil=True)
+    elif situation == "inactive organisation":
+        type(report.organisation).objects.filter(pk=report.organisation_id).update(active=False)
+    elif situation == "inactive sector":
+        type(report.sector).objects.filter(pk=report.sector_id).update(active=False)
+    report.refresh_from_db()
+
+    said = _refusal_now(report, user)
+    assert said == _refusal_of_submitting(report, user)
+    assert (said == "") is (situation in ("ready", "nil", "returned"))
+    if situation == "someone else":
+        assert said == "Only HIAS's reporters may change this report."
+
+
+def test_submit_reports_submits_each_it_may_and_says_why_not_for_the_rest(
+    report, line, alice, health
+):
+    empty = ReportFactory(organisation=report.organisation, sector=health, period=report.period)
+    submitted, refused = workflow.submit_reports(reports=[report, empty], by=alice)
+    assert [each.pk for each in submitted] == [report.pk]
+    assert refused == [(empty, str(msg.EMPTY_SUBMISSION))]
+    report.refresh_from_db()
+    empty.refresh_from_db()
+    assert (report.status, empty.status) == (S.SUBMITTED, S.DRAFT)
+    assert report.events.get().action == "submit" and not empty.events.exists()

@@ -1,5 +1,7 @@
-"""Exports: activity lines as CSV and XLSX in the template's columns (DESIGN §5), and a month's
-sector totals, department table and completeness grid as XLSX.
+"""Exports of activity lines as CSV and XLSX, in two layouts (export_layouts.py): for people,
+with the report's status, its approval day and names beside the codes; and for re-upload, in
+the template's columns (DESIGN §5). Lines of approved reports unless another status is asked
+for. A month's tables are month_tables.py.
 
 Who may export which lines is decided here, in the query (DESIGN §2): partners their own
 organisation's lines in every status, coordinators those of the reports they review,
@@ -21,15 +23,16 @@ import datetime as dt
 import io
 import itertools
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
 from django import forms
 from django.conf import settings
 from django.core import validators
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
@@ -40,26 +43,38 @@ from openpyxl.utils import get_column_letter
 
 from gtrm.collation import spanish
 from partners.models import Organisation
+from reporting.languages import spanish_or_english
 from reporting.models import (
     ActivityLine,
     Indicator,
     Location,
     LocationLevel,
+    Modality,
     MonthlyReport,
+    PopulationType,
     ReportingPeriod,
     ReportStatus,
     Sector,
     normalise_ubigeo,
     parse_month,
 )
-from reporting.numbers.aggregation import month_figures
-from reporting.numbers.completeness import period_completeness
 
-from .columns import COLUMNS, HEADERS, HXL_TAGS, Kind, neutralise
+from .columns import COLUMNS, neutralise
+from .export_layouts import (
+    ABOUT_SHEET,
+    LAYOUTS,
+    LINES_SHEET_FOR_PEOPLE,
+    NAMED,
+    PEOPLE,
+    UPLOAD,
+    ExportColumn,
+    about_rows,
+    people_columns,
+    upload_columns,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINE_FORMATS = ("csv", "xlsx")
-SUMMARY_KINDS = ("sectors", "departments", "completeness")
 LINES_SHEET = "Activities"
 # A worksheet holds 1,048,576 rows (the header and the HXL row take two), but a workbook is
 # assembled before it is sent, at about 7,000 rows a second: above EXPORT_XLSX_MAX_LINES
@@ -83,9 +98,8 @@ LINE_FIELDS = (
 # month), lines in the order they were entered: the report-id index gives this order without
 # sorting the whole export.
 LINE_ORDER = ("report_id", "pk")
-TEXT_POSITIONS = tuple(
-    i for i, column in enumerate(COLUMNS) if column.kind not in (Kind.COUNT, Kind.MONEY)
-)
+# The report's status and when it was last reviewed (approved, when it is approved).
+REPORT_FIELDS = ("report__status", "report__reviewed_at")
 
 MONTH_FORMAT = "%Y-%m"
 NOT_A_MONTH = gettext_lazy("“%(value)s” is not a month: write it as YYYY-MM, for example 2023-09.")
@@ -93,15 +107,20 @@ NO_SUCH_SECTOR = gettext_lazy("There is no sector with the code “%(code)s”."
 NO_SUCH_DEPARTMENT = gettext_lazy("There is no department with the code “%(code)s”.")
 NO_SUCH_ORGANISATION = gettext_lazy("There is no organisation with the acronym “%(code)s”.")
 NO_SUCH_STATUS = gettext_lazy("“%(value)s” is not a report status.")
+NO_SUCH_LAYOUT = gettext_lazy("“%(value)s” is not a layout of the export: “people” or “upload”.")
+EVERY_STATUS = "all"
+APPROVED_ONLY_TEXT = gettext_lazy(
+    "Lines of approved reports only: the lines that published figures count.")
+EVERY_STATUS_TEXT = gettext_lazy(
+    "Lines of reports in every status: draft, submitted, returned, approved and reopened. Only "
+    "the approved ones count in published figures: filter or pivot on the report's status.")
+ONE_STATUS_TEXT = gettext_lazy(
+    "Lines of reports in the status “%(status)s” only. They are not approved: no published "
+    "figure counts them.")
 MONTHS_REVERSED = gettext_lazy("The first month comes after the last one.")
-NO_PERIOD = gettext_lazy("There is no reporting period for %(month)s.")
-NO_PERIOD_YET = gettext_lazy("No reporting period has been opened yet. The IM team opens one each month.")
 TOO_MANY_FOR_XLSX = gettext_lazy(
     "These filters select %(count)s lines, more than a workbook export holds (%(limit)s "
     "rows): download them as CSV, which has no limit, or narrow the filters."
-)
-COMPLETENESS_FORBIDDEN = gettext_lazy(
-    "Only sector coordinators and the IM team see reporting completeness."
 )
 
 
@@ -151,6 +170,13 @@ def _organisation_choices():
             *((o.acronym, str(o)) for o in Organisation.objects.order_by(spanish("short_name")))]
 
 
+def _status_choices():
+    # Approved first: the default, and the only lines that published figures count.
+    return [(ReportStatus.APPROVED, ReportStatus.APPROVED.label),
+            (EVERY_STATUS, _("All statuses")),
+            *(choice for choice in ReportStatus.choices if choice[0] != ReportStatus.APPROVED)]
+
+
 def _parse_month(value: str) -> dt.date:
     month = parse_month(value)
     if month is None:
@@ -168,12 +194,19 @@ class LineFilterForm(forms.Form):
                            choices=_department_choices)
     organisation = CodeField(label=gettext_lazy("Organisation"), required=False,
                              choices=_organisation_choices)
-    status = CodeField(label=gettext_lazy("Status"), required=False,
-                       choices=[("", gettext_lazy("All statuses")), *ReportStatus.choices])
+    status = CodeField(label=gettext_lazy("Status"), required=False, choices=_status_choices)
+    layout = CodeField(label=gettext_lazy("Columns"), required=False, choices=LAYOUTS)
     hxl = forms.BooleanField(label=gettext_lazy("With the HXL row"), required=False)
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user, **kwargs):
+        if data is not None:
+            # What the page shows selected, and what the file holds, when nothing is asked:
+            # approved lines, the only ones published figures count, for people.
+            data = data.copy()
+            for name, default in (("status", ReportStatus.APPROVED), ("layout", PEOPLE)):
+                if not data.get(name):
+                    data[name] = default
+        super().__init__(data, *args, **kwargs)
         if user.is_authenticated and user.is_partner_user:
             # A partner's export is their organisation's; the filter would only offer one.
             del self.fields["organisation"]
@@ -218,9 +251,15 @@ class LineFilterForm(forms.Form):
         return organisation
 
     def clean_status(self) -> str:
-        value = self.cleaned_data["status"].strip().lower()
-        if value and value not in ReportStatus.values:
+        value = self.cleaned_data["status"].strip().lower() or ReportStatus.APPROVED
+        if value != EVERY_STATUS and value not in ReportStatus.values:
             raise forms.ValidationError(NO_SUCH_STATUS, params={"value": value})
+        return value
+
+    def clean_layout(self) -> str:
+        value = self.cleaned_data["layout"].strip().lower() or PEOPLE
+        if value not in dict(LAYOUTS):
+            raise forms.ValidationError(NO_SUCH_LAYOUT, params={"value": value})
         return value
 
     def clean(self):
@@ -246,12 +285,43 @@ class LineFilterForm(forms.Form):
             lines = lines.filter(department_id=data["department"].pk)
         if data.get("organisation"):
             lines = lines.filter(report__organisation_id=data["organisation"].pk)
-        if data["status"]:
+        if data["status"] != EVERY_STATUS:
             lines = lines.filter(report__status=data["status"])
         return lines
 
+    def statuses_text(self) -> str:
+        """Say which reports' lines the (valid) filters export, in the active language."""
+        status = self.cleaned_data["status"]
+        if status == EVERY_STATUS:
+            return str(EVERY_STATUS_TEXT)
+        if status == ReportStatus.APPROVED:
+            return str(APPROVED_ONLY_TEXT)
+        return str(ONE_STATUS_TEXT % {"status": ReportStatus(status).label})
+
+    def described(self) -> list[tuple[str, str]]:
+        """Return what the (valid) filters select, as (label, value) pairs for the file."""
+        data = self.cleaned_data
+        first, last = data["period_from"], data["period_to"]
+        if first and first == last:
+            months = date_format(first, "F Y").capitalize()
+        elif first or last:
+            months = " – ".join(
+                date_format(month, "F Y").capitalize() if month else "…" for month in (first, last))
+        else:
+            months = _("All months")
+        described = [(_("Statuses"), self.statuses_text()), (_("Months"), months)]
+        for name, everything in (("sector", _("All sectors")),
+                                 ("department", _("All departments")),
+                                 ("organisation", _("All organisations"))):
+            if name in self.fields:
+                value = data.get(name)
+                described.append((str(self.fields[name].label),
+                                  str(getattr(value, "name", value)) if value else everything))
+        return described
+
     def filename(self, fmt: str) -> str:
-        """Return the download's name, after the months it covers."""
+        """Return the download's name, after the months it covers, the statuses it holds and
+        its layout."""
         first, last = self.cleaned_data["period_from"], self.cleaned_data["period_to"]
         if first and last:
             months = first.strftime(MONTH_FORMAT) if first == last else \
@@ -262,7 +332,10 @@ class LineFilterForm(forms.Form):
             months = f"to-{last:{MONTH_FORMAT}}"
         else:
             months = "all"
-        return f"gtrm-activities-{months}.{fmt}"
+        status = self.cleaned_data["status"]
+        statuses = "all-statuses" if status == EVERY_STATUS else status
+        layout = "-for-upload" if self.cleaned_data["layout"] == UPLOAD else ""
+        return f"gtrm-activities-{months}-{statuses}{layout}.{fmt}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,20 +343,34 @@ class LineFilterForm(forms.Form):
 # --------------------------------------------------------------------------------------------
 
 class _Codes:
-    """The codes a row shows for the reference data its line points to, neutralised once."""
+    """The codes a row shows for the reference data its line points to, neutralised once;
+    with `names`, each code's name in the active language too (field → code → name)."""
 
-    def __init__(self, using: str):
-        def codes(model, field="code") -> dict:
-            return {pk: neutralise(code)
-                    for pk, code in model.objects.using(using).values_list("pk", field)}
+    def __init__(self, using: str, *, names: bool = False):
+        self.names: dict[str, dict] = {}
 
-        self.organisations = codes(Organisation, "acronym")
+        def codes(model, field="code", name_fields=("name_es", "name_en")) -> dict:
+            rows = model.objects.using(using).values_list("pk", field, *name_fields)
+            mapped, named = {}, {}
+            for pk, code, *name in rows:
+                mapped[pk] = code = neutralise(code)
+                if names:
+                    named[code] = neutralise(spanish_or_english(*name) if len(name) == 2
+                                             else name[0])
+            return mapped, named
+
+        self.organisations, organisation_names = codes(Organisation, "acronym", ("name",))
         self.organisations[None] = None
-        self.sectors = codes(Sector)
-        self.indicators = codes(Indicator)
+        self.sectors, self.names["sector"] = codes(Sector)
+        self.indicators, self.names["indicator"] = codes(Indicator)
+        self.names["organisation"] = self.names["implementing_partner"] = organisation_names
+        self.names["population_type"] = {code: str(label) for code, label in PopulationType.choices}
+        self.names["modality"] = {code: str(label) for code, label in Modality.choices}
         # location id -> (its code, the province column, the district column)
         self.places: dict[int, tuple[str, str | None, str | None]] = {}
-        for pk, code, level in Location.objects.using(using).values_list("pk", "code", "level"):
+        place_names = {}
+        for pk, code, level, name in Location.objects.using(using).values_list(
+                "pk", "code", "level", "name"):
             if level == LocationLevel.DISTRICT:
                 columns = (code[:4], code)
             elif level == LocationLevel.PROVINCE:
@@ -291,47 +378,104 @@ class _Codes:
             else:
                 columns = (None, None)
             self.places[pk] = tuple(neutralise(value) for value in (code, *columns))
+            if names:
+                place_names[neutralise(code)] = neutralise(name)
+        self.names["department"] = self.names["province"] = self.names["district"] = place_names
 
 
-def line_rows(lines: QuerySet) -> Iterator[list]:
-    """Yield one list per line in the order of columns.COLUMNS, text neutralised, counts as
-    ints, cash as a Decimal, None for an empty cell; no model instance is built."""
-    rows = iter(lines.order_by(*LINE_ORDER).values_list(*LINE_FIELDS)
+def line_rows(lines: QuerySet, *, layout: str = UPLOAD) -> Iterator[list]:
+    """Yield one list per line in the order of the layout's columns (`export_columns`), text
+    neutralised, counts as ints, cash as a Decimal, the approval day as a date, None for an
+    empty cell; no model instance is built."""
+    rows = iter(lines.order_by(*LINE_ORDER).values_list(*LINE_FIELDS, *REPORT_FIELDS)
                 .iterator(chunk_size=CHUNK_SIZE))
     first = next(rows, None)
     if first is None:
         return
     # Read once the lines' query has run, so that every organisation or place a line names
     # is there (none can be deleted while a line points to it).
-    codes = _Codes(lines.db)
+    codes = _Codes(lines.db, names=layout == PEOPLE)
     organisations, sectors, indicators, places = (
         codes.organisations, codes.sectors, codes.indicators, codes.places)
+    for_people = _people_row(codes) if layout == PEOPLE else None
     months: dict[dt.date, str] = {}
     for (month, organisation, partner, sector, indicator, department, location,
          population_type, modality, girls, boys, women, men, other, new, total, quantity, cash,
-         description) in itertools.chain((first,), rows):
+         description, status, reviewed_at) in itertools.chain((first,), rows):
         label = months.get(month)
         if label is None:
             label = months[month] = month.strftime(MONTH_FORMAT)
         _, province, district = places[location]
-        yield [
+        row = [
             label, organisations[organisation], organisations[partner], sectors[sector],
             indicators[indicator], places[department][0], province, district,
             population_type, modality, girls, boys, women, men, other, new, total, quantity,
             cash, neutralise(description) or None,
         ]
+        yield row if for_people is None else for_people(row, status, reviewed_at)
 
 
-def lines_csv(lines: QuerySet, *, hxl: bool) -> Iterator[str]:
-    """Yield the CSV of `lines` in blocks of rows, for a StreamingHttpResponse: UTF-8 with a
-    byte-order mark so that Excel reads the accents, comma-separated, CRLF line ends."""
+def _people_row(codes: _Codes):
+    """Return a function turning a row of the contract, and its report's status and review
+    time, into the row of the people's layout (`export_layouts.people_columns`)."""
+    statuses = {value: neutralise(capfirst(str(label))) for value, label in ReportStatus.choices}
+    days: dict[dt.datetime, dt.date] = {}
+    # The contract's columns after the month in segments: a run of columns copied as they
+    # are (names None), or one code followed by its name.
+    segments: list[tuple[int, int, dict | None]] = []
+    for position, column in enumerate(COLUMNS[1:], start=1):
+        if column.field in NAMED:
+            segments.append((position, position + 1, codes.names.get(column.field, {})))
+        elif segments and segments[-1][2] is None and segments[-1][1] == position:
+            segments[-1] = (segments[-1][0], position + 1, None)
+        else:
+            segments.append((position, position + 1, None))
+
+    def build(row: list, status: str, reviewed_at: dt.datetime | None) -> list:
+        approved = None
+        if status == ReportStatus.APPROVED and reviewed_at is not None:
+            approved = days.get(reviewed_at)
+            if approved is None:
+                approved = days[reviewed_at] = timezone.localtime(reviewed_at).date()
+        out = [row[0], statuses[status], approved]
+        for start, stop, names in segments:
+            if names is None:
+                out += row[start:stop]
+            else:
+                value = row[start]
+                out.append(value)
+                out.append(names.get(value))  # an empty cell's None has no name
+        return out
+
+    return build
+
+
+def export_columns(layout: str) -> tuple[ExportColumn, ...]:
+    """Return the columns of a layout, headers in the active language for people."""
+    return people_columns() if layout == PEOPLE else upload_columns()
+
+
+def lines_csv(lines: QuerySet, *, hxl: bool, layout: str = UPLOAD) -> Iterator[str]:
+    """Return the CSV of `lines` as blocks of rows, for a StreamingHttpResponse: UTF-8 with a
+    byte-order mark so that Excel reads the accents, comma-separated, CRLF line ends; headers
+    and names in the language active now (the blocks are written after the view returns)."""
+    return _csv_blocks(lines, hxl=hxl, layout=layout, language=translation.get_language())
+
+
+def _csv_blocks(lines: QuerySet, *, hxl: bool, layout: str, language: str | None) -> Iterator[str]:
+    with translation.override(language):
+        yield from _csv_rows(lines, hxl=hxl, layout=layout)
+
+
+def _csv_rows(lines: QuerySet, *, hxl: bool, layout: str) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(HEADERS)
+    columns = export_columns(layout)
+    writer.writerow([column.header for column in columns])
     if hxl:
-        writer.writerow(HXL_TAGS)
-    for number, row in enumerate(line_rows(lines), start=1):
+        writer.writerow([column.hxl for column in columns])
+    for number, row in enumerate(line_rows(lines, layout=layout), start=1):
         writer.writerow(row)
         if number % CSV_ROWS_PER_BLOCK == 0:
             yield buffer.getvalue()
@@ -348,28 +492,42 @@ def _safe_text(value):
     return value
 
 
-# Widths of the activity sheet's columns, in characters.
-COLUMN_WIDTHS = {"Month": 9, "Organisation": 14, "Implementing partner": 14, "Indicator": 12,
-                 "Description": 40}
+# Widths of the activity sheet's columns, in characters, by where their values come from;
+# others as wide as their header.
+COLUMN_WIDTHS = {"month": 9, "organisation": 14, "implementing_partner": 14, "indicator": 12,
+                 "description": 40, "status": 12, "approved": 12, "organisation:name": 32,
+                 "implementing_partner:name": 32, "sector:name": 24, "indicator:name": 48,
+                 "department:name": 16, "province:name": 16, "district:name": 20}
 
 
-def lines_xlsx(lines: QuerySet, *, hxl: bool) -> IO[bytes]:
-    """Return a temporary file, at its start, holding the XLSX of `lines`: one sheet, the
-    header row, the HXL row if asked, then a row per line. The file is deleted when closed."""
+def lines_xlsx(lines: QuerySet, *, hxl: bool, layout: str = UPLOAD,
+               described: Sequence[tuple[str, str]] | None = None) -> IO[bytes]:
+    """Return a temporary file, at its start, holding the XLSX of `lines`: a sheet with the
+    header row, the HXL row if asked, then a row per line; with `described` (what the filters
+    select, `LineFilterForm.described`), an About sheet too, first for people, last in a file
+    for re-upload. The file is deleted when closed."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(LINES_SHEET)
-    for index, header in enumerate(HEADERS, start=1):
+    about = workbook.create_sheet(str(ABOUT_SHEET)) if described and layout == PEOPLE else None
+    sheet = workbook.create_sheet(str(LINES_SHEET_FOR_PEOPLE) if layout == PEOPLE
+                                  else LINES_SHEET)
+    columns = export_columns(layout)
+    for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = COLUMN_WIDTHS.get(
-            header, max(8, len(header) + 2))
+            column.source, min(24, max(8, len(column.header) + 2)))
     sheet.freeze_panes = "A3" if hxl else "A2"
-    sheet.append(_bold_row(sheet, HEADERS))
+    sheet.append(_bold_row(sheet, [column.header for column in columns]))
     if hxl:
-        sheet.append(list(HXL_TAGS))
-    text_positions = TEXT_POSITIONS
-    for row in line_rows(lines):
+        sheet.append([column.hxl for column in columns])
+    text_positions = [i for i, column in enumerate(columns) if not column.is_number]
+    count = 0
+    for count, row in enumerate(line_rows(lines, layout=layout), start=1):  # noqa: B007
         for i in text_positions:
             row[i] = _safe_text(row[i])
         sheet.append(row)
+    if described:
+        if about is None:
+            about = workbook.create_sheet(str(ABOUT_SHEET))
+        _about_sheet(about, layout=layout, described=described, lines=count)
     # Handed to the response, which closes (and so deletes) it once sent.
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     try:
@@ -381,6 +539,16 @@ def lines_xlsx(lines: QuerySet, *, hxl: bool) -> IO[bytes]:
     return output
 
 
+def _about_sheet(sheet, *, layout: str, described: Sequence[tuple[str, str]], lines: int) -> None:
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["B"].width = 90
+    exported = date_format(timezone.localtime(), "DATETIME_FORMAT")
+    for number, (label, value) in enumerate(about_rows(
+            layout=layout, described=described, lines=lines, exported=exported)):
+        label, value = _safe_text(neutralise(label)), _safe_text(neutralise(value))
+        sheet.append(_bold_row(sheet, [label]) if number == 0 else [label, value])
+
+
 def _bold_row(sheet, values: Iterable) -> list[WriteOnlyCell]:
     cells = []
     for value in values:
@@ -388,137 +556,3 @@ def _bold_row(sheet, values: Iterable) -> list[WriteOnlyCell]:
         cell.font = Font(bold=True)
         cells.append(cell)
     return cells
-
-
-# --------------------------------------------------------------------------------------------
-# A month's summary tables
-# --------------------------------------------------------------------------------------------
-
-def period_from_param(value: str | None) -> ReportingPeriod:
-    """Return the period named YYYY-MM by `value`, or the current one when it is empty; raise
-    ValueError (malformed) or ReportingPeriod.DoesNotExist (no such period) with a message."""
-    value = (value or "").strip()
-    if not value:
-        period = ReportingPeriod.objects.current()
-        if period is None:
-            raise ReportingPeriod.DoesNotExist(str(NO_PERIOD_YET))
-        return period
-    month = parse_month(value)
-    if month is None:
-        raise ValueError(NOT_A_MONTH % {"value": value})
-    period = ReportingPeriod.objects.filter(month=month).first()
-    if period is None:
-        raise ReportingPeriod.DoesNotExist(NO_PERIOD % {"month": date_format(month, "F Y")})
-    return period
-
-
-def summary_filename(kind: str, period: ReportingPeriod) -> str:
-    return f"gtrm-{kind}-{period.code}.xlsx"
-
-
-def summary_workbook(kind: str, period: ReportingPeriod, user) -> bytes:
-    """Return the XLSX of one of a month's tables, headers in the active language: `sectors`
-    (sector and sub-sector figures, their sum, people assisted and CBI), `departments`, or
-    `completeness` (the grid of the sectors `user` reviews; PermissionDenied for others)."""
-    if kind not in SUMMARY_KINDS:
-        raise ValueError(kind)
-    if kind == "completeness" and not getattr(user, "may_use_admin", False):
-        raise PermissionDenied(COMPLETENESS_FORBIDDEN)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = period.code
-    if kind == "sectors":
-        _sectors_sheet(sheet, period)
-    elif kind == "departments":
-        _departments_sheet(sheet, period)
-    else:
-        _completeness_sheet(sheet, period, user)
-    sheet.freeze_panes = "A2"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
-
-
-def _text(value) -> str:
-    return neutralise(str(value))
-
-
-def _month_headers() -> list[str]:
-    return [_("Month"), _("Year to date")]
-
-
-def _sectors_sheet(sheet, period: ReportingPeriod) -> None:
-    figures = month_figures(period.month)
-    sheet.append([_("Code"), _("Sector"), _("Parent sector"), *_month_headers()])
-    children: dict[str, list] = {}
-    for figure in figures.subsectors:
-        children.setdefault(figure.parent, []).append(figure)
-    for figure in figures.sectors:
-        sheet.append([_text(figure.code), _text(figure.name), None, figure.month, figure.ytd])
-        for child in children.get(figure.code, ()):
-            sheet.append([_text(child.code), _text(child.name), _text(figure.code), child.month,
-                          child.ytd])
-    sheet.append([])
-    sheet.append([None, _("Sum of sectors"), None, figures.sum_of_sectors_month,
-                  figures.sum_of_sectors_ytd])
-    sheet.append([None, _("People assisted directly"), None, figures.people_assisted_month,
-                  figures.people_assisted_ytd])
-    sheet.append([None, _("Cash and voucher assistance (CBI)"), None, figures.cbi_month,
-                  figures.cbi_ytd])
-    _widths(sheet, [10, 40, 14, 12, 14])
-
-
-def _departments_sheet(sheet, period: ReportingPeriod) -> None:
-    figures = month_figures(period.month)
-    sheet.append([_("Code"), _("Department"), *_month_headers()])
-    for area in figures.departments:
-        sheet.append([_text(area.code), _text(area.name), area.month, area.ytd])
-    sheet.append([None, _("Total"), sum(a.month for a in figures.departments),
-                  sum(a.ytd for a in figures.departments)])
-    _widths(sheet, [8, 28, 12, 14])
-
-
-def _completeness_sheet(sheet, period: ReportingPeriod, user) -> None:
-    grid = period_completeness(period=period, sectors=list(Sector.objects.reviewable_by(user)))
-    sheet.append([_("Organisation"), *(_text(c.sector.name) for c in grid.columns),
-                  _("Reported"), _("Expected"), _("Reporting rate"), _("On-time rate")])
-    not_registered = _("not registered")
-    for row in grid.rows:
-        cells = []
-        for cell in row.cells:
-            if cell is None:
-                cells.append(None)
-            elif cell.expected:
-                cells.append(str(cell.label))
-            else:
-                cells.append(f"{cell.label} ({not_registered})")
-        sheet.append([_text(row.organisation), *cells, row.tally.reported, row.tally.expected,
-                      _rate(row.tally.reporting_rate), _rate(row.tally.on_time_rate)])
-    width = len(grid.columns)
-    sheet.append([])
-    sheet.append([_("Reported"), *(c.tally.reported for c in grid.columns),
-                  grid.overall.reported])
-    sheet.append([_("Expected"), *(c.tally.expected for c in grid.columns),
-                  None, grid.overall.expected])
-    sheet.append([_("Reporting rate"), *(_rate(c.tally.reporting_rate) for c in grid.columns),
-                  None, None, _rate(grid.overall.reporting_rate)])
-    sheet.append([_("On-time rate"), *(_rate(c.tally.on_time_rate) for c in grid.columns),
-                  None, None, None, _rate(grid.overall.on_time_rate)])
-    first_data, last = 2, sheet.max_row
-    for row in sheet.iter_rows(min_row=first_data, max_row=last):
-        for cell in row:
-            if isinstance(cell.value, float):
-                cell.number_format = "0%"
-    _widths(sheet, [34, *([16] * width), 10, 10, 14, 14])
-
-
-def _rate(percent: int | None) -> float | None:
-    """A rate as the spreadsheet's fraction (75 % is 0.75), shown with a % format."""
-    return None if percent is None else percent / 100
-
-
-def _widths(sheet, widths: list[int]) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width

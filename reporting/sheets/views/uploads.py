@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -31,9 +32,17 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from partners.models import Organisation
-from reporting.models import ImportBatch, ImportStatus, ReportingPeriod
+from reporting import workflow
+from reporting.models import (
+    EDITABLE_STATUSES,
+    ImportBatch,
+    ImportStatus,
+    MonthlyReport,
+    ReportingPeriod,
+)
 from reporting.sheets import planner, reading, uploads
 from reporting.sheets.marked_copy import error_filename, mark_errors
+from reporting.sheets.replaced import replaced_lines
 
 LINES_SHOWN = 50  # per report in the preview; the rest are counted
 ERRORS_SHOWN = 500  # in the page; the marked workbook has them all
@@ -57,6 +66,14 @@ TOO_MANY = ngettext_lazy(
 )
 REMOVED = gettext_lazy("This file was removed, without being saved, because it was not confirmed "
                        "in time. Upload it again to save it.")
+SUBMITTED_ALL = ngettext_lazy(
+    "Submitted %(count)d report for review: %(reports)s.",
+    "Submitted %(count)d reports for review: %(reports)s.",
+    "count",
+)
+NOT_SUBMITTED = gettext_lazy("Not submitted: %(report)s. %(reason)s")
+NOTHING_TO_SUBMIT = gettext_lazy(
+    "Nothing left to submit: every report this upload filled is submitted or reviewed.")
 
 
 class SizeCapHandler(FileUploadHandler):
@@ -228,6 +245,12 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request.user, pk)
     if batch.status == ImportStatus.DISCARDED:
         return _preview_page(request, batch, status=410)
+    if batch.status == ImportStatus.APPLIED and "report_ids" in batch.summary:
+        return render(request, "reporting/imports/saved.html", {
+            "batch": batch,
+            "is_own": batch.uploaded_by_id == request.user.pk,
+            "submission": _submission(batch, request.user),
+        })
     try:
         table = _read(batch)
     except reading.FileRejected as rejected:
@@ -257,11 +280,13 @@ def _preview_page(request, batch, *, table=None, plan=None, rejected="", status=
     }
     if plan is not None:
         errors = _error_rows(table, plan.errors)
+        replaced = replaced_lines(plan, shown=LINES_SHOWN)
         context.update(
             table=table,
             plan=plan,
             summary=_summary(plan),
-            reports=[_report_view(report_plan) for report_plan in plan.reports],
+            reports=[_report_view(report_plan, replaced) for report_plan in plan.reports],
+            removed=sum(lines.removed for lines in replaced.values()),
             errors=errors[:ERRORS_SHOWN],
             errors_hidden=max(0, len(errors) - ERRORS_SHOWN),
             can_confirm=(
@@ -272,9 +297,10 @@ def _preview_page(request, batch, *, table=None, plan=None, rejected="", status=
     return render(request, "reporting/imports/preview.html", context, status=status)
 
 
-def _report_view(report_plan: planner.ReportPlan) -> dict:
+def _report_view(report_plan: planner.ReportPlan, replaced: dict) -> dict:
     return {
         "plan": report_plan,
+        "replaced": replaced.get(report_plan.report.pk) if report_plan.report else None,
         "month": _month_label(report_plan.month),
         "lines": report_plan.lines[:LINES_SHOWN],
         "lines_hidden": max(0, len(report_plan.lines) - LINES_SHOWN),
@@ -332,7 +358,11 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             plan = planner.apply_import(
                 table, user=request.user, as_approved=batch.as_approved, filename=batch.filename
             )
-            ImportBatch.objects.filter(pk=batch.pk).update(summary=_summary(plan))
+            ImportBatch.objects.filter(pk=batch.pk).update(summary={
+                **_summary(plan),
+                # What the confirmation page offers to submit.
+                "report_ids": [report_plan.report.pk for report_plan in plan.reports],
+            })
     except planner.ImportFailed as failed:
         ImportBatch.objects.filter(pk=batch.pk, status__in=OPEN_STATUSES).update(
             status=ImportStatus.REJECTED, summary=_summary(failed.plan)
@@ -341,7 +371,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, NOTHING_SAVED)
         return _preview_page(request, batch, table=table, plan=failed.plan, status=409)
     messages.success(request, _saved_message(plan, as_approved=batch.as_approved))
-    return _after_saving(plan)
+    return redirect("reporting:import-preview", pk=batch.pk)
 
 
 def _not_open(request: HttpRequest, pk: int) -> HttpResponse:
@@ -368,21 +398,63 @@ def _saved_message(plan: planner.ImportPlan, *, as_approved: bool) -> str:
     ) % {"lines": lines, "reports": shown}
     if plan.reports and not as_approved:
         saved += " " + ngettext(
-            "The report is not submitted yet: check it and submit it for review.",
-            "The reports are not submitted yet: open each one and submit it for review.",
+            "The report is not submitted yet: submit it below, or open it to check it first.",
+            "The reports are not submitted yet: submit them below, or open each one to check "
+            "it first.",
             len(plan.reports),
         )
     return saved
 
 
-def _after_saving(plan: planner.ImportPlan) -> HttpResponse:
-    reports = [report_plan.report for report_plan in plan.reports if report_plan.report is not None]
-    if len(reports) == 1:
-        return redirect("reporting:report-detail", pk=reports[0].pk)
-    periods = {report.period_id for report in reports}
-    if len(periods) == 1:
-        return redirect(reverse("reporting:report-list") + f"?period={periods.pop()}")
-    return redirect("reporting:report-list")
+# Submitting what the upload filled ---------------------------------------------------------
+
+
+def _filled_reports(batch: ImportBatch):
+    """Return the reports a saved upload filled (their period, organisation and sector read,
+    and their number of lines), or none for an upload not saved."""
+    ids = batch.summary.get("report_ids") if batch.status == ImportStatus.APPLIED else None
+    return (
+        MonthlyReport.objects.filter(pk__in=ids or [])
+        .select_related("period", "organisation", "sector")
+        .annotate(line_count=Count("lines"))
+        .order_by("period__month", "organisation__short_name", "sector__order", "sector__code")
+    )
+
+
+def _submission(batch: ImportBatch, user) -> dict:
+    """Say, for each report the upload filled, whether `user` may submit it now, and why not."""
+    rows = []
+    for report in _filled_reports(batch):
+        waiting = report.status not in EDITABLE_STATUSES  # sent already: nothing to say
+        refusal = "" if waiting else workflow.submission_refusal(
+            report=report, user=user, has_lines=report.line_count > 0)
+        rows.append({"report": report, "month": _month_label(report.period.month),
+                     "waiting": waiting, "refusal": refusal})
+    return {"rows": rows, "ready": sum(1 for row in rows if not row["waiting"]
+                                       and not row["refusal"])}
+
+
+def _label(report: MonthlyReport) -> str:
+    return f"{report.organisation} · {report.sector} · {_month_label(report.period.month)}"
+
+
+@login_required
+@require_POST
+def submit_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit for review every report the upload filled that is still editable and that the
+    uploader may submit, through the workflow; say which were submitted and why others not."""
+    batch = _batch(request.user, pk, uploader_only=True)
+    reports = [report for report in _filled_reports(batch) if report.status in EDITABLE_STATUSES]
+    if not reports:
+        messages.info(request, NOTHING_TO_SUBMIT)
+        return redirect("reporting:import-preview", pk=batch.pk)
+    submitted, refused = workflow.submit_reports(reports=reports, by=request.user)
+    if submitted:
+        messages.success(request, SUBMITTED_ALL % {
+            "count": len(submitted), "reports": "; ".join(_label(report) for report in submitted)})
+    for report, reason in refused:
+        messages.warning(request, NOT_SUBMITTED % {"report": _label(report), "reason": reason})
+    return redirect("reporting:import-preview", pk=batch.pk)
 
 
 # The marked copy ---------------------------------------------------------------------------
