@@ -58,7 +58,9 @@ class LineRow:
     boys: str
     women: str
     men: str
-    other: str
+    other_under_18: str
+    other_adults: str
+    other_unknown_age: str
     new: str
     total: str
     quantity: str
@@ -97,7 +99,9 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
             boys=grouped(line.boys),
             women=grouped(line.women),
             men=grouped(line.men),
-            other=grouped(line.other),
+            other_under_18=grouped(line.other_under_18),
+            other_adults=grouped(line.other_adults),
+            other_unknown_age=grouped(line.other_unknown_age),
             new=grouped(line.new_beneficiaries),
             total=grouped(line.total_monthly),
             quantity=grouped(line.quantity) if line.quantity is not None else "",
@@ -118,12 +122,18 @@ def cash_text(amount: Decimal | None) -> str:
     return number_format(amount, decimal_pos=2, force_grouping=True)
 
 
-def totals_row(lines: list[ActivityLine]) -> dict[str, str]:
+def totals_row(lines: list[ActivityLine]) -> dict[str, str | bool]:
     """Return the sums of a report's people columns, grouped as the rows are."""
     grouped = int_formatter()
     return {
+        # The column of "other" people whose age was not recorded shows only while a line
+        # still has some (lines written before "other" was split by age).
+        "unknown_age": any(line.other_unknown_age for line in lines),
+    } | {
         name: grouped(sum(getattr(line, field) for line in lines))
         for name, field in (("girls", "girls"), ("boys", "boys"), ("women", "women"),
-                            ("men", "men"), ("other", "other"), ("new", "new_beneficiaries"),
+                            ("men", "men"), ("other_under_18", "other_under_18"),
+                            ("other_adults", "other_adults"),
+                            ("other_unknown_age", "other_unknown_age"), ("new", "new_beneficiaries"),
                             ("total", "total_monthly"))
     }

@@ -14,6 +14,7 @@ from partners.models import Organisation
 
 from . import texts as msg
 from .models import (
+    DISAGGREGATION_FIELDS,
     ActivityLine,
     Indicator,
     Location,
@@ -67,8 +68,9 @@ class ActivityLineForm(forms.ModelForm):
         model = ActivityLine
         fields = (
             "indicator", "department", "population_type", "modality", "implementing_partner",
-            "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-            "quantity", "cash_usd", "description",
+            "girls", "boys", "women", "men", "other_under_18", "other_adults",
+            "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
+            "description",
         )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -90,10 +92,14 @@ class ActivityLineForm(forms.ModelForm):
         self.fields["indicator"].queryset = indicators.filter(
             Q(active=True) | Q(pk=current) if current else Q(active=True)
         ).order_by("sector__order", "code")
-        for name in ("girls", "boys", "women", "men", "other", "new_beneficiaries",
-                     "total_monthly", "quantity"):
+        if not self.instance.other_unknown_age:
+            # New entry records other people by age; the figure without one is shown only on
+            # a line that still has people there, so that they can be moved into an age.
+            del self.fields["other_unknown_age"]
+        people = [name for name in DISAGGREGATION_FIELDS if name in self.fields]
+        for name in (*people, "new_beneficiaries", "total_monthly", "quantity"):
             self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
-        self.fields["new_beneficiaries"].widget.attrs["data-sum-of"] = "girls boys women men other"
+        self.fields["new_beneficiaries"].widget.attrs["data-sum-of"] = " ".join(people)
 
         if self.instance.pk and not self.is_bound:
             self.initial["department"] = self.instance.department.code
@@ -151,8 +157,11 @@ class ActivityLineForm(forms.ModelForm):
                 Column("boys", css_class="col-6 col-md"),
                 Column("women", css_class="col-6 col-md"),
                 Column("men", css_class="col-6 col-md"),
-                Column("other", css_class="col-6 col-md"),
+                Column("other_under_18", css_class="col-6 col-md"),
+                Column("other_adults", css_class="col-6 col-md"),
             ),
+            *([Row(Column("other_unknown_age", css_class="col-md-6"))]
+              if "other_unknown_age" in self.fields else []),
             Row(
                 Column("new_beneficiaries", css_class="col-md-6"),
                 Column("total_monthly", css_class="col-md-6"),

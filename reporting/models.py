@@ -513,7 +513,10 @@ class Modality(models.TextChoices):
 
 
 CASH_MODALITIES = frozenset({Modality.CASH, Modality.VOUCHER})
-DISAGGREGATION_FIELDS = ("girls", "boys", "women", "men", "other")
+# The six sex-and-age figures of R4V's regional 5W (DESIGN §6), then the "other" people whose
+# age was never recorded (lines written before "other" was split by age: kept, never guessed).
+SEX_AND_AGE_FIELDS = ("girls", "boys", "women", "men", "other_under_18", "other_adults")
+DISAGGREGATION_FIELDS = (*SEX_AND_AGE_FIELDS, "other_unknown_age")
 # More people than this in one line is a typing error, not a month of activity (Peru hosts about
 # 1.5 million refugees and migrants from Venezuela).
 MAX_PEOPLE = 2_000_000
@@ -558,7 +561,13 @@ class ActivityLine(models.Model):
     boys = models.PositiveIntegerField(_("boys (0–17)"), default=0, validators=PLAUSIBLE)
     women = models.PositiveIntegerField(_("women (18+)"), default=0, validators=PLAUSIBLE)
     men = models.PositiveIntegerField(_("men (18+)"), default=0, validators=PLAUSIBLE)
-    other = models.PositiveIntegerField(_("other (any age)"), default=0, validators=PLAUSIBLE)
+    other_under_18 = models.PositiveIntegerField(_("other (0–17)"), default=0, validators=PLAUSIBLE)
+    other_adults = models.PositiveIntegerField(_("other (18+)"), default=0, validators=PLAUSIBLE)
+    other_unknown_age = models.PositiveIntegerField(
+        _("other, age not recorded"), default=0, validators=PLAUSIBLE,
+        help_text=_("Recorded before “other” was split by age: move these people into other "
+                    "(0–17) or other (18+)."),
+    )
     new_beneficiaries = models.PositiveIntegerField(
         _("new beneficiaries"),
         default=0,
@@ -600,7 +609,8 @@ class ActivityLine(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    new_beneficiaries=F("girls") + F("boys") + F("women") + F("men") + F("other")
+                    new_beneficiaries=F("girls") + F("boys") + F("women") + F("men")
+                    + F("other_under_18") + F("other_adults") + F("other_unknown_age")
                 ),
                 name="reporting_activityline_disaggregation_sums_to_new",
                 violation_error_message=msg.DISAGGREGATION_MISMATCH,

@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 DISAGGREGATION_MISMATCH = _(
     "New beneficiaries (%(new)s) must equal girls + boys + women + men + other (%(sum)s)."
 )
+OTHER_NEEDS_AN_AGE = _(
+    "The single “Other” column has no age: write these people under “Other under 18” or "
+    "“Other 18+” instead, and leave “Other” empty."
+)
 TOTAL_BELOW_NEW = _(
     "Total monthly beneficiaries (%(total)s) cannot be less than new beneficiaries (%(new)s)."
 )

@@ -84,8 +84,11 @@ class LineFactory(DjangoModelFactory):
     boys = 12
     women = 30
     men = 25
-    other = 3
+    other_under_18 = 0
+    other_adults = 3
+    other_unknown_age = 0
     new_beneficiaries = factory.LazyAttribute(
-        lambda line: line.girls + line.boys + line.women + line.men + line.other
+        lambda line: line.girls + line.boys + line.women + line.men + line.other_under_18
+        + line.other_adults + line.other_unknown_age
     )
     total_monthly = factory.LazyAttribute(lambda line: line.new_beneficiaries + 20)

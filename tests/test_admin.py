@@ -307,7 +307,7 @@ def test_the_queue_counts_only_people_reached(client, paula, submitted):
 
     training = Indicator.objects.get(code="PRO-06")  # staff trained: people, but not counted
     MonthlyReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.DRAFT)
-    LineFactory(report=submitted, indicator=training, girls=0, boys=0, other=0, women=5, men=5)
+    LineFactory(report=submitted, indicator=training, girls=0, boys=0, other_adults=0, women=5, men=5)
     MonthlyReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.SUBMITTED)
     client.force_login(paula)
     row = client.get(CHANGELIST).context["cl"].result_list.get(pk=submitted.pk)

@@ -46,7 +46,8 @@ pytestmark = pytest.mark.django_db
 ALL = {"hias-pro-draft", "hias-hea-approved", "caritas-pro-submitted", "caritas-pro-draft",
        "caritas-hea-approved"}
 FORMULAS = ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(1)", "\tx", "\rx"]
-NUMERIC = ("Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
+NUMERIC = ("Girls", "Boys", "Women", "Men", "Other under 18", "Other 18+", "Other",
+           "New beneficiaries",
            "Total monthly beneficiaries", "Quantity", "Cash USD")
 
 
@@ -291,7 +292,7 @@ def varied(report, alice):
     province = LineFactory(report=report, location=place("1501"),
                            indicator=Indicator.objects.get(code="PRO-CP-02"))
     sessions = LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-07"),
-                           girls=0, boys=0, women=0, men=0, other=0, total_monthly=0,
+                           girls=0, boys=0, women=0, men=0, other_adults=0, total_monthly=0,
                            quantity=12)
     return district, province, sessions
 
@@ -304,8 +305,9 @@ def test_each_row_follows_the_column_contract(varied):
         "month": "2023-09", "organisation": "HIAS", "implementing_partner": "CARITAS",
         "sector": "PRO", "indicator": varied[0].indicator.code, "department": "15",
         "province": "1501", "district": "150132", "population_type": "transit",
-        "modality": "cash", "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
-        "new_beneficiaries": 80, "total_monthly": 100, "quantity": None,
+        "modality": "cash", "girls": 10, "boys": 12, "women": 30, "men": 25, "other_under_18": 0,
+        "other_adults": 3, "other_unknown_age": 0, "new_beneficiaries": 80, "total_monthly": 100,
+        "quantity": None,
         "cash_usd": Decimal("1234.50"),
         "description": "Atención en San Juan de Lurigancho, niñas y niños",
     }
@@ -410,7 +412,8 @@ def test_the_xlsx_neutralises_text_and_keeps_numbers_as_numbers(client, alice, f
         assert all(cell.data_type != "f" for cell in row)
         texts.add(cells["Description"].value)
         assert cells["Implementing partner"].value == "'@EVIL"
-        for header in ("Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
+        for header in ("Girls", "Boys", "Women", "Men", "Other under 18", "Other 18+", "Other",
+                       "New beneficiaries",
                        "Total monthly beneficiaries"):
             assert cells[header].data_type == "n" and isinstance(cells[header].value, int)
     # XML reads a carriage return in text as a line feed (Excel and openpyxl alike).
@@ -438,7 +441,7 @@ def five_thousand_lines(report):
     ActivityLine.objects.bulk_create([
         ActivityLine(report=report, indicator=indicator, department=lima, location=where,
                      population_type=population, modality=Modality.SERVICE, girls=1, boys=1,
-                     women=1, men=1, other=1, new_beneficiaries=5, total_monthly=7,
+                     women=1, men=1, other_adults=1, new_beneficiaries=5, total_monthly=7,
                      description="=line")
         for _, (indicator, where, population) in zip(range(5000), combos, strict=False)
     ], batch_size=1000)
@@ -643,7 +646,8 @@ def test_summary_workbook_refuses_the_grid_to_partners(alice, period):
 CONTRACT = ("report__period__month", "report__organisation__acronym",
             "implementing_partner__acronym", "report__sector__code", "indicator__code",
             "department__code", "location__code", "population_type", "modality", "girls", "boys",
-            "women", "men", "other", "new_beneficiaries", "total_monthly", "quantity",
+            "women", "men", "other_under_18", "other_adults", "other_unknown_age",
+            "new_beneficiaries", "total_monthly", "quantity",
             "cash_usd", "description")
 
 

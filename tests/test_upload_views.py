@@ -24,7 +24,7 @@ from reporting.sheets.columns import COLUMNS, HEADERS
 ROW = {
     "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
     "department": "15", "population_type": "destination", "modality": "service",
-    "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
+    "girls": 10, "boys": 12, "women": 30, "men": 25, "other_adults": 3,
     "new_beneficiaries": 80, "total_monthly": 100, "description": "Orientación legal",
 }
 ERROR_FILL = "FFFFC7CE"
@@ -64,7 +64,8 @@ def lines_of(report) -> list[tuple]:
         ActivityLine.objects.filter(report=report)
         .order_by("indicator__code", "location__code")
         .values_list("indicator__code", "location__code", "population_type", "modality",
-                     "girls", "boys", "women", "men", "other", "new_beneficiaries",
+                     "girls", "boys", "women", "men", "other_under_18", "other_adults",
+                     "other_unknown_age", "new_beneficiaries",
                      "total_monthly", "description")
     )
 
@@ -450,7 +451,7 @@ def test_a_workbook_too_large_to_load_whole_gets_a_copy_of_its_values_marked(
     assert sheet["F3"].fill.fgColor.rgb == ERROR_FILL
     assert "is not a department of Peru" in sheet["F3"].comment.text
     assert sheet["F2"].comment is None
-    assert sheet["P2"].value == 80
+    assert sheet["R2"].value == 80  # New beneficiaries
     errors = workbook["Errors"]
     assert [cell.value for cell in errors[2]][:3] == [3, "F", "Department"]
     assert "too large to be copied whole" in errors["A4"].value

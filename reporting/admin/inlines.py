@@ -39,8 +39,8 @@ class ActivityLineInline(ReadOnlyInline):
     show_change_link = False
     fields = (
         "indicator_code", "place", "population_type", "modality", "implementing_partner",
-        "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-        "quantity", "cash_usd", "description",
+        "girls", "boys", "women", "men", "other_under_18", "other_adults", "other_unknown_age",
+        "new_beneficiaries", "total_monthly", "quantity", "cash_usd", "description",
     )
     readonly_fields = fields
 

@@ -18,7 +18,7 @@ from reporting.models import (
     PopulationType,
 )
 
-from .september import SEPTEMBER_PLACES, PlannedLine
+from .september import SEPTEMBER_PLACES, PlannedLine, other_people
 
 # Where the response is: departments named in the situation report, weighted by caseload.
 DEPARTMENT_WEIGHTS = {
@@ -117,12 +117,13 @@ def random_line(report, indicator, department, location, population, modality, p
     boys = children - girls
     adults = new - children
     women = int(adults * rng.uniform(0.5, 0.65))
-    other = 1 if adults - women > 3 and rng.random() < 0.1 else 0
-    men = adults - women - other
+    other_adult, other_young = other_people(adults - women, boys, rng)
+    boys -= other_young
+    men = adults - women - other_adult
     if not indicator.counts_people and indicator.unit == IndicatorUnit.PEOPLE:
         # Staff trainings: adults only, fewer of them.
         total = new = max(3, new // 10)
-        girls = boys = other = 0
+        girls = boys = other_young = other_adult = 0
         women = new // 2 + new % 2
         men = new // 2
     quantity = None
@@ -136,8 +137,9 @@ def random_line(report, indicator, department, location, population, modality, p
     return ActivityLine(
         report=report, indicator=indicator, department=department, location=location,
         population_type=population, modality=modality, implementing_partner=partner,
-        girls=girls, boys=boys, women=women, men=men, other=other,
-        new_beneficiaries=new, total_monthly=total, quantity=quantity, cash_usd=cash,
+        girls=girls, boys=boys, women=women, men=men, other_under_18=other_young,
+        other_adults=other_adult, new_beneficiaries=new, total_monthly=total, quantity=quantity,
+        cash_usd=cash,
         description="", created_by=reporter, updated_by=reporter,
     )
 
@@ -152,7 +154,8 @@ def september_lines(report, planned: list[PlannedLine], catalogue: Catalogue,
             department=catalogue.departments[p.department], location=catalogue.places_by_code[p.location],
             population_type=p.population_type, modality=p.modality,
             implementing_partner=catalogue.organisations.get(p.implementing_partner),
-            girls=p.girls, boys=p.boys, women=p.women, men=p.men, other=p.other,
+            girls=p.girls, boys=p.boys, women=p.women, men=p.men,
+            other_under_18=p.other_under_18, other_adults=p.other_adults,
             new_beneficiaries=p.new_beneficiaries, total_monthly=p.total_monthly,
             cash_usd=p.cash_usd, description="", created_by=reporter, updated_by=reporter,
         )

@@ -217,7 +217,7 @@ def synthetic_line(rng: random.Random, report: MonthlyReport, indicator: Indicat
     return ActivityLine(
         report=report, indicator=indicator, department=department, location=department,
         population_type=weighted(rng, POPULATION_WEIGHTS), modality=modality,
-        girls=girls, boys=boys, women=women, men=men, other=0,
+        girls=girls, boys=boys, women=women, men=men,
         new_beneficiaries=new, total_monthly=total, quantity=quantity,
         cash_usd=Decimal(total * 40) if modality in CASH_MODALITIES else None,
     )
@@ -258,7 +258,9 @@ def activity_workbook(lines: Iterable[ActivityLine]) -> tuple[bytes, int]:
             "population_type": line.population_type,
             "modality": line.modality,
             "girls": line.girls, "boys": line.boys, "women": line.women, "men": line.men,
-            "other": line.other, "new_beneficiaries": line.new_beneficiaries,
+            "other_under_18": line.other_under_18, "other_adults": line.other_adults,
+            "other_unknown_age": line.other_unknown_age,
+            "new_beneficiaries": line.new_beneficiaries,
             "total_monthly": line.total_monthly, "quantity": line.quantity,
             "cash_usd": float(line.cash_usd) if line.cash_usd is not None else None,
             "description": line.description or None,

@@ -30,6 +30,8 @@ class Column:
     required: bool
     help: str  # shown in the template's instructions (translated there)
     optional_column: bool = False  # files without this column still import
+    # Read and exported, but not in the template: a column that new entry no longer uses.
+    legacy: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -58,10 +60,21 @@ COLUMNS: tuple[Column, ...] = (
     Column("Boys", "#reached+m+children", "boys", Kind.COUNT, False, _("Boys, 0–17.")),
     Column("Women", "#reached+f+adults", "women", Kind.COUNT, False, _("Women, 18 and over.")),
     Column("Men", "#reached+m+adults", "men", Kind.COUNT, False, _("Men, 18 and over.")),
-    Column("Other", "#reached+i", "other", Kind.COUNT, False,
-           _("People of another or unrecorded sex or age.")),
+    # Files made before "other" was split by age have neither column.
+    Column("Other under 18", "#reached+i+children", "other_under_18", Kind.COUNT, False,
+           _("People of another or unrecorded sex, 0–17."), optional_column=True),
+    Column("Other 18+", "#reached+i+adults", "other_adults", Kind.COUNT, False,
+           _("People of another or unrecorded sex, 18 and over."), optional_column=True),
+    # The single "other" of files made before the split, and of the lines recorded then: an
+    # upload takes it only when it is 0 or empty (historic loads as approved take any value);
+    # exports write it so that nothing recorded is lost.
+    Column("Other", "#reached+i", "other_unknown_age", Kind.COUNT, False,
+           _("Only in files made before “other” was split by age: other people whose age was "
+             "not recorded. Write new figures under “Other under 18” and “Other 18+”."),
+           optional_column=True, legacy=True),
     Column("New beneficiaries", "#reached+new", "new_beneficiaries", Kind.COUNT, False,
-           _("Reached for the first time this year: the sum of the five columns before.")),
+           _("Reached for the first time this year: the sum of girls, boys, women, men and "
+             "other.")),
     Column("Total monthly beneficiaries", "#reached+total", "total_monthly", Kind.COUNT, False,
            _("Reached this month, repeats included; at least the new beneficiaries.")),
     Column("Quantity", "#output+num", "quantity", Kind.COUNT, False,
@@ -74,6 +87,9 @@ COLUMNS: tuple[Column, ...] = (
 
 HEADERS = tuple(column.header for column in COLUMNS)
 HXL_TAGS = tuple(column.hxl for column in COLUMNS)
+# What the template offers for new entry: every column but the legacy ones.
+TEMPLATE_COLUMNS = tuple(column for column in COLUMNS if not column.legacy)
+TEMPLATE_HEADERS = tuple(column.header for column in TEMPLATE_COLUMNS)
 BY_HEADER = {column.header.casefold(): column for column in COLUMNS}
 BY_FIELD = {column.field: column for column in COLUMNS}
 REQUIRED_COLUMNS = tuple(column for column in COLUMNS if not column.optional_column)

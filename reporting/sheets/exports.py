@@ -75,8 +75,9 @@ CSV_ROWS_PER_BLOCK = 500
 LINE_FIELDS = (
     "report__period__month", "report__organisation_id", "implementing_partner_id",
     "report__sector_id", "indicator_id", "department_id", "location_id", "population_type",
-    "modality", "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-    "quantity", "cash_usd", "description",
+    "modality", "girls", "boys", "women", "men", "other_under_18", "other_adults",
+    "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
+    "description",
 )
 # Each report's lines together, reports in the order they were started (so, roughly, month by
 # month), lines in the order they were entered: the report-id index gives this order without
@@ -307,8 +308,8 @@ def line_rows(lines: QuerySet) -> Iterator[list]:
         codes.organisations, codes.sectors, codes.indicators, codes.places)
     months: dict[dt.date, str] = {}
     for (month, organisation, partner, sector, indicator, department, location,
-         population_type, modality, girls, boys, women, men, other, new, total, quantity, cash,
-         description) in itertools.chain((first,), rows):
+         population_type, modality, girls, boys, women, men, other_young, other_adult,
+         other_unknown, new, total, quantity, cash, description) in itertools.chain((first,), rows):
         label = months.get(month)
         if label is None:
             label = months[month] = month.strftime(MONTH_FORMAT)
@@ -316,8 +317,8 @@ def line_rows(lines: QuerySet) -> Iterator[list]:
         yield [
             label, organisations[organisation], organisations[partner], sectors[sector],
             indicators[indicator], places[department][0], province, district,
-            population_type, modality, girls, boys, women, men, other, new, total, quantity,
-            cash, neutralise(description) or None,
+            population_type, modality, girls, boys, women, men, other_young, other_adult,
+            other_unknown, new, total, quantity, cash, neutralise(description) or None,
         ]
 
 

@@ -366,9 +366,13 @@ class _Planner:
 
     def _read(self, cells: _Cells) -> _Read:
         """Read the cells that hold values: the month, the counts, the amount, the text."""
+        counts = {name: cells.value(name, read_count) for name in COUNT_FIELDS}
+        if counts["other_unknown_age"] and not self.as_approved:
+            # New entry records other people by age; only a historic load keeps them ageless.
+            cells.fail("other_unknown_age", msg.OTHER_NEEDS_AN_AGE)
         return _Read(
             month=cells.value("month", read_month, required=True),
-            counts={name: cells.value(name, read_count) for name in COUNT_FIELDS},
+            counts=counts,
             cash=cells.value("cash_usd", read_amount),
             description=name_text(cells.row.values.get("description")),
         )
@@ -452,7 +456,8 @@ class _Planner:
             population_type=matched.population_type,
             modality=matched.modality,
             implementing_partner_id=partner.pk if partner else None,
-            girls=people[0], boys=people[1], women=people[2], men=people[3], other=people[4],
+            girls=people[0], boys=people[1], women=people[2], men=people[3],
+            other_under_18=people[4], other_adults=people[5], other_unknown_age=people[6],
             new_beneficiaries=sum(people) if new is None else new,
             total_monthly=counts["total_monthly"] or 0,
             quantity=counts["quantity"],

@@ -122,7 +122,7 @@ def submitted_backlog(user: User, sector: Sector, period: ReportingPeriod, depar
         services.save_line(line=ActivityLine(
             report=report, indicator=indicator, department=department, location=department,
             population_type="destination", modality="service", girls=girls, boys=boys,
-            women=women, men=men, other=0, new_beneficiaries=girls + boys + women + men,
+            women=women, men=men, other_adults=0, new_beneficiaries=girls + boys + women + men,
             total_monthly=girls + boys + women + men + 5,
         ), by=user)
     workflow.submit_report(report=report, by=user)
