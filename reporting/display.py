@@ -68,6 +68,7 @@ class LineRow:
     cash: str
     description: str
     description_short: str
+    rmrp_activity: bool
     edit_url: str
     delete_url: str
 
@@ -109,6 +110,7 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
             cash=cash_text(line.cash_usd),
             description=line.description,
             description_short=truncatechars(line.description, 120),
+            rmrp_activity=line.rmrp_activity,
             edit_url=edit_url(line.pk),
             delete_url=delete_url(line.pk),
         ))

@@ -70,7 +70,7 @@ class ActivityLineForm(forms.ModelForm):
             "indicator", "department", "population_type", "modality", "implementing_partner",
             "girls", "boys", "women", "men", "other_under_18", "other_adults",
             "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
-            "description",
+            "description", "rmrp_activity",
         )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -171,6 +171,7 @@ class ActivityLineForm(forms.ModelForm):
                 Column(Field("cash_usd"), css_class="col-md-6"),
             ),
             "description",
+            "rmrp_activity",
         )
         return helper
 

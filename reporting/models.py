@@ -117,6 +117,27 @@ class IndicatorUnit(models.TextChoices):
     ORGANISATIONS = "organisations", _("organisations")
 
 
+class IndicatorType(models.TextChoices):
+    """R4V's indicator types (DESIGN §6): what an indicator measures, and so whether its
+    beneficiaries count as people reached (Direct Assistance only)."""
+
+    DIRECT_ASSISTANCE = "direct", _("Direct Assistance")
+    CAPACITY_BUILDING = "capacity", _("Capacity Building")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    MECHANISM_ADVOCACY = "mechanism", _("Mechanism/Advocacy")
+    OTHER = "other", _("Other")
+
+
+# R4V's own words for each type, untranslated, as its regional 5W and its lists write them.
+R4V_INDICATOR_TYPES = {
+    IndicatorType.DIRECT_ASSISTANCE: "Direct Assistance",
+    IndicatorType.CAPACITY_BUILDING: "Capacity Building",
+    IndicatorType.INFRASTRUCTURE: "Infrastructure",
+    IndicatorType.MECHANISM_ADVOCACY: "Mechanism/Advocacy",
+    IndicatorType.OTHER: "Other",
+}
+
+
 class IndicatorQuerySet(models.QuerySet):
     def for_sector(self, sector: Sector) -> IndicatorQuerySet:
         """Return the indicators of `sector` and of its sub-sectors."""
@@ -131,12 +152,12 @@ class Indicator(Bilingual):
     unit = models.CharField(
         _("unit"), max_length=20, choices=IndicatorUnit.choices, default=IndicatorUnit.PEOPLE
     )
-    counts_people = models.BooleanField(
-        _("counts people reached"),
-        default=True,
+    type = models.CharField(
+        _("type"), max_length=20, choices=IndicatorType.choices,
+        default=IndicatorType.DIRECT_ASSISTANCE,
         help_text=_(
-            "Its beneficiaries count toward people reached. Trainings of staff, awareness "
-            "sessions and items do not."
+            "R4V's indicator type. Only Direct Assistance counts people reached; trainings of "
+            "staff are Capacity Building, awareness sessions and campaigns Mechanism/Advocacy."
         ),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -152,9 +173,13 @@ class Indicator(Bilingual):
                 condition=Q(unit__in=IndicatorUnit.values), name="reporting_indicator_unit_valid"
             ),
             models.CheckConstraint(
-                condition=Q(counts_people=False) | Q(unit=IndicatorUnit.PEOPLE),
-                name="reporting_indicator_counts_people_in_people",
-                violation_error_message=_("Only an indicator counted in people can count people reached."),
+                condition=Q(type__in=IndicatorType.values), name="reporting_indicator_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(type=IndicatorType.DIRECT_ASSISTANCE) | Q(unit=IndicatorUnit.PEOPLE),
+                name="reporting_indicator_direct_assistance_in_people",
+                violation_error_message=_(
+                    "A Direct Assistance indicator is counted in people."),
             ),
         ]
 
@@ -164,6 +189,11 @@ class Indicator(Bilingual):
     @property
     def measures_people(self) -> bool:
         return self.unit == IndicatorUnit.PEOPLE
+
+    @property
+    def counts_people(self) -> bool:
+        """Whether its beneficiaries count toward people reached (DESIGN §4): Direct Assistance."""
+        return self.type == IndicatorType.DIRECT_ASSISTANCE
 
 
 class LocationLevel(models.TextChoices):
@@ -527,6 +557,11 @@ class ActivityLineQuerySet(models.QuerySet):
     def approved(self) -> ActivityLineQuerySet:
         return self.filter(report__status=ReportStatus.APPROVED)
 
+    def counting_people(self) -> ActivityLineQuerySet:
+        """Return the lines whose people count (DESIGN §4): RMRP activities of Direct
+        Assistance indicators (whatever their report's status)."""
+        return self.filter(indicator__type=IndicatorType.DIRECT_ASSISTANCE, rmrp_activity=True)
+
     def with_related(self) -> ActivityLineQuerySet:
         """Fetch what a table of lines shows, in the same query."""
         return self.select_related(
@@ -589,6 +624,11 @@ class ActivityLine(models.Model):
         validators=[MinValueValidator(0, message=msg.NEGATIVE_VALUE)],
     )
     description = models.TextField(_("description"), blank=True)
+    rmrp_activity = models.BooleanField(
+        _("RMRP activity"), default=True,
+        help_text=_("Part of the Regional Refugee and Migrant Response Plan. Only RMRP "
+                    "activities count toward people reached."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
@@ -1136,13 +1176,14 @@ class ImportBatch(models.Model):
 
 
 class CountedTotal(models.Model):
-    """The approved people-counting lines, summed per period × report sector × indicator sector ×
-    department × population type × cash or not: what every figure of DESIGN §4 is computed from.
+    """The approved people-counting lines (RMRP activities of Direct Assistance indicators),
+    summed per period × report sector × indicator sector × department × population type × cash
+    or not: what every figure of DESIGN §4 is computed from.
 
-    Database triggers (reporting/numbers/totals.py, installed by migration 0004) keep it equal to the sum
-    of the lines in the same transaction as every change to lines, reports' status, period or
-    sector, and indicators' sector or `counts_people`, whichever path makes it (a form, the
-    importer, the admin, a bulk update). The figures therefore never lag behind an approval, and
+    Database triggers (reporting/numbers/totals.py, installed by migration 0004, changed by 0007)
+    keep it equal to the sum of the lines in the same transaction as every change to lines,
+    reports' status, period or sector, and indicators' sector or type, whichever path makes it
+    (a form, the importer, the admin, a bulk update). The figures therefore never lag behind an approval, and
     a month's figures read a few thousand rows instead of every line. Nothing in Python writes
     to it; `rebuild_totals` recomputes it from scratch and `--check` compares it with the lines.
     """

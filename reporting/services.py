@@ -44,6 +44,7 @@ AUDITED_FIELDS = (
     "quantity",
     "cash_usd",
     "description",
+    "rmrp_activity",
 )
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 DISAGGREGATION_MISMATCH = _(
     "New beneficiaries (%(new)s) must equal girls + boys + women + men + other (%(sum)s)."
 )
+NOT_YES_OR_NO = _("Write yes or no, not “%(value)s”.")
 OTHER_NEEDS_AN_AGE = _(
     "The single “Other” column has no age: write these people under “Other under 18” or "
     "“Other 18+” instead, and leave “Other” empty."

@@ -12,6 +12,7 @@ from partners.services import next_account_id
 from reporting.models import (
     ActivityLine,
     Indicator,
+    IndicatorType,
     Location,
     Modality,
     MonthlyReport,
@@ -73,7 +74,7 @@ class LineFactory(DjangoModelFactory):
 
     indicator = factory.LazyAttribute(
         lambda line: Indicator.objects.filter(
-            sector=line.report.sector, counts_people=True
+            sector=line.report.sector, type=IndicatorType.DIRECT_ASSISTANCE
         ).order_by("code").first()
     )
     department = factory.LazyFunction(lambda: Location.objects.get(code="15"))

@@ -308,7 +308,7 @@ def test_each_row_follows_the_column_contract(varied):
         "modality": "cash", "girls": 10, "boys": 12, "women": 30, "men": 25, "other_under_18": 0,
         "other_adults": 3, "other_unknown_age": 0, "new_beneficiaries": 80, "total_monthly": 100,
         "quantity": None,
-        "cash_usd": Decimal("1234.50"),
+        "cash_usd": Decimal("1234.50"), "rmrp_activity": "yes",
         "description": "Atención en San Juan de Lurigancho, niñas y niños",
     }
     assert (province["province"], province["district"]) == ("1501", None)
@@ -433,7 +433,7 @@ def test_the_xlsx_drops_characters_a_workbook_cannot_hold(report, alice):
 
 @pytest.fixture
 def five_thousand_lines(report):
-    indicators = list(Indicator.objects.for_sector(report.sector).filter(counts_people=True))
+    indicators = list(Indicator.objects.for_sector(report.sector).filter(type="direct"))
     places = list(Location.objects.filter(code__startswith="15"))
     types = (PopulationType.DESTINATION, PopulationType.TRANSIT, PopulationType.HOST)
     lima = place("15")

@@ -67,6 +67,7 @@ def row(**overrides) -> dict:
         "total_monthly": "95",
         "quantity": None,
         "cash_usd": None,
+        "rmrp_activity": None,
         "description": "Orientación legal",
     }
     values.update(overrides)
@@ -746,7 +747,8 @@ def test_a_windows_1252_csv_with_semicolons_imports(bob, period):
     header = ";".join(HEADERS)
     body = ";".join([
         "2023-09", "Cáritas del Perú", "", "Protección", "PRO-01", "Áncash", "Huaraz", "",
-        "En destino", "Servicio", "1", "2", "3", "4", "0", "0", "", "", "12", "", "", "Atención en Huaraz",
+        "En destino", "Servicio", "1", "2", "3", "4", "0", "0", "", "", "12", "", "", "",
+        "Atención en Huaraz",
     ])
     data = f"{header}\r\n{body}\r\n".encode("cp1252")
     plan = apply_import(read_table(data, "caritas.csv"), user=bob, filename="caritas.csv")

@@ -139,7 +139,7 @@ def assert_tells_nothing_of_hias(response, viewer) -> None:
 
 def new_line_data(report: MonthlyReport, **overrides) -> dict:
     """A valid new line for the report's sector, distinct from the `line` fixture."""
-    indicator = Indicator.objects.filter(sector=report.sector, counts_people=True).order_by("code")
+    indicator = Indicator.objects.filter(sector=report.sector, type="direct").order_by("code")
     data = {
         "indicator": indicator[1].pk,
         "department": "15",

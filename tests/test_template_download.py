@@ -167,6 +167,7 @@ class TestTheWorkbook:
             "district": 'IF(ISREF(INDIRECT("DIST_"&$G3)),INDIRECT("DIST_"&$G3),DISTRICT_LIST)',
             "population_type": "POPULATION_TYPE_LIST",
             "modality": "MODALITY_LIST",
+            "rmrp_activity": '"yes,no"',
         }
         assert {field for field, rule in rules.items() if rule.type == "whole"} == {
             "girls", "boys", "women", "men", "other_under_18", "other_adults",
@@ -185,7 +186,7 @@ class TestTheWorkbook:
 
         formats = {
             column.field: sheet.column_dimensions[letter].number_format
-            for column, letter in zip(columns.TEMPLATE_COLUMNS, "ABCDEFGHIJKLMNOPQRSTU",
+            for column, letter in zip(columns.TEMPLATE_COLUMNS, "ABCDEFGHIJKLMNOPQRSTUV",
                                       strict=True)
         }
         assert formats["month"] == formats["department"] == formats["province"] == "@"

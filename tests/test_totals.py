@@ -23,6 +23,7 @@ from reporting.models import (
     ActivityLine,
     CountedTotal,
     Indicator,
+    IndicatorType,
     Location,
     Modality,
     MonthlyReport,
@@ -88,7 +89,7 @@ def test_it_leaves_out_the_lines_of_reports_that_are_not_approved(alice, protect
 def test_it_leaves_out_indicators_that_do_not_count_people(alice, protection):
     report = ReportFactory(organisation=alice.organisation, sector=protection,
                            status=ReportStatus.APPROVED)
-    indicator = Indicator.objects.filter(sector=protection, counts_people=False).first()
+    indicator = Indicator.objects.filter(sector=protection, type=IndicatorType.CAPACITY_BUILDING).first()
     LineFactory(report=report, indicator=indicator, girls=0, boys=0, women=0, men=0, other_adults=0,
                 total_monthly=0, quantity=3)
     assert stored() == {}
@@ -160,7 +161,7 @@ def test_it_recomputes_everything_when_an_indicator_changes_sector_or_stops_coun
     indicator.save()
     assert {key[2] for key in stored()} == {subsector.pk}
     assert_figures_agree()
-    Indicator.objects.filter(pk=indicator.pk).update(counts_people=False)
+    Indicator.objects.filter(pk=indicator.pk).update(type=IndicatorType.OTHER)
     assert stored() == {}
 
 

@@ -47,8 +47,8 @@ class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin
 @admin.register(Indicator)
 class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
     resource_classes = (IndicatorResource,)
-    list_display = ("code", "name_es", "name_en", "sector", "unit", "counts_people", "active")
-    list_filter = ("sector", "unit", "counts_people", "active")
+    list_display = ("code", "name_es", "name_en", "sector", "unit", "type", "active")
+    list_filter = ("sector", "unit", "type", "active")
     search_fields = ("code", "name_es", "name_en")
     list_select_related = ("sector",)
 
@@ -56,7 +56,7 @@ class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAd
         # Approved figures were counted with these; changing them would change the figures
         # without a reopening. Deactivate the indicator and create a new one instead.
         if obj is not None and obj.lines.exists():
-            return ("sector", "unit", "counts_people")
+            return ("sector", "unit", "type")
         return ()
 
     def has_delete_permission(self, request, obj=None):

@@ -395,7 +395,7 @@ class IndicatorResource(CodeMatchedResource):
             return {
                 "sector": ("sector_id", INDICATOR_LOCKED),
                 "unit": ("unit", INDICATOR_LOCKED),
-                "counts_people": ("counts_people", INDICATOR_LOCKED),
+                "type": ("type", INDICATOR_LOCKED),
             }
         return {}
 

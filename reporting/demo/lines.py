@@ -91,7 +91,36 @@ def random_lines(report, catalogue: Catalogue, rng: random.Random, reporter) -> 
                 random_line(report, indicator, department, location, population, modality, partner,
                       rng, reporter)
             )
-    return lines
+    return lines + non_rmrp_lines(report, catalogue, lines, reporter)
+
+
+# A few organisations also report what they do outside the RMRP (with their own funds, say):
+# such a line never counts toward people reached, so the published figures stay as they are.
+NON_RMRP_SHARE = 0.08
+NON_RMRP_DESCRIPTION = "Actividad con fondos propios, fuera del RMRP"
+
+
+def non_rmrp_lines(report, catalogue: Catalogue, lines: list[ActivityLine],
+                   reporter) -> list[ActivityLine]:
+    """Return now and then one line that is not an RMRP activity, drawn from a generator of its
+    own so that every other figure of the demo is drawn as before."""
+    rng = random.Random(f"non-rmrp|{report.organisation.acronym}|{report.sector.code}|"
+                        f"{report.period.month:%Y-%m}")
+    direct = [i for i in catalogue.indicators.get(report.sector_id, []) if i.counts_people]
+    if not direct or rng.random() >= NON_RMRP_SHARE:
+        return []
+    indicator = rng.choice(direct)
+    department = catalogue.departments[weighted(rng, DEPARTMENT_WEIGHTS)]
+    population = weighted(rng, POPULATION_WEIGHTS)
+    taken = {(line.indicator_id, line.location_id, line.population_type, line.modality,
+              line.implementing_partner_id) for line in lines}
+    if (indicator.pk, department.pk, population, Modality.SERVICE, None) in taken:
+        return []
+    line = random_line(report, indicator, department, department, population, Modality.SERVICE,
+                       None, rng, reporter)
+    line.rmrp_activity = False
+    line.description = NON_RMRP_DESCRIPTION
+    return [line]
 
 
 def weighted(rng: random.Random, weights: dict):
@@ -169,4 +198,4 @@ def september_lines(report, planned: list[PlannedLine], catalogue: Catalogue,
             report, indicator, department, department, weighted(rng, POPULATION_WEIGHTS),
             random_modality(indicator, rng), None, rng, reporter,
         ))
-    return lines
+    return lines + non_rmrp_lines(report, catalogue, lines, reporter)

@@ -264,6 +264,7 @@ def activity_workbook(lines: Iterable[ActivityLine]) -> tuple[bytes, int]:
             "total_monthly": line.total_monthly, "quantity": line.quantity,
             "cash_usd": float(line.cash_usd) if line.cash_usd is not None else None,
             "description": line.description or None,
+            "rmrp_activity": "yes" if line.rmrp_activity else "no",
         }
         sheet.append([values[column.field] for column in COLUMNS])
         count += 1

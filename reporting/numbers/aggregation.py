@@ -88,7 +88,7 @@ def counted_lines(lines: QuerySet | None = None) -> QuerySet:
         return CountedTotal.objects.all()
     if lines.model is CountedTotal:
         return lines
-    return lines.filter(report__status=ReportStatus.APPROVED, indicator__counts_people=True)
+    return lines.filter(report__status=ReportStatus.APPROVED).counting_people()
 
 
 def in_month(lines: QuerySet, month: dt.date) -> QuerySet:

@@ -268,8 +268,7 @@ def _load_indicators(rows, sectors, report: SeedReport) -> None:
             "name_es": row["name_es"],
             "name_en": row["name_en"],
             "unit": row["unit"],
-            "counts_people": _read(files.read_yes_no, row, "counts_people", "indicators.csv",
-                                   number),
+            "type": row["type"],
         }
         indicator = existing.get(row["code"])
         if indicator is None:

@@ -19,6 +19,7 @@ class Kind(Enum):
     CODE = "code"  # matched against reference data
     COUNT = "count"  # a whole number ≥ 0
     MONEY = "money"  # a decimal ≥ 0, two places
+    YES_NO = "yes_no"  # yes or no (sí, no, true, false…)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,11 @@ COLUMNS: tuple[Column, ...] = (
            _("For indicators counted in kits, sessions and other units.")),
     Column("Cash USD", "#value+transfer+usd", "cash_usd", Kind.MONEY, False,
            _("Cash transferred in USD; only for cash and voucher modalities.")),
+    # R4V's regional 5W (DESIGN §6); files without it load with its default. Description
+    # stays last.
+    Column("RMRP activity", "#activity+rmrp", "rmrp_activity", Kind.YES_NO, False,
+           _("Optional: yes (the default) when the activity is part of the RMRP, no otherwise. "
+             "Only RMRP activities count toward people reached."), optional_column=True),
     Column("Description", "#activity+description", "description", Kind.TEXT, False,
            _("Optional free text.")),
 )

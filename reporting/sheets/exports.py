@@ -77,7 +77,7 @@ LINE_FIELDS = (
     "report__sector_id", "indicator_id", "department_id", "location_id", "population_type",
     "modality", "girls", "boys", "women", "men", "other_under_18", "other_adults",
     "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
-    "description",
+    "rmrp_activity", "description",
 )
 # Each report's lines together, reports in the order they were started (so, roughly, month by
 # month), lines in the order they were entered: the report-id index gives this order without
@@ -309,7 +309,8 @@ def line_rows(lines: QuerySet) -> Iterator[list]:
     months: dict[dt.date, str] = {}
     for (month, organisation, partner, sector, indicator, department, location,
          population_type, modality, girls, boys, women, men, other_young, other_adult,
-         other_unknown, new, total, quantity, cash, description) in itertools.chain((first,), rows):
+         other_unknown, new, total, quantity, cash, rmrp, description) in itertools.chain(
+            (first,), rows):
         label = months.get(month)
         if label is None:
             label = months[month] = month.strftime(MONTH_FORMAT)
@@ -318,7 +319,8 @@ def line_rows(lines: QuerySet) -> Iterator[list]:
             label, organisations[organisation], organisations[partner], sectors[sector],
             indicators[indicator], places[department][0], province, district,
             population_type, modality, girls, boys, women, men, other_young, other_adult,
-            other_unknown, new, total, quantity, cash, neutralise(description) or None,
+            other_unknown, new, total, quantity, cash, "yes" if rmrp else "no",
+            neutralise(description) or None,
         ]
 
 

@@ -46,7 +46,15 @@ from reporting.models import (
 
 from .columns import BY_FIELD, COLUMNS
 from .matching import Reference
-from .values import ValueProblem, as_text, name_text, read_amount, read_count, read_month
+from .values import (
+    ValueProblem,
+    as_text,
+    name_text,
+    read_amount,
+    read_count,
+    read_month,
+    read_yes_no,
+)
 
 if TYPE_CHECKING:
     from .reading import SheetRow, Table
@@ -212,6 +220,7 @@ class _Read:
     counts: dict[str, int | None]
     cash: Decimal | None
     description: str
+    rmrp_activity: bool
 
 
 @dataclass(frozen=True)
@@ -375,6 +384,7 @@ class _Planner:
             counts=counts,
             cash=cells.value("cash_usd", read_amount),
             description=name_text(cells.row.values.get("description")),
+            rmrp_activity=cells.value("rmrp_activity", read_yes_no) is not False,
         )
 
     def _match(self, cells: _Cells) -> _Matched:
@@ -463,6 +473,7 @@ class _Planner:
             quantity=counts["quantity"],
             cash_usd=read.cash,
             description=read.description,
+            rmrp_activity=read.rmrp_activity,
             created_by_id=self.user.pk,
             updated_by_id=self.user.pk,
         )

@@ -73,7 +73,8 @@ HEADER_REQUIRED = (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor
 HEADER_OPTIONAL = (Font(bold=True, color=NAVY), PatternFill("solid", fgColor="DCE6F0"))
 HXL_FONT = Font(italic=True, color="6C757D")
 NUMBER_FORMATS = {Kind.COUNT: "0", Kind.MONEY: "0.00"}  # everything else is text: "@"
-WIDTHS = {Kind.MONTH: 10, Kind.CODE: 13, Kind.COUNT: 11, Kind.MONEY: 12, Kind.TEXT: 40}
+WIDTHS = {Kind.MONTH: 10, Kind.CODE: 13, Kind.COUNT: 11, Kind.MONEY: 12, Kind.TEXT: 40,
+          Kind.YES_NO: 10}
 WIDE = {"organisation": 16, "implementing_partner": 18, "indicator": 12, "new_beneficiaries": 14,
         "total_monthly": 16}
 
@@ -183,6 +184,7 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
         "quantity": line.quantity,
         "cash_usd": line.cash_usd,
         "description": line.description or None,
+        "rmrp_activity": "yes" if line.rmrp_activity else "no",
     }
 
 
@@ -294,6 +296,7 @@ def _validations(last_row: int, shown: tuple[columns.Column, ...]) -> Iterable[D
         yield listed(dependent(DISTRICTS_OF, "province", DISTRICT_LIST), ("district",))
     yield listed(POPULATION_TYPE_LIST, ("population_type",))
     yield listed(MODALITY_LIST, ("modality",))
+    yield listed('"yes,no"', ("rmrp_activity",))
 
     counts = tuple(column.field for column in shown if column.kind is Kind.COUNT)
     yield DataValidation(

@@ -139,3 +139,21 @@ def read_amount(raw) -> Decimal:
     if amount > MAX_CASH:
         raise ValueProblem(msg.AMOUNT_TOO_LARGE % {"value": text})
     return amount.quantize(Decimal("0.01"))
+
+
+YES = frozenset({"yes", "y", "sí", "si", "s", "true", "1"})
+NO = frozenset({"no", "n", "false", "0"})
+
+
+def read_yes_no(raw) -> bool:
+    """Return a yes/no cell (yes, no, sí, s, y, n, true, false, 1, 0, any case, or a
+    spreadsheet's own TRUE and FALSE); anything else is a problem, never taken for no."""
+    if isinstance(raw, bool):
+        return raw
+    text = as_text(raw).strip()
+    folded = text.casefold()
+    if folded in YES:
+        return True
+    if folded in NO:
+        return False
+    raise ValueProblem(msg.NOT_YES_OR_NO % {"value": text})
