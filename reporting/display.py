@@ -17,7 +17,7 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.formats import get_format, number_format
 
-from .models import ActivityLine, Indicator, Modality, PopulationType
+from .models import ActivityLine, DeliveryMechanism, Indicator, Modality, PopulationType
 
 # A line pk no database will reach: reverse() is called once with it, and each line's URL is
 # that text with the line's pk in its place.
@@ -78,6 +78,7 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
     grouped = int_formatter()
     populations = {value: str(label) for value, label in PopulationType.choices}
     modalities = {value: str(label) for value, label in Modality.choices}
+    mechanisms = {value: str(label) for value, label in DeliveryMechanism.choices}
     units = {value: str(label) for value, label in Indicator._meta.get_field("unit").choices}
     edit_url = url_pattern("reporting:line-edit", report_pk)
     delete_url = url_pattern("reporting:line-delete", report_pk)
@@ -94,7 +95,7 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
             province=province.name if province and location != province else "",
             place=location.name if location != department else "",
             population=populations.get(line.population_type, line.population_type),
-            modality=modalities.get(line.modality, line.modality),
+            modality=modality_text(line, modalities, mechanisms),
             partner=str(line.implementing_partner) if line.implementing_partner_id else "",
             girls=grouped(line.girls),
             boys=grouped(line.boys),
@@ -115,6 +116,16 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
             delete_url=delete_url(line.pk),
         ))
     return rows
+
+
+def modality_text(line: ActivityLine, modalities: dict[str, str],
+                  mechanisms: dict[str, str]) -> str:
+    """Return a line's modality, with its delivery mechanism when it is cash ("Cash · Mobile
+    money"), but not for a voucher, which is its own mechanism."""
+    text = modalities.get(line.modality, line.modality)
+    if line.delivery_mechanism and line.modality != Modality.VOUCHER:
+        text += " · " + mechanisms.get(line.delivery_mechanism, line.delivery_mechanism)
+    return text
 
 
 def cash_text(amount: Decimal | None) -> str:

@@ -16,9 +16,11 @@ from . import texts as msg
 from .models import (
     DISAGGREGATION_FIELDS,
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     Location,
     LocationLevel,
+    Modality,
     MonthlyReport,
     ReportingPeriod,
     ReportStatus,
@@ -70,7 +72,7 @@ class ActivityLineForm(forms.ModelForm):
             "indicator", "department", "population_type", "modality", "implementing_partner",
             "girls", "boys", "women", "men", "other_under_18", "other_adults",
             "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
-            "description", "rmrp_activity",
+            "delivery_mechanism", "activity_name", "description", "rmrp_activity",
         )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -167,9 +169,11 @@ class ActivityLineForm(forms.ModelForm):
                 Column("total_monthly", css_class="col-md-6"),
             ),
             Row(
-                Column("quantity", css_class="col-md-6"),
-                Column(Field("cash_usd"), css_class="col-md-6"),
+                Column("quantity", css_class="col-md-4"),
+                Column(Field("cash_usd"), css_class="col-md-4"),
+                Column("delivery_mechanism", css_class="col-md-4"),
             ),
+            "activity_name",
             "description",
             "rmrp_activity",
         )
@@ -177,6 +181,9 @@ class ActivityLineForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("modality") == Modality.VOUCHER and not cleaned.get("delivery_mechanism"):
+            # A voucher is its own mechanism: nothing to ask.
+            cleaned["delivery_mechanism"] = DeliveryMechanism.VOUCHER
         department = cleaned.get("department")
         province = cleaned.get("province")
         district = cleaned.get("district")

@@ -543,6 +543,32 @@ class Modality(models.TextChoices):
 
 
 CASH_MODALITIES = frozenset({Modality.CASH, Modality.VOUCHER})
+
+
+class DeliveryMechanism(models.TextChoices):
+    """How cash or vouchers reached the people (R4V's list, DESIGN §6)."""
+
+    BANK_ACCOUNT = "bank_account", _("Beneficiary bank account")
+    MOBILE_MONEY = "mobile_money", _("Mobile money")
+    PREPAID_CARD = "prepaid_card", _("Prepaid card")
+    OVER_THE_COUNTER = "otc", _("Cash collection over the counter (OTC)")
+    CASH_IN_HAND = "cash_in_hand", _("Direct cash (cash in hand)")
+    CARDLESS_ATM = "cardless_atm", _("Cardless ATM withdrawal")
+    VOUCHER = "voucher", _("Voucher")
+    OTHER = "other", _("Other")
+
+
+# R4V's own words for each mechanism, untranslated, as its regional 5W writes them.
+R4V_DELIVERY_MECHANISMS = {
+    DeliveryMechanism.BANK_ACCOUNT: "Beneficiary Bank Account",
+    DeliveryMechanism.MOBILE_MONEY: "Mobile Money",
+    DeliveryMechanism.PREPAID_CARD: "Prepaid Card",
+    DeliveryMechanism.OVER_THE_COUNTER: "Cash Collection Over the Counter (OTC)",
+    DeliveryMechanism.CASH_IN_HAND: "Direct Cash (Cash in Hand)",
+    DeliveryMechanism.CARDLESS_ATM: "Cardless ATM Withdrawal",
+    DeliveryMechanism.VOUCHER: "Voucher",
+    DeliveryMechanism.OTHER: "Other",
+}
 # The six sex-and-age figures of R4V's regional 5W (DESIGN §6), then the "other" people whose
 # age was never recorded (lines written before "other" was split by age: kept, never guessed).
 SEX_AND_AGE_FIELDS = ("girls", "boys", "women", "men", "other_under_18", "other_adults")
@@ -623,6 +649,14 @@ class ActivityLine(models.Model):
         _("cash transferred (USD)"), max_digits=12, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0, message=msg.NEGATIVE_VALUE)],
     )
+    delivery_mechanism = models.CharField(
+        _("delivery mechanism"), max_length=20, choices=DeliveryMechanism.choices, blank=True,
+        help_text=_("For cash and voucher lines: how the transfer reached the people."),
+    )
+    activity_name = models.CharField(
+        _("activity name"), max_length=100, blank=True,
+        help_text=_("Optional: a short name for the activity, beside its description."),
+    )
     description = models.TextField(_("description"), blank=True)
     rmrp_activity = models.BooleanField(
         _("RMRP activity"), default=True,
@@ -675,6 +709,18 @@ class ActivityLine(models.Model):
                 condition=Q(modality__in=Modality.values),
                 name="reporting_activityline_modality_valid",
             ),
+            # Empty is "not recorded": cash lines written before the mechanism was asked for.
+            models.CheckConstraint(
+                condition=Q(delivery_mechanism="")
+                | Q(delivery_mechanism__in=DeliveryMechanism.values,
+                    modality__in=sorted(CASH_MODALITIES)),
+                name="reporting_activityline_mechanism_only_for_cash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(modality=Modality.VOUCHER)
+                | Q(delivery_mechanism=DeliveryMechanism.VOUCHER),
+                name="reporting_activityline_voucher_mechanism",
+            ),
             # One line per indicator × place × population × modality × implementer; two
             # partial constraints because NULL implementers never clash in a plain one.
             models.UniqueConstraint(
@@ -721,7 +767,8 @@ class ActivityLine(models.Model):
             raise ValidationError(errors)
 
     def row_errors(
-        self, *, sector: Sector | None = None, accept_inactive: bool = False
+        self, *, sector: Sector | None = None, accept_inactive: bool = False,
+        require_mechanism: bool = True,
     ) -> dict[str, list[ValidationError]]:
         """Return the rules this line breaks on its own, by field (empty when it is valid).
 
@@ -729,7 +776,8 @@ class ActivityLine(models.Model):
         can be checked before its report exists. Nothing is queried for a new line whose
         indicator (with its sector), department and location are set: the spreadsheet
         import checks thousands of lines this way. `accept_inactive` lets an indicator no
-        longer in use through (historic data loaded as it was reported)."""
+        longer in use through, and `require_mechanism=False` a cash line without its delivery
+        mechanism (historic data loaded as it was reported)."""
         errors: dict[str, list[ValidationError]] = {}
 
         def add(field: str, message, **params) -> None:
@@ -753,6 +801,7 @@ class ActivityLine(models.Model):
                 else self.modality)
         elif self.cash_usd is None and self.modality in CASH_MODALITIES:
             add("cash_usd", msg.CASH_REQUIRED)
+        self._check_mechanism(add, require_mechanism)
 
         if sector is None and self.report_id:
             sector = self.report.sector
@@ -768,6 +817,18 @@ class ActivityLine(models.Model):
                 add("location", msg.LOCATION_OUTSIDE_DEPARTMENT,
                     location=location, department=department)
         return errors
+
+    def _check_mechanism(self, add, required: bool) -> None:
+        mechanism = self.delivery_mechanism
+        if self.modality == Modality.VOUCHER:
+            if mechanism != DeliveryMechanism.VOUCHER:
+                add("delivery_mechanism", msg.MECHANISM_OF_VOUCHER)
+        elif self.modality == Modality.CASH:
+            if not mechanism and required:
+                add("delivery_mechanism", msg.MECHANISM_REQUIRED)
+        elif mechanism and self.modality in Modality.values:
+            add("delivery_mechanism", msg.MECHANISM_NOT_APPLICABLE,
+                modality=Modality(self.modality).label)
 
     def _check_indicator(
         self, indicator: Indicator, sector: Sector | None, accept_inactive: bool, add
@@ -817,6 +878,8 @@ class ActivityLine(models.Model):
         "reporting_activityline_cash_not_negative",  # the field's MinValueValidator
         "reporting_activityline_population_type_valid",  # the field's choices
         "reporting_activityline_modality_valid",  # the field's choices
+        "reporting_activityline_mechanism_only_for_cash",  # row_errors: delivery_mechanism
+        "reporting_activityline_voucher_mechanism",  # row_errors: delivery_mechanism
     })
 
     def get_constraints(self):

@@ -43,6 +43,8 @@ AUDITED_FIELDS = (
     "total_monthly",
     "quantity",
     "cash_usd",
+    "delivery_mechanism",
+    "activity_name",
     "description",
     "rmrp_activity",
 )

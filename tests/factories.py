@@ -11,6 +11,7 @@ from partners.models import HeldInvitation, Role, User
 from partners.services import next_account_id
 from reporting.models import (
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     IndicatorType,
     Location,
@@ -88,6 +89,9 @@ class LineFactory(DjangoModelFactory):
     other_under_18 = 0
     other_adults = 3
     other_unknown_age = 0
+    # A voucher is its own delivery mechanism; a cash line's is left as "not recorded".
+    delivery_mechanism = factory.LazyAttribute(
+        lambda line: DeliveryMechanism.VOUCHER if line.modality == Modality.VOUCHER else "")
     new_beneficiaries = factory.LazyAttribute(
         lambda line: line.girls + line.boys + line.women + line.men + line.other_under_18
         + line.other_adults + line.other_unknown_age

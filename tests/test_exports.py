@@ -287,6 +287,7 @@ def varied(report, alice):
     partner = Organisation.objects.get(acronym="CARITAS")
     district = LineFactory(report=report, location=place("150132"), implementing_partner=partner,
                            modality=Modality.CASH, cash_usd=Decimal("1234.50"),
+                           delivery_mechanism="mobile_money", activity_name="Bono de protección",
                            population_type=PopulationType.TRANSIT,
                            description="Atención en San Juan de Lurigancho, niñas y niños")
     province = LineFactory(report=report, location=place("1501"),
@@ -309,6 +310,7 @@ def test_each_row_follows_the_column_contract(varied):
         "other_adults": 3, "other_unknown_age": 0, "new_beneficiaries": 80, "total_monthly": 100,
         "quantity": None,
         "cash_usd": Decimal("1234.50"), "rmrp_activity": "yes",
+        "delivery_mechanism": "mobile_money", "activity_name": "Bono de protección",
         "description": "Atención en San Juan de Lurigancho, niñas y niños",
     }
     assert (province["province"], province["district"]) == ("1501", None)
@@ -648,7 +650,7 @@ CONTRACT = ("report__period__month", "report__organisation__acronym",
             "department__code", "location__code", "population_type", "modality", "girls", "boys",
             "women", "men", "other_under_18", "other_adults", "other_unknown_age",
             "new_beneficiaries", "total_monthly", "quantity",
-            "cash_usd", "description")
+            "cash_usd", "rmrp_activity", "delivery_mechanism", "activity_name", "description")
 
 
 def contract_tuples(report) -> list[tuple]:

@@ -113,10 +113,12 @@ def test_cash_is_only_for_cash_or_voucher(report):
     assert errors == {"cash_usd": [msg.CASH_WITHOUT_CASH_MODALITY % {"modality": "Service"}]}
 
 
-@pytest.mark.parametrize("modality", ["cash", "voucher"])
-def test_a_cash_or_voucher_line_states_the_amount(modality, report):
-    assert errors_for(report, modality=modality) == {"cash_usd": [str(msg.CASH_REQUIRED)]}
-    assert errors_for(report, modality=modality, cash_usd="2500.50") == {}
+@pytest.mark.parametrize(("modality", "mechanism"), [("cash", "mobile_money"), ("voucher", "")])
+def test_a_cash_or_voucher_line_states_the_amount(modality, mechanism, report):
+    assert errors_for(report, modality=modality, delivery_mechanism=mechanism) == {
+        "cash_usd": [str(msg.CASH_REQUIRED)]}
+    assert errors_for(report, modality=modality, delivery_mechanism=mechanism,
+                      cash_usd="2500.50") == {}
 
 
 def test_quantity_is_required_for_a_non_people_unit(report):

@@ -21,7 +21,7 @@ from reporting.sheets.reading import FileRejected, SheetRow, column_letter, read
 MB = 1024 * 1024
 ROW = (
     "2023-09", "HIAS", None, "PRO", "PRO-01", "15", "1501", None, "destination", "service",
-    1, 2, 3, 4, 0, 0, 0, 10, 12, None, None, "yes", "Talleres",
+    1, 2, 3, 4, 0, 0, 0, 10, 12, None, None, "yes", None, None, "Talleres",
 )
 FIELDS = [column.field for column in COLUMNS]
 
@@ -189,7 +189,7 @@ def test_otherwise_it_reads_the_first_visible_sheet():
 
 def test_it_reads_all_columns_when_the_sheet_misstates_its_size():
     data = rewrite(xlsx(HEADERS, ROW), "xl/worksheets/sheet1.xml",
-                   b'<dimension ref="A1:W2" />', b'<dimension ref="A1" />')
+                   b'<dimension ref="A1:Y2" />', b'<dimension ref="A1" />')
 
     table = read_table(data, "activities.xlsx")
     assert table.rows[0].values["description"] == "Talleres"
@@ -337,14 +337,14 @@ def test_spanish_headers_are_refused_pointing_to_the_english_ones():
 def test_an_extra_column_is_refused():
     message = refusal(xlsx([*HEADERS, "Notes"], [*ROW, "checked"]))
 
-    assert message == str(texts.COLUMN_UNKNOWN % {"letter": "X", "header": "Notes"})
-    assert message == "Column X, “Notes”, is not one of the template's."
+    assert message == str(texts.COLUMN_UNKNOWN % {"letter": "Z", "header": "Notes"})
+    assert message == "Column Z, “Notes”, is not one of the template's."
 
 
 def test_a_repeated_column_is_refused():
     message = refusal(xlsx([*HEADERS, "girls"], [*ROW, 3]))
 
-    assert message == "The column “Girls” appears more than once: columns K and X."
+    assert message == "The column “Girls” appears more than once: columns K and Z."
 
 
 def test_empty_header_cells_are_allowed_over_empty_columns():
@@ -373,7 +373,7 @@ def test_values_in_a_column_without_header_are_refused(position):
 def test_values_beyond_the_last_csv_header_are_refused():
     message = refusal(csv_text(HEADERS, [*ROW, "", "stray"]).encode(), "a.csv")
 
-    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": "Y", "row": 2})
+    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": "AA", "row": 2})
 
 
 def test_a_title_above_the_headers_is_refused():
@@ -672,7 +672,7 @@ def test_millions_of_formatted_empty_cells_in_another_sheet_are_refused_unparsed
     assert refusal(data) == (
         "The workbook is far larger than an activity file can be: “Other” holds about "
         f"4,000,000 cells ({total:,} in the whole workbook), where 20,000 rows of the template's "
-        "23 columns are 460,000. Formatted empty cells count too: delete the sheets, rows and "
+        "25 columns are 500,000. Formatted empty cells count too: delete the sheets, rows and "
         "columns you do not use, or copy the activities into a new template, and upload it "
         "again."
     )

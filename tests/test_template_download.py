@@ -71,8 +71,9 @@ def august_lines(org_a, org_b, protection, health, august, alice):
     miraflores = Location.objects.get(code="150122")
     lines = [
         LineFactory(report=pro, department=lima, location=miraflores, description="=1+1 talleres"),
-        LineFactory(report=hea, girls=1, boys=0, women=0, men=0, other_adults=0, modality=Modality.CASH,
-                    cash_usd=Decimal("120.50")),
+        LineFactory(report=hea, girls=1, boys=0, women=0, men=0, other_adults=0,
+                    modality=Modality.CASH, cash_usd=Decimal("120.50"),
+                    delivery_mechanism="prepaid_card"),
     ]
     other = ReportFactory(organisation=org_b, sector=protection, period=august)
     LineFactory(report=other)
@@ -168,6 +169,8 @@ class TestTheWorkbook:
             "population_type": "POPULATION_TYPE_LIST",
             "modality": "MODALITY_LIST",
             "rmrp_activity": '"yes,no"',
+            "delivery_mechanism": '"bank_account,mobile_money,prepaid_card,otc,cash_in_hand,'
+                                  'cardless_atm,voucher,other"',
         }
         assert {field for field, rule in rules.items() if rule.type == "whole"} == {
             "girls", "boys", "women", "men", "other_under_18", "other_adults",
@@ -186,7 +189,7 @@ class TestTheWorkbook:
 
         formats = {
             column.field: sheet.column_dimensions[letter].number_format
-            for column, letter in zip(columns.TEMPLATE_COLUMNS, "ABCDEFGHIJKLMNOPQRSTUV",
+            for column, letter in zip(columns.TEMPLATE_COLUMNS, "ABCDEFGHIJKLMNOPQRSTUVWX",
                                       strict=True)
         }
         assert formats["month"] == formats["department"] == formats["province"] == "@"

@@ -40,8 +40,8 @@ class ActivityLineInline(ReadOnlyInline):
     fields = (
         "indicator_code", "place", "population_type", "modality", "implementing_partner",
         "girls", "boys", "women", "men", "other_under_18", "other_adults", "other_unknown_age",
-        "new_beneficiaries", "total_monthly", "quantity", "cash_usd", "description",
-        "rmrp_activity",
+        "new_beneficiaries", "total_monthly", "quantity", "cash_usd", "delivery_mechanism",
+        "activity_name", "description", "rmrp_activity",
     )
     readonly_fields = fields
 

@@ -363,7 +363,7 @@ class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     list_display = ("report_link", "indicator_code", "department", "population_type", "modality",
                     "new_beneficiaries", "total_monthly", "status")
     list_filter = (LinePeriodFilter, LineSectorFilter, LineDepartmentFilter, "population_type",
-                   "modality", "rmrp_activity", UnknownAgeFilter)
+                   "modality", "delivery_mechanism", "rmrp_activity", UnknownAgeFilter)
     list_select_related = ("report__organisation", "report__sector", "report__period",
                            "indicator", "department")
     search_fields = ("=report__organisation__acronym", "=indicator__code")

@@ -18,7 +18,7 @@ from reporting.models import (
     PopulationType,
 )
 
-from .september import SEPTEMBER_PLACES, PlannedLine, other_people
+from .september import SEPTEMBER_PLACES, PlannedLine, delivery_mechanism, other_people
 
 # Where the response is: departments named in the situation report, weighted by caseload.
 DEPARTMENT_WEIGHTS = {
@@ -168,7 +168,8 @@ def random_line(report, indicator, department, location, population, modality, p
         population_type=population, modality=modality, implementing_partner=partner,
         girls=girls, boys=boys, women=women, men=men, other_under_18=other_young,
         other_adults=other_adult, new_beneficiaries=new, total_monthly=total, quantity=quantity,
-        cash_usd=cash,
+        cash_usd=cash, delivery_mechanism=delivery_mechanism(
+            modality, f"{indicator.code}|{location.code}|{population}|{report.period_id}"),
         description="", created_by=reporter, updated_by=reporter,
     )
 
@@ -186,7 +187,8 @@ def september_lines(report, planned: list[PlannedLine], catalogue: Catalogue,
             girls=p.girls, boys=p.boys, women=p.women, men=p.men,
             other_under_18=p.other_under_18, other_adults=p.other_adults,
             new_beneficiaries=p.new_beneficiaries, total_monthly=p.total_monthly,
-            cash_usd=p.cash_usd, description="", created_by=reporter, updated_by=reporter,
+            cash_usd=p.cash_usd, delivery_mechanism=p.delivery_mechanism, description="",
+            created_by=reporter, updated_by=reporter,
         )
         for p in planned
     ]

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from reporting.models import Modality, PopulationType
+from reporting.models import DeliveryMechanism, Modality, PopulationType
 
 # The published report is shared/seed/000_…txt of the project workspace.
 #
@@ -234,6 +235,7 @@ class PlannedLine:
     new_beneficiaries: int
     total_monthly: int
     cash_usd: Decimal | None
+    delivery_mechanism: str = ""
 
 
 class Contributor(NamedTuple):
@@ -297,6 +299,8 @@ def plan_september_lines(
                 new_beneficiaries=girls + boys + women + men + other_young + other_adult,
                 total_monthly=total,
                 cash_usd=cash,
+                delivery_mechanism=delivery_mechanism(
+                    modality, f"{acronym}|{indicator}|{location}|{population}|{partner}"),
             ))
     return planned
 
@@ -339,6 +343,26 @@ def _indicator_split(stream: Stream, people: int, focus: tuple[str, ...],
     return apportion(
         people, {code: 1 if code in CASE_WORK else rng.randint(2, 5) for code in chosen}
     )
+
+
+# How the demo's cash reaches people: mostly in hand and by mobile money, as in Peru's CVA.
+CASH_MECHANISMS = (
+    DeliveryMechanism.CASH_IN_HAND, DeliveryMechanism.MOBILE_MONEY,
+    DeliveryMechanism.CASH_IN_HAND, DeliveryMechanism.OVER_THE_COUNTER,
+    DeliveryMechanism.MOBILE_MONEY, DeliveryMechanism.PREPAID_CARD,
+    DeliveryMechanism.BANK_ACCOUNT,
+)
+
+
+def delivery_mechanism(modality: str, key: str) -> str:
+    """Return the delivery mechanism of a demo line: Voucher for a voucher; for cash, one of
+    CASH_MECHANISMS picked by `key` (no draw from a generator, so that every figure drawn
+    after it stays as the demo always drew it); none for other lines."""
+    if modality == Modality.VOUCHER:
+        return DeliveryMechanism.VOUCHER
+    if modality == Modality.CASH:
+        return CASH_MECHANISMS[zlib.crc32(key.encode()) % len(CASH_MECHANISMS)]
+    return ""
 
 
 def _september_modality(indicator: str, stream: Stream, rng: random.Random) -> str:

@@ -87,6 +87,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("RMRP activity", "#activity+rmrp", "rmrp_activity", Kind.YES_NO, False,
            _("Optional: yes (the default) when the activity is part of the RMRP, no otherwise. "
              "Only RMRP activities count toward people reached."), optional_column=True),
+    Column("Delivery mechanism", "#modality+mechanism", "delivery_mechanism", Kind.CODE, False,
+           _("Cash lines: bank_account, mobile_money, prepaid_card, otc, cash_in_hand, "
+             "cardless_atm or other (or R4V's name for it); voucher lines: voucher, filled in "
+             "when left empty. Empty for service and in-kind lines."), optional_column=True),
+    Column("Activity name", "#activity+name", "activity_name", Kind.TEXT, False,
+           _("Optional: a short name for the activity (100 characters at most)."),
+           optional_column=True),
     Column("Description", "#activity+description", "description", Kind.TEXT, False,
            _("Optional free text.")),
 )

@@ -77,7 +77,7 @@ LINE_FIELDS = (
     "report__sector_id", "indicator_id", "department_id", "location_id", "population_type",
     "modality", "girls", "boys", "women", "men", "other_under_18", "other_adults",
     "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
-    "rmrp_activity", "description",
+    "rmrp_activity", "delivery_mechanism", "activity_name", "description",
 )
 # Each report's lines together, reports in the order they were started (so, roughly, month by
 # month), lines in the order they were entered: the report-id index gives this order without
@@ -309,8 +309,8 @@ def line_rows(lines: QuerySet) -> Iterator[list]:
     months: dict[dt.date, str] = {}
     for (month, organisation, partner, sector, indicator, department, location,
          population_type, modality, girls, boys, women, men, other_young, other_adult,
-         other_unknown, new, total, quantity, cash, rmrp, description) in itertools.chain(
-            (first,), rows):
+         other_unknown, new, total, quantity, cash, rmrp, mechanism, activity_name,
+         description) in itertools.chain((first,), rows):
         label = months.get(month)
         if label is None:
             label = months[month] = month.strftime(MONTH_FORMAT)
@@ -320,7 +320,7 @@ def line_rows(lines: QuerySet) -> Iterator[list]:
             indicators[indicator], places[department][0], province, district,
             population_type, modality, girls, boys, women, men, other_young, other_adult,
             other_unknown, new, total, quantity, cash, "yes" if rmrp else "no",
-            neutralise(description) or None,
+            mechanism or None, neutralise(activity_name) or None, neutralise(description) or None,
         ]
 
 

@@ -35,9 +35,11 @@ from reporting.models import (
     DISAGGREGATION_FIELDS,
     EDITABLE_STATUSES,
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     LineChange,
     Location,
+    Modality,
     MonthlyReport,
     ReportingPeriod,
     ReportStatus,
@@ -50,8 +52,10 @@ from .values import (
     ValueProblem,
     as_text,
     name_text,
+    read_activity_name,
     read_amount,
     read_count,
+    read_delivery_mechanism,
     read_month,
     read_yes_no,
 )
@@ -69,6 +73,7 @@ RULE_COLUMNS = {
     "total_monthly": "total_monthly",
     "quantity": "quantity",
     "cash_usd": "cash_usd",
+    "delivery_mechanism": "delivery_mechanism",
 }
 
 
@@ -221,6 +226,8 @@ class _Read:
     cash: Decimal | None
     description: str
     rmrp_activity: bool
+    delivery_mechanism: str
+    activity_name: str
 
 
 @dataclass(frozen=True)
@@ -385,6 +392,8 @@ class _Planner:
             cash=cells.value("cash_usd", read_amount),
             description=name_text(cells.row.values.get("description")),
             rmrp_activity=cells.value("rmrp_activity", read_yes_no) is not False,
+            delivery_mechanism=cells.value("delivery_mechanism", read_delivery_mechanism) or "",
+            activity_name=cells.value("activity_name", read_activity_name) or "",
         )
 
     def _match(self, cells: _Cells) -> _Matched:
@@ -474,6 +483,10 @@ class _Planner:
             cash_usd=read.cash,
             description=read.description,
             rmrp_activity=read.rmrp_activity,
+            # A voucher is its own mechanism: an empty cell on a voucher row means Voucher.
+            delivery_mechanism=read.delivery_mechanism or (
+                DeliveryMechanism.VOUCHER if matched.modality == Modality.VOUCHER else ""),
+            activity_name=read.activity_name,
             created_by_id=self.user.pk,
             updated_by_id=self.user.pk,
         )
@@ -488,7 +501,8 @@ class _Planner:
         the web form does), each error put on the column it concerns, then against the rows
         before it: a line is in a report once."""
         for rule_field, rule_errors in line.row_errors(
-            sector=matched.sector, accept_inactive=self.as_approved
+            sector=matched.sector, accept_inactive=self.as_approved,
+            require_mechanism=not self.as_approved,
         ).items():
             if rule_field == NON_FIELD_ERRORS:
                 target = None

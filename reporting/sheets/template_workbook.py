@@ -33,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from partners.models import Organisation
 from reporting.models import (
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     Location,
     LocationLevel,
@@ -185,6 +186,8 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
         "cash_usd": line.cash_usd,
         "description": line.description or None,
         "rmrp_activity": "yes" if line.rmrp_activity else "no",
+        "delivery_mechanism": line.delivery_mechanism or None,
+        "activity_name": line.activity_name or None,
     }
 
 
@@ -297,6 +300,7 @@ def _validations(last_row: int, shown: tuple[columns.Column, ...]) -> Iterable[D
     yield listed(POPULATION_TYPE_LIST, ("population_type",))
     yield listed(MODALITY_LIST, ("modality",))
     yield listed('"yes,no"', ("rmrp_activity",))
+    yield listed('"' + ",".join(DeliveryMechanism.values) + '"', ("delivery_mechanism",))
 
     counts = tuple(column.field for column in shown if column.kind is Kind.COUNT)
     yield DataValidation(
