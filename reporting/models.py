@@ -72,6 +72,10 @@ class Sector(Bilingual):
         Organisation, verbose_name=_("lead organisations"), related_name="led_sectors", blank=True
     )
     active = models.BooleanField(_("active"), default=True)
+    regional_name = models.CharField(
+        _("regional name"), max_length=255, blank=True,
+        help_text=_("The name R4V's regional lists use, when it differs from the English name."),
+    )
 
     objects = SectorQuerySet.as_manager()
 
@@ -105,6 +109,11 @@ class Sector(Bilingual):
     @property
     def is_top_level(self) -> bool:
         return self.parent_id is None
+
+    @property
+    def r4v_name(self) -> str:
+        """Return the name R4V's regional lists use: the regional name, else the English one."""
+        return self.regional_name or self.name_en
 
 
 class IndicatorUnit(models.TextChoices):
@@ -161,6 +170,10 @@ class Indicator(Bilingual):
         ),
     )
     active = models.BooleanField(_("active"), default=True)
+    regional_name = models.CharField(
+        _("regional name"), max_length=255, blank=True,
+        help_text=_("The name R4V's regional lists use, when it differs from the English name."),
+    )
 
     objects = IndicatorQuerySet.as_manager()
 
@@ -189,6 +202,11 @@ class Indicator(Bilingual):
     @property
     def measures_people(self) -> bool:
         return self.unit == IndicatorUnit.PEOPLE
+
+    @property
+    def r4v_name(self) -> str:
+        """Return the name R4V's regional lists use: the regional name, else the English one."""
+        return self.regional_name or self.name_en
 
     @property
     def counts_people(self) -> bool:
@@ -237,6 +255,11 @@ class Location(models.Model):
         blank=True,
         related_name="children",
     )
+    regional_name = models.CharField(
+        _("regional name"), max_length=255, blank=True,
+        help_text=_("Departments only: the name R4V's regional lists use, when it differs from "
+                    "this one."),
+    )
 
     objects = LocationQuerySet.as_manager()
 
@@ -261,6 +284,16 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.regional_name and self.level != LocationLevel.DEPARTMENT:
+            raise ValidationError({"regional_name": _(
+                "Only a department has a regional name: R4V's lists stop at departments.")})
+
+    @property
+    def r4v_name(self) -> str:
+        """Return the name R4V's regional lists use: the regional name, else the name."""
+        return self.regional_name or self.name
 
     def lies_in(self, other: Location) -> bool:
         """Return whether this location is `other` or inside it."""

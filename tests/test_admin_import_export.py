@@ -95,7 +95,7 @@ def snapshot_organisations() -> dict:
 # --------------------------------------------------------------------------------------------
 
 ORGANISATION_COLUMNS = ["acronym", "name", "short_name", "type", "is_partner", "rmrp_appealing",
-                        "joined_on", "sectors", "active"]
+                        "joined_on", "sectors", "active", "regional_name"]
 
 
 def test_an_im_officer_exports_organisations_as_csv_with_codes_and_no_ids(client, ivan):
@@ -106,7 +106,7 @@ def test_an_im_officer_exports_organisations_as_csv_with_codes_and_no_ids(client
     assert rows[0] == ORGANISATION_COLUMNS
     by_acronym = {row[0]: row for row in rows[1:]}
     assert by_acronym["ACH"] == ["ACH", "Acción Contra el Hambre", "Acción Contra el Hambre",
-                                 "ingo", "yes", "yes", "", "FS;INT;NUT;WASH", "yes"]
+                                 "ingo", "yes", "yes", "", "FS;INT;NUT;WASH", "yes", ""]
     assert by_acronym["OPS/OMS"][7] == "HEA"
     assert len(by_acronym) == Organisation.objects.count()
 
@@ -127,10 +127,10 @@ def test_sectors_are_exported_with_parents_and_leads_by_code(client, ivan):
     client.force_login(ivan)
     rows = csv_rows(export(client, SECTORS))
     assert rows[0] == ["code", "parent", "name_es", "name_en", "order", "lead_organisations",
-                       "active"]
-    assert ["EDU", "", "Educación", "Education", "1", "SCI;UNICEF", "yes"] in rows
+                       "active", "regional_name"]
+    assert ["EDU", "", "Educación", "Education", "1", "SCI;UNICEF", "yes", ""] in rows
     assert ["PRO-CP", "PRO", "Protección de la Niñez", "Child Protection", "8", "UNICEF",
-            "yes"] in rows
+            "yes", ""] in rows
     codes = [row[0] for row in rows[1:]]
     # Sectors first, then sub-sectors: the file loads into an empty database too.
     assert codes.index("WASH") < codes.index("PRO-CP")
@@ -139,8 +139,8 @@ def test_sectors_are_exported_with_parents_and_leads_by_code(client, ivan):
 def test_an_export_follows_the_changelist_filters(client, ivan):
     client.force_login(ivan)
     rows = csv_rows(export(client, LOCATIONS, query="?level=department"))
-    assert rows[0] == ["code", "level", "parent", "name"]
-    assert ["01", "department", "", "Amazonas"] in rows
+    assert rows[0] == ["code", "level", "parent", "name", "regional_name"]
+    assert ["01", "department", "", "Amazonas", ""] in rows
     assert len(rows) - 1 == Location.objects.departments().count()
 
 

@@ -27,7 +27,7 @@ class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin
     resource_classes = (SectorResource,)
     list_display = ("code", "name_es", "name_en", "parent", "order", "active")
     list_filter = ("active", "parent")
-    search_fields = ("code", "name_es", "name_en")
+    search_fields = ("code", "name_es", "name_en", "regional_name")
     list_select_related = ("parent",)
     filter_horizontal = ("lead_organisations",)
     inlines = (IndicatorInline,)
@@ -49,7 +49,7 @@ class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAd
     resource_classes = (IndicatorResource,)
     list_display = ("code", "name_es", "name_en", "sector", "unit", "type", "active")
     list_filter = ("sector", "unit", "type", "active")
-    search_fields = ("code", "name_es", "name_en")
+    search_fields = ("code", "name_es", "name_en", "regional_name")
     list_select_related = ("sector",)
 
     def get_readonly_fields(self, request, obj=None):
@@ -66,9 +66,9 @@ class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAd
 @admin.register(Location)
 class LocationAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
     resource_classes = (LocationResource,)
-    list_display = ("code", "name", "level", "parent")
+    list_display = ("code", "name", "level", "parent", "regional_name")
     list_filter = ("level",)
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "regional_name")
     list_select_related = ("parent",)
     raw_id_fields = ("parent",)
 

@@ -338,7 +338,7 @@ class OrganisationResource(CodeMatchedResource):
 
     class Meta:
         model = Organisation
-        fields = (*FILE_COLUMNS["organisations.csv"], "active")
+        fields = (*FILE_COLUMNS["organisations.csv"], "active", "regional_name")
         import_id_fields = ("acronym",)
 
     def filter_export(self, queryset, **kwargs):
@@ -354,7 +354,7 @@ class SectorResource(CodeMatchedResource):
 
     class Meta:
         model = Sector
-        fields = (*FILE_COLUMNS["sectors.csv"], "active")
+        fields = (*FILE_COLUMNS["sectors.csv"], "active", "regional_name")
         import_id_fields = ("code",)
 
     def get_queryset(self):
@@ -383,7 +383,7 @@ class IndicatorResource(CodeMatchedResource):
 
     class Meta:
         model = Indicator
-        fields = (*FILE_COLUMNS["indicators.csv"], "active")
+        fields = (*FILE_COLUMNS["indicators.csv"], "active", "regional_name")
         import_id_fields = ("code",)
 
     def get_queryset(self):
@@ -412,7 +412,7 @@ class LocationResource(CodeMatchedResource):
 
     class Meta:
         model = Location
-        fields = FILE_COLUMNS["locations.csv"]
+        fields = (*FILE_COLUMNS["locations.csv"], "regional_name")
         import_id_fields = ("code",)
         # 2,000 places: one query finds them all (codes are normalised, never refused, so
         # the loader cannot fail), and the preview lists what changes, not every district.
