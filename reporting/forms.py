@@ -89,7 +89,9 @@ class ActivityLineForm(forms.ModelForm):
             self.fields["implementing_partner"].queryset = Organisation.objects.filter(
                 Q(is_partner=True, active=True) | Q(pk=partner)
             )
-        indicators = Indicator.objects.for_sector(report.sector).select_related("sector")
+        # The plan in force in the report's month: a reopened old report keeps its own plan.
+        indicators = (Indicator.objects.for_sector(report.sector)
+                      .in_force(report.period.month).select_related("sector"))
         current = self.instance.indicator_id
         self.fields["indicator"].queryset = indicators.filter(
             Q(active=True) | Q(pk=current) if current else Q(active=True)

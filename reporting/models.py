@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Length
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -116,6 +116,46 @@ class Sector(Bilingual):
         return self.regional_name or self.name_en
 
 
+class PlanQuerySet(models.QuerySet):
+    def in_force(self, month: dt.date) -> Plan | None:
+        """Return the plan in force in `month`: the one with the latest first month on or
+        before it; for a month before every plan (historic data), the first plan."""
+        return (self.filter(first_month__lte=month).order_by("-first_month").first()
+                or self.order_by("first_month").first())
+
+    def in_force_pk(self, month: dt.date) -> Coalesce:
+        """Return the primary key of the plan in force in `month` as an SQL expression, so
+        that a query can filter on it without a query of its own."""
+        return Coalesce(
+            Subquery(self.filter(first_month__lte=month).order_by("-first_month").values("pk")[:1]),
+            Subquery(self.order_by("first_month").values("pk")[:1]),
+        )
+
+
+class Plan(Bilingual):
+    """An RMRP plan period (2023–2024, 2025–2026…): its indicators apply from its first month
+    until the next plan's. Sectors are shared by every plan."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True,
+                            help_text=_("The plan's years, as “2023-2024”."))
+    first_month = models.DateField(_("first month"), unique=True,
+                                   help_text=_("The first day of the plan's first month."))
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["first_month"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        if self.first_month and self.first_month.day != 1:
+            raise ValidationError({"first_month": _("A plan starts on the first day of a month.")})
+
+
 class IndicatorUnit(models.TextChoices):
     PEOPLE = "people", _("people")
     HOUSEHOLDS = "households", _("households")
@@ -152,9 +192,16 @@ class IndicatorQuerySet(models.QuerySet):
         """Return the indicators of `sector` and of its sub-sectors."""
         return self.filter(Q(sector=sector) | Q(sector__parent=sector))
 
+    def in_force(self, month: dt.date) -> IndicatorQuerySet:
+        """Return the indicators of the plan in force in `month` (no query of its own)."""
+        return self.filter(plan=Plan.objects.in_force_pk(month))
+
 
 class Indicator(Bilingual):
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    code = models.CharField(_("code"), max_length=20, help_text=_("Unique within its plan."))
     sector = models.ForeignKey(
         Sector, verbose_name=_("sector"), on_delete=models.PROTECT, related_name="indicators"
     )
@@ -174,6 +221,12 @@ class Indicator(Bilingual):
         _("regional name"), max_length=255, blank=True,
         help_text=_("The name R4V's regional lists use, when it differs from the English name."),
     )
+    successor = models.ForeignKey(
+        "self", verbose_name=_("successor"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="predecessors",
+        help_text=_("The indicator of a later plan that continues this one, so that its series "
+                    "runs across plans."),
+    )
 
     objects = IndicatorQuerySet.as_manager()
 
@@ -182,6 +235,10 @@ class Indicator(Bilingual):
         verbose_name_plural = _("indicators")
         ordering = ["sector__order", "code"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "code"], name="reporting_indicator_code_unique_in_plan",
+                violation_error_message=_("This plan already has an indicator with this code."),
+            ),
             models.CheckConstraint(
                 condition=Q(unit__in=IndicatorUnit.values), name="reporting_indicator_unit_valid"
             ),
@@ -207,6 +264,17 @@ class Indicator(Bilingual):
     def r4v_name(self) -> str:
         """Return the name R4V's regional lists use: the regional name, else the English one."""
         return self.regional_name or self.name_en
+
+    def series(self) -> list[Indicator]:
+        """Return this indicator and its predecessors in earlier plans, latest first, so that
+        a series can run across plans (one query per plan)."""
+        chain, frontier = [self], [self.pk]
+        while frontier:
+            earlier = list(type(self).objects.filter(successor__in=frontier)
+                           .exclude(pk__in=[i.pk for i in chain]))
+            chain.extend(earlier)
+            frontier = [i.pk for i in earlier]
+        return chain
 
     @property
     def counts_people(self) -> bool:

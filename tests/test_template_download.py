@@ -143,7 +143,8 @@ class TestTheWorkbook:
         assert "150122" in listed(workbook, "DIST_1501")
 
     def test_a_new_indicator_is_offered_and_a_retired_one_is_not(self, org_a, health):
-        Indicator.objects.create(code="HEA-99", sector=health, name_es="Nuevo", name_en="New")
+        Indicator.objects.create(code="HEA-99", sector=health, name_es="Nuevo", name_en="New",
+                                 plan=Indicator.objects.get(code="HEA-01").plan)
         Indicator.objects.filter(code="HEA-01").update(active=False)
 
         workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))

@@ -47,17 +47,18 @@ class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin
 @admin.register(Indicator)
 class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
     resource_classes = (IndicatorResource,)
-    list_display = ("code", "name_es", "name_en", "sector", "unit", "type", "active")
-    list_filter = ("sector", "unit", "type", "active")
+    list_display = ("code", "name_es", "name_en", "sector", "unit", "type", "plan", "active")
+    list_filter = ("plan", "sector", "unit", "type", "active")
+    raw_id_fields = ("successor",)
     search_fields = ("code", "name_es", "name_en", "regional_name")
-    list_select_related = ("sector",)
+    list_select_related = ("sector", "plan")
 
     def get_readonly_fields(self, request, obj=None):
         # Approved figures were counted with these; changing them would change the figures
         # without a reopening. Deactivate the indicator and create a new one instead.
         if obj is not None and obj.lines.exists():
-            return ("sector", "unit", "type")
-        return ()
+            return ("plan", "sector", "unit", "type")
+        return ("plan",)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -39,6 +39,7 @@ from reporting.models import (
     Indicator,
     KeyFigures,
     Location,
+    Plan,
     ReportingPeriod,
     Sector,
     normalise_ubigeo,
@@ -387,7 +388,12 @@ class IndicatorResource(CodeMatchedResource):
         import_id_fields = ("code",)
 
     def get_queryset(self):
-        return super().get_queryset().select_related("sector")
+        # The indicators of the latest plan: codes are unique within a plan, and a new plan
+        # comes with `load_plan`; an earlier plan's indicators are edited on their pages.
+        return super().get_queryset().filter(plan=Plan.objects.last()).select_related("sector")
+
+    def init_instance(self, row=None):
+        return Indicator(plan=Plan.objects.last())
 
     def locked_fields(self, instance):
         # As in the admin: approved figures were counted with these.

@@ -370,7 +370,7 @@ class _Planner:
         it: the line goes to its report's group, or the row's errors to the plan's."""
         cells = _Cells(row, self.cache)
         read = self._read(cells)
-        matched = self._match(cells)
+        matched = self._match(cells, read.month)
         key = self._group(cells, read.month, matched)
         line = self._build(cells, read, matched)
         if line is not None:
@@ -396,14 +396,14 @@ class _Planner:
             activity_name=cells.value("activity_name", read_activity_name) or "",
         )
 
-    def _match(self, cells: _Cells) -> _Matched:
+    def _match(self, cells: _Cells, month: dt.date | None) -> _Matched:
         """Match the cells that hold names, and refuse what this upload may not use: another
         organisation's rows, and (except in a historic load) inactive organisations and
         sectors."""
         reference = self.reference
         organisation = cells.value("organisation", reference.organisation, required=True)
         named_sector = cells.value("sector", reference.sector, required=True)
-        indicator = cells.value("indicator", reference.indicator, required=True)
+        indicator = cells.value("indicator", reference.indicator, required=True, month=month)
         department = cells.value("department", reference.department, required=True)
         province = district = None
         if department is not None:

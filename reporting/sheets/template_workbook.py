@@ -349,7 +349,9 @@ def _blocks(*, organisation: Organisation, month: dt.date) -> list[_Block]:
     sector_order = {sector.pk: position for position, sector in enumerate(sectors)}
     indicators = sorted(
         (
-            indicator for indicator in Indicator.objects.filter(active=True).select_related("sector")
+            # The indicators of the plan in force in the template's month.
+            indicator for indicator in Indicator.objects.filter(active=True).in_force(month)
+            .select_related("sector")
             if (indicator.sector.parent_id or indicator.sector_id) in sector_order
         ),
         key=lambda indicator: (sector_order[indicator.sector.parent_id or indicator.sector_id],
