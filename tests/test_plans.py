@@ -178,3 +178,18 @@ def test_load_plan_refuses_a_month_that_is_not_one(db, tmp_path):
     with pytest.raises(PlanFileError) as failed:
         load_plan(path)
     assert [(e.row, e.column) for e in failed.value.errors] == [(2, "first_month")]
+
+
+def test_the_templates_lists_offer_the_plan_of_its_month(plan_2025, org_a):
+    from openpyxl import load_workbook
+
+    from reporting.sheets.template_workbook import build_template
+
+    def listed_codes(month: dt.date) -> set[str]:
+        book = load_workbook(io.BytesIO(build_template(organisation=org_a, month=month)))
+        return {str(cell.value) for row in book["Lists"].iter_rows() for cell in row
+                if cell.value}
+
+    assert "PRO-20" in listed_codes(JAN_2025) and "PRO-07" not in listed_codes(JAN_2025)
+    assert "PRO-07" in listed_codes(dt.date(2023, 9, 1))
+    assert "PRO-20" not in listed_codes(dt.date(2023, 9, 1))
