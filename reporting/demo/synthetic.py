@@ -19,6 +19,7 @@ from partners.models import Organisation, OrganisationType
 from reporting.models import (
     CASH_MODALITIES,
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     IndicatorUnit,
     Location,
@@ -202,6 +203,13 @@ def set_statuses(reports: list[MonthlyReport], statuses: list[str], using: str) 
                 status=status)
 
 
+# A voucher is its own delivery mechanism; synthetic cash is handed over in cash.
+SYNTHETIC_MECHANISMS = {
+    Modality.VOUCHER: DeliveryMechanism.VOUCHER,
+    Modality.CASH: DeliveryMechanism.CASH_IN_HAND,
+}
+
+
 def synthetic_line(rng: random.Random, report: MonthlyReport, indicator: Indicator,
                    department: Location) -> ActivityLine:
     modality = weighted(rng, MODALITY_WEIGHTS)
@@ -220,6 +228,7 @@ def synthetic_line(rng: random.Random, report: MonthlyReport, indicator: Indicat
         girls=girls, boys=boys, women=women, men=men,
         new_beneficiaries=new, total_monthly=total, quantity=quantity,
         cash_usd=Decimal(total * 40) if modality in CASH_MODALITIES else None,
+        delivery_mechanism=SYNTHETIC_MECHANISMS.get(modality, ""),
     )
 
 
@@ -265,6 +274,8 @@ def activity_workbook(lines: Iterable[ActivityLine]) -> tuple[bytes, int]:
             "cash_usd": float(line.cash_usd) if line.cash_usd is not None else None,
             "description": line.description or None,
             "rmrp_activity": "yes" if line.rmrp_activity else "no",
+            "delivery_mechanism": line.delivery_mechanism or None,
+            "activity_name": line.activity_name or None,
         }
         sheet.append([values[column.field] for column in COLUMNS])
         count += 1
