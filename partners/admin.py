@@ -23,11 +23,11 @@ class OrganisationAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.Mode
         "short_name", "acronym", "type", "is_partner", "rmrp_appealing", "active", "user_count",
     )
     list_filter = ("type", "is_partner", "rmrp_appealing", "active", "sectors")
-    search_fields = ("short_name", "acronym", "name")
+    search_fields = ("short_name", "acronym", "name", "regional_name")
     filter_horizontal = ("sectors",)
     fields = (
-        "short_name", "acronym", "name", "type", "is_partner", "rmrp_appealing", "sectors",
-        "active", "joined_on",
+        "short_name", "acronym", "name", "regional_name", "type", "is_partner", "rmrp_appealing",
+        "sectors", "active", "joined_on",
     )
 
     def get_queryset(self, request):

@@ -55,6 +55,10 @@ class Organisation(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    regional_name = models.CharField(
+        _("regional name"), max_length=255, blank=True,
+        help_text=_("The name R4V's regional lists use, when it differs from the English name."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -71,6 +75,11 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.short_name
+
+    @property
+    def r4v_name(self) -> str:
+        """Return the name R4V's regional lists use: the regional name, else the name."""
+        return self.regional_name or self.name
 
 
 class Role(models.TextChoices):

@@ -19,7 +19,7 @@ from django.utils.formats import get_format, number_format
 
 from reporting.numbers.narratives import whole_numbers
 
-from .models import ActivityLine, Indicator, Modality, PopulationType
+from .models import ActivityLine, DeliveryMechanism, Indicator, Modality, PopulationType
 
 # A line pk no database will reach: reverse() is called once with it, and each line's URL is
 # that text with the line's pk in its place.
@@ -60,7 +60,9 @@ class LineRow:
     boys: str
     women: str
     men: str
-    other: str
+    other_under_18: str
+    other_adults: str
+    other_unknown_age: str
     new: str
     total: str
     quantity: str
@@ -68,6 +70,7 @@ class LineRow:
     cash: str
     description: str
     description_short: str
+    rmrp_activity: bool
     edit_url: str
     delete_url: str
 
@@ -77,6 +80,7 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
     grouped = int_formatter()
     populations = {value: str(label) for value, label in PopulationType.choices}
     modalities = {value: str(label) for value, label in Modality.choices}
+    mechanisms = {value: str(label) for value, label in DeliveryMechanism.choices}
     units = {value: str(label) for value, label in Indicator._meta.get_field("unit").choices}
     edit_url = url_pattern("reporting:line-edit", report_pk)
     delete_url = url_pattern("reporting:line-delete", report_pk)
@@ -93,13 +97,15 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
             province=province.name if province and location != province else "",
             place=location.name if location != department else "",
             population=populations.get(line.population_type, line.population_type),
-            modality=modalities.get(line.modality, line.modality),
+            modality=modality_text(line, modalities, mechanisms),
             partner=str(line.implementing_partner) if line.implementing_partner_id else "",
             girls=grouped(line.girls),
             boys=grouped(line.boys),
             women=grouped(line.women),
             men=grouped(line.men),
-            other=grouped(line.other),
+            other_under_18=grouped(line.other_under_18),
+            other_adults=grouped(line.other_adults),
+            other_unknown_age=grouped(line.other_unknown_age),
             new=grouped(line.new_beneficiaries),
             total=grouped(line.total_monthly),
             quantity=grouped(line.quantity) if line.quantity is not None else "",
@@ -107,10 +113,21 @@ def line_rows(lines: list[ActivityLine], *, report_pk: int) -> list[LineRow]:
             cash=cash_text(line.cash_usd),
             description=whole_numbers(line.description),
             description_short=whole_numbers(truncatechars(line.description, 120)),
+            rmrp_activity=line.rmrp_activity,
             edit_url=edit_url(line.pk),
             delete_url=delete_url(line.pk),
         ))
     return rows
+
+
+def modality_text(line: ActivityLine, modalities: dict[str, str],
+                  mechanisms: dict[str, str]) -> str:
+    """Return a line's modality, with its delivery mechanism when it is cash ("Cash · Mobile
+    money"), but not for a voucher, which is its own mechanism."""
+    text = modalities.get(line.modality, line.modality)
+    if line.delivery_mechanism and line.modality != Modality.VOUCHER:
+        text += " · " + mechanisms.get(line.delivery_mechanism, line.delivery_mechanism)
+    return text
 
 
 def cash_text(amount: Decimal | None) -> str:
@@ -120,12 +137,18 @@ def cash_text(amount: Decimal | None) -> str:
     return number_format(amount, decimal_pos=2, force_grouping=True)
 
 
-def totals_row(lines: list[ActivityLine]) -> dict[str, str]:
+def totals_row(lines: list[ActivityLine]) -> dict[str, str | bool]:
     """Return the sums of a report's people columns, grouped as the rows are."""
     grouped = int_formatter()
     return {
+        # The column of "other" people whose age was not recorded shows only while a line
+        # still has some (lines written before "other" was split by age).
+        "unknown_age": any(line.other_unknown_age for line in lines),
+    } | {
         name: grouped(sum(getattr(line, field) for line in lines))
         for name, field in (("girls", "girls"), ("boys", "boys"), ("women", "women"),
-                            ("men", "men"), ("other", "other"), ("new", "new_beneficiaries"),
+                            ("men", "men"), ("other_under_18", "other_under_18"),
+                            ("other_adults", "other_adults"),
+                            ("other_unknown_age", "other_unknown_age"), ("new", "new_beneficiaries"),
                             ("total", "total_monthly"))
     }

@@ -15,10 +15,13 @@ from partners.models import Organisation
 
 from . import texts as msg
 from .models import (
+    DISAGGREGATION_FIELDS,
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     Location,
     LocationLevel,
+    Modality,
     MonthlyReport,
     ReportingPeriod,
     ReportStatus,
@@ -68,8 +71,9 @@ class ActivityLineForm(forms.ModelForm):
         model = ActivityLine
         fields = (
             "indicator", "department", "population_type", "modality", "implementing_partner",
-            "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-            "quantity", "cash_usd", "description",
+            "girls", "boys", "women", "men", "other_under_18", "other_adults",
+            "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
+            "delivery_mechanism", "activity_name", "description", "rmrp_activity",
         )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -86,15 +90,21 @@ class ActivityLineForm(forms.ModelForm):
             self.fields["implementing_partner"].queryset = Organisation.objects.filter(
                 Q(is_partner=True, active=True) | Q(pk=partner)
             )
-        indicators = Indicator.objects.for_sector(report.sector).select_related("sector")
+        # The plan in force in the report's month: a reopened old report keeps its own plan.
+        indicators = (Indicator.objects.for_sector(report.sector)
+                      .in_force(report.period.month).select_related("sector"))
         current = self.instance.indicator_id
         self.fields["indicator"].queryset = indicators.filter(
             Q(active=True) | Q(pk=current) if current else Q(active=True)
         ).order_by("sector__order", "code")
-        for name in ("girls", "boys", "women", "men", "other", "new_beneficiaries",
-                     "total_monthly", "quantity"):
+        if not self.instance.other_unknown_age:
+            # New entry records other people by age; the figure without one is shown only on
+            # a line that still has people there, so that they can be moved into an age.
+            del self.fields["other_unknown_age"]
+        people = [name for name in DISAGGREGATION_FIELDS if name in self.fields]
+        for name in (*people, "new_beneficiaries", "total_monthly", "quantity"):
             self.fields[name].widget.attrs.update({"min": 0, "inputmode": "numeric"})
-        self.fields["new_beneficiaries"].widget.attrs["data-sum-of"] = "girls boys women men other"
+        self.fields["new_beneficiaries"].widget.attrs["data-sum-of"] = " ".join(people)
 
         if self.instance.pk and not self.is_bound:
             self.initial["department"] = self.instance.department.code
@@ -152,22 +162,31 @@ class ActivityLineForm(forms.ModelForm):
                 Column("boys", css_class="col-6 col-md"),
                 Column("women", css_class="col-6 col-md"),
                 Column("men", css_class="col-6 col-md"),
-                Column("other", css_class="col-6 col-md"),
+                Column("other_under_18", css_class="col-6 col-md"),
+                Column("other_adults", css_class="col-6 col-md"),
             ),
+            *([Row(Column("other_unknown_age", css_class="col-md-6"))]
+              if "other_unknown_age" in self.fields else []),
             Row(
                 Column("new_beneficiaries", css_class="col-md-6"),
                 Column("total_monthly", css_class="col-md-6"),
             ),
             Row(
-                Column("quantity", css_class="col-md-6"),
-                Column(Field("cash_usd"), css_class="col-md-6"),
+                Column("quantity", css_class="col-md-4"),
+                Column(Field("cash_usd"), css_class="col-md-4"),
+                Column("delivery_mechanism", css_class="col-md-4"),
             ),
+            "activity_name",
             "description",
+            "rmrp_activity",
         )
         return helper
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("modality") == Modality.VOUCHER and not cleaned.get("delivery_mechanism"):
+            # A voucher is its own mechanism: nothing to ask.
+            cleaned["delivery_mechanism"] = DeliveryMechanism.VOUCHER
         department = cleaned.get("department")
         province = cleaned.get("province")
         district = cleaned.get("district")

@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Length
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +73,10 @@ class Sector(Bilingual):
         Organisation, verbose_name=_("lead organisations"), related_name="led_sectors", blank=True
     )
     active = models.BooleanField(_("active"), default=True)
+    regional_name = models.CharField(
+        _("regional name"), max_length=255, blank=True,
+        help_text=_("The name R4V's regional lists use, when it differs from the English name."),
+    )
 
     objects = SectorQuerySet.as_manager()
 
@@ -107,6 +111,51 @@ class Sector(Bilingual):
     def is_top_level(self) -> bool:
         return self.parent_id is None
 
+    @property
+    def r4v_name(self) -> str:
+        """Return the name R4V's regional lists use: the regional name, else the English one."""
+        return self.regional_name or self.name_en
+
+
+class PlanQuerySet(models.QuerySet):
+    def in_force(self, month: dt.date) -> Plan | None:
+        """Return the plan in force in `month`: the one with the latest first month on or
+        before it; for a month before every plan (historic data), the first plan."""
+        return (self.filter(first_month__lte=month).order_by("-first_month").first()
+                or self.order_by("first_month").first())
+
+    def in_force_pk(self, month: dt.date) -> Coalesce:
+        """Return the primary key of the plan in force in `month` as an SQL expression, so
+        that a query can filter on it without a query of its own."""
+        return Coalesce(
+            Subquery(self.filter(first_month__lte=month).order_by("-first_month").values("pk")[:1]),
+            Subquery(self.order_by("first_month").values("pk")[:1]),
+        )
+
+
+class Plan(Bilingual):
+    """An RMRP plan period (2023–2024, 2025–2026…): its indicators apply from its first month
+    until the next plan's. Sectors are shared by every plan."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True,
+                            help_text=_("The plan's years, as “2023-2024”."))
+    first_month = models.DateField(_("first month"), unique=True,
+                                   help_text=_("The first day of the plan's first month."))
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["first_month"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        if self.first_month and self.first_month.day != 1:
+            raise ValidationError({"first_month": _("A plan starts on the first day of a month.")})
+
 
 class IndicatorUnit(models.TextChoices):
     PEOPLE = "people", _("people")
@@ -118,29 +167,67 @@ class IndicatorUnit(models.TextChoices):
     ORGANISATIONS = "organisations", _("organisations")
 
 
+class IndicatorType(models.TextChoices):
+    """R4V's indicator types (DESIGN §6): what an indicator measures, and so whether its
+    beneficiaries count as people reached (Direct Assistance only)."""
+
+    DIRECT_ASSISTANCE = "direct", _("Direct Assistance")
+    CAPACITY_BUILDING = "capacity", _("Capacity Building")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    MECHANISM_ADVOCACY = "mechanism", _("Mechanism/Advocacy")
+    OTHER = "other", _("Other")
+
+
+# R4V's own words for each type, untranslated, as its regional 5W and its lists write them.
+R4V_INDICATOR_TYPES = {
+    IndicatorType.DIRECT_ASSISTANCE: "Direct Assistance",
+    IndicatorType.CAPACITY_BUILDING: "Capacity Building",
+    IndicatorType.INFRASTRUCTURE: "Infrastructure",
+    IndicatorType.MECHANISM_ADVOCACY: "Mechanism/Advocacy",
+    IndicatorType.OTHER: "Other",
+}
+
+
 class IndicatorQuerySet(models.QuerySet):
     def for_sector(self, sector: Sector) -> IndicatorQuerySet:
         """Return the indicators of `sector` and of its sub-sectors."""
         return self.filter(Q(sector=sector) | Q(sector__parent=sector))
 
+    def in_force(self, month: dt.date) -> IndicatorQuerySet:
+        """Return the indicators of the plan in force in `month` (no query of its own)."""
+        return self.filter(plan=Plan.objects.in_force_pk(month))
+
 
 class Indicator(Bilingual):
-    code = models.CharField(_("code"), max_length=20, unique=True)
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    code = models.CharField(_("code"), max_length=20, help_text=_("Unique within its plan."))
     sector = models.ForeignKey(
         Sector, verbose_name=_("sector"), on_delete=models.PROTECT, related_name="indicators"
     )
     unit = models.CharField(
         _("unit"), max_length=20, choices=IndicatorUnit.choices, default=IndicatorUnit.PEOPLE
     )
-    counts_people = models.BooleanField(
-        _("counts people reached"),
-        default=True,
+    type = models.CharField(
+        _("type"), max_length=20, choices=IndicatorType.choices,
+        default=IndicatorType.DIRECT_ASSISTANCE,
         help_text=_(
-            "Its beneficiaries count toward people reached. Trainings of staff, awareness "
-            "sessions and items do not."
+            "R4V's indicator type. Only Direct Assistance counts people reached; trainings of "
+            "staff are Capacity Building, awareness sessions and campaigns Mechanism/Advocacy."
         ),
     )
     active = models.BooleanField(_("active"), default=True)
+    regional_name = models.CharField(
+        _("regional name"), max_length=255, blank=True,
+        help_text=_("The name R4V's regional lists use, when it differs from the English name."),
+    )
+    successor = models.ForeignKey(
+        "self", verbose_name=_("successor"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="predecessors",
+        help_text=_("The indicator of a later plan that continues this one, so that its series "
+                    "runs across plans."),
+    )
 
     objects = IndicatorQuerySet.as_manager()
 
@@ -149,13 +236,21 @@ class Indicator(Bilingual):
         verbose_name_plural = _("indicators")
         ordering = ["sector__order", "code"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "code"], name="reporting_indicator_code_unique_in_plan",
+                violation_error_message=_("This plan already has an indicator with this code."),
+            ),
             models.CheckConstraint(
                 condition=Q(unit__in=IndicatorUnit.values), name="reporting_indicator_unit_valid"
             ),
             models.CheckConstraint(
-                condition=Q(counts_people=False) | Q(unit=IndicatorUnit.PEOPLE),
-                name="reporting_indicator_counts_people_in_people",
-                violation_error_message=_("Only an indicator counted in people can count people reached."),
+                condition=Q(type__in=IndicatorType.values), name="reporting_indicator_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(type=IndicatorType.DIRECT_ASSISTANCE) | Q(unit=IndicatorUnit.PEOPLE),
+                name="reporting_indicator_direct_assistance_in_people",
+                violation_error_message=_(
+                    "A Direct Assistance indicator is counted in people."),
             ),
         ]
 
@@ -165,6 +260,27 @@ class Indicator(Bilingual):
     @property
     def measures_people(self) -> bool:
         return self.unit == IndicatorUnit.PEOPLE
+
+    @property
+    def r4v_name(self) -> str:
+        """Return the name R4V's regional lists use: the regional name, else the English one."""
+        return self.regional_name or self.name_en
+
+    def series(self) -> list[Indicator]:
+        """Return this indicator and its predecessors in earlier plans, latest first, so that
+        a series can run across plans (one query per plan)."""
+        chain, frontier = [self], [self.pk]
+        while frontier:
+            earlier = list(type(self).objects.filter(successor__in=frontier)
+                           .exclude(pk__in=[i.pk for i in chain]))
+            chain.extend(earlier)
+            frontier = [i.pk for i in earlier]
+        return chain
+
+    @property
+    def counts_people(self) -> bool:
+        """Whether its beneficiaries count toward people reached (DESIGN §4): Direct Assistance."""
+        return self.type == IndicatorType.DIRECT_ASSISTANCE
 
 
 class LocationLevel(models.TextChoices):
@@ -208,6 +324,11 @@ class Location(models.Model):
         blank=True,
         related_name="children",
     )
+    regional_name = models.CharField(
+        _("regional name"), max_length=255, blank=True,
+        help_text=_("Departments only: the name R4V's regional lists use, when it differs from "
+                    "this one."),
+    )
 
     objects = LocationQuerySet.as_manager()
 
@@ -232,6 +353,16 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.regional_name and self.level != LocationLevel.DEPARTMENT:
+            raise ValidationError({"regional_name": _(
+                "Only a department has a regional name: R4V's lists stop at departments.")})
+
+    @property
+    def r4v_name(self) -> str:
+        """Return the name R4V's regional lists use: the regional name, else the name."""
+        return self.regional_name or self.name
 
     def lies_in(self, other: Location) -> bool:
         """Return whether this location is `other` or inside it."""
@@ -514,7 +645,36 @@ class Modality(models.TextChoices):
 
 
 CASH_MODALITIES = frozenset({Modality.CASH, Modality.VOUCHER})
-DISAGGREGATION_FIELDS = ("girls", "boys", "women", "men", "other")
+
+
+class DeliveryMechanism(models.TextChoices):
+    """How cash or vouchers reached the people (R4V's list, DESIGN §6)."""
+
+    BANK_ACCOUNT = "bank_account", _("Beneficiary bank account")
+    MOBILE_MONEY = "mobile_money", _("Mobile money")
+    PREPAID_CARD = "prepaid_card", _("Prepaid card")
+    OVER_THE_COUNTER = "otc", _("Cash collection over the counter (OTC)")
+    CASH_IN_HAND = "cash_in_hand", _("Direct cash (cash in hand)")
+    CARDLESS_ATM = "cardless_atm", _("Cardless ATM withdrawal")
+    VOUCHER = "voucher", _("Voucher")
+    OTHER = "other", _("Other")
+
+
+# R4V's own words for each mechanism, untranslated, as its regional 5W writes them.
+R4V_DELIVERY_MECHANISMS = {
+    DeliveryMechanism.BANK_ACCOUNT: "Beneficiary Bank Account",
+    DeliveryMechanism.MOBILE_MONEY: "Mobile Money",
+    DeliveryMechanism.PREPAID_CARD: "Prepaid Card",
+    DeliveryMechanism.OVER_THE_COUNTER: "Cash Collection Over the Counter (OTC)",
+    DeliveryMechanism.CASH_IN_HAND: "Direct Cash (Cash in Hand)",
+    DeliveryMechanism.CARDLESS_ATM: "Cardless ATM Withdrawal",
+    DeliveryMechanism.VOUCHER: "Voucher",
+    DeliveryMechanism.OTHER: "Other",
+}
+# The six sex-and-age figures of R4V's regional 5W (DESIGN §6), then the "other" people whose
+# age was never recorded (lines written before "other" was split by age: kept, never guessed).
+SEX_AND_AGE_FIELDS = ("girls", "boys", "women", "men", "other_under_18", "other_adults")
+DISAGGREGATION_FIELDS = (*SEX_AND_AGE_FIELDS, "other_unknown_age")
 # More people than this in one line is a typing error, not a month of activity (Peru hosts about
 # 1.5 million refugees and migrants from Venezuela).
 MAX_PEOPLE = 2_000_000
@@ -524,6 +684,11 @@ PLAUSIBLE = [MaxValueValidator(MAX_PEOPLE, message=msg.IMPLAUSIBLE)]
 class ActivityLineQuerySet(models.QuerySet):
     def approved(self) -> ActivityLineQuerySet:
         return self.filter(report__status=ReportStatus.APPROVED)
+
+    def counting_people(self) -> ActivityLineQuerySet:
+        """Return the lines whose people count (DESIGN §4): RMRP activities of Direct
+        Assistance indicators (whatever their report's status)."""
+        return self.filter(indicator__type=IndicatorType.DIRECT_ASSISTANCE, rmrp_activity=True)
 
     def with_related(self) -> ActivityLineQuerySet:
         """Fetch what a table of lines shows, in the same query."""
@@ -559,7 +724,13 @@ class ActivityLine(models.Model):
     boys = models.PositiveIntegerField(_("boys (0–17)"), default=0, validators=PLAUSIBLE)
     women = models.PositiveIntegerField(_("women (18+)"), default=0, validators=PLAUSIBLE)
     men = models.PositiveIntegerField(_("men (18+)"), default=0, validators=PLAUSIBLE)
-    other = models.PositiveIntegerField(_("other (any age)"), default=0, validators=PLAUSIBLE)
+    other_under_18 = models.PositiveIntegerField(_("other (0–17)"), default=0, validators=PLAUSIBLE)
+    other_adults = models.PositiveIntegerField(_("other (18+)"), default=0, validators=PLAUSIBLE)
+    other_unknown_age = models.PositiveIntegerField(
+        _("other, age not recorded"), default=0, validators=PLAUSIBLE,
+        help_text=_("Recorded before “other” was split by age: move these people into other "
+                    "(0–17) or other (18+)."),
+    )
     new_beneficiaries = models.PositiveIntegerField(
         _("new beneficiaries"),
         default=0,
@@ -580,7 +751,20 @@ class ActivityLine(models.Model):
         _("cash transferred (USD)"), max_digits=12, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0, message=msg.NEGATIVE_VALUE)],
     )
+    delivery_mechanism = models.CharField(
+        _("delivery mechanism"), max_length=20, choices=DeliveryMechanism.choices, blank=True,
+        help_text=_("For cash and voucher lines: how the transfer reached the people."),
+    )
+    activity_name = models.CharField(
+        _("activity name"), max_length=100, blank=True,
+        help_text=_("Optional: a short name for the activity, beside its description."),
+    )
     description = models.TextField(_("description"), blank=True)
+    rmrp_activity = models.BooleanField(
+        _("RMRP activity"), default=True,
+        help_text=_("Part of the Regional Refugee and Migrant Response Plan. Only RMRP "
+                    "activities count toward people reached."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True,
@@ -601,7 +785,8 @@ class ActivityLine(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    new_beneficiaries=F("girls") + F("boys") + F("women") + F("men") + F("other")
+                    new_beneficiaries=F("girls") + F("boys") + F("women") + F("men")
+                    + F("other_under_18") + F("other_adults") + F("other_unknown_age")
                 ),
                 name="reporting_activityline_disaggregation_sums_to_new",
                 violation_error_message=msg.DISAGGREGATION_MISMATCH,
@@ -625,6 +810,18 @@ class ActivityLine(models.Model):
             models.CheckConstraint(
                 condition=Q(modality__in=Modality.values),
                 name="reporting_activityline_modality_valid",
+            ),
+            # Empty is "not recorded": cash lines written before the mechanism was asked for.
+            models.CheckConstraint(
+                condition=Q(delivery_mechanism="")
+                | Q(delivery_mechanism__in=DeliveryMechanism.values,
+                    modality__in=sorted(CASH_MODALITIES)),
+                name="reporting_activityline_mechanism_only_for_cash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(modality=Modality.VOUCHER)
+                | Q(delivery_mechanism=DeliveryMechanism.VOUCHER),
+                name="reporting_activityline_voucher_mechanism",
             ),
             # One line per indicator × place × population × modality × implementer; two
             # partial constraints because NULL implementers never clash in a plain one.
@@ -672,7 +869,8 @@ class ActivityLine(models.Model):
             raise ValidationError(errors)
 
     def row_errors(
-        self, *, sector: Sector | None = None, accept_inactive: bool = False
+        self, *, sector: Sector | None = None, accept_inactive: bool = False,
+        require_mechanism: bool = True,
     ) -> dict[str, list[ValidationError]]:
         """Return the rules this line breaks on its own, by field (empty when it is valid).
 
@@ -680,7 +878,8 @@ class ActivityLine(models.Model):
         can be checked before its report exists. Nothing is queried for a new line whose
         indicator (with its sector), department and location are set: the spreadsheet
         import checks thousands of lines this way. `accept_inactive` lets an indicator no
-        longer in use through (historic data loaded as it was reported)."""
+        longer in use through, and `require_mechanism=False` a cash line without its delivery
+        mechanism (historic data loaded as it was reported)."""
         errors: dict[str, list[ValidationError]] = {}
 
         def add(field: str, message, **params) -> None:
@@ -704,6 +903,7 @@ class ActivityLine(models.Model):
                 else self.modality)
         elif self.cash_usd is None and self.modality in CASH_MODALITIES:
             add("cash_usd", msg.CASH_REQUIRED)
+        self._check_mechanism(add, require_mechanism)
 
         if sector is None and self.report_id:
             sector = self.report.sector
@@ -719,6 +919,18 @@ class ActivityLine(models.Model):
                 add("location", msg.LOCATION_OUTSIDE_DEPARTMENT,
                     location=location, department=department)
         return errors
+
+    def _check_mechanism(self, add, required: bool) -> None:
+        mechanism = self.delivery_mechanism
+        if self.modality == Modality.VOUCHER:
+            if mechanism != DeliveryMechanism.VOUCHER:
+                add("delivery_mechanism", msg.MECHANISM_OF_VOUCHER)
+        elif self.modality == Modality.CASH:
+            if not mechanism and required:
+                add("delivery_mechanism", msg.MECHANISM_REQUIRED)
+        elif mechanism and self.modality in Modality.values:
+            add("delivery_mechanism", msg.MECHANISM_NOT_APPLICABLE,
+                modality=Modality(self.modality).label)
 
     def _check_indicator(
         self, indicator: Indicator, sector: Sector | None, accept_inactive: bool, add
@@ -768,6 +980,8 @@ class ActivityLine(models.Model):
         "reporting_activityline_cash_not_negative",  # the field's MinValueValidator
         "reporting_activityline_population_type_valid",  # the field's choices
         "reporting_activityline_modality_valid",  # the field's choices
+        "reporting_activityline_mechanism_only_for_cash",  # row_errors: delivery_mechanism
+        "reporting_activityline_voucher_mechanism",  # row_errors: delivery_mechanism
     })
 
     def get_constraints(self):
@@ -1127,13 +1341,14 @@ class ImportBatch(models.Model):
 
 
 class CountedTotal(models.Model):
-    """The approved people-counting lines, summed per period × report sector × indicator sector ×
-    department × population type × cash or not: what every figure of DESIGN §4 is computed from.
+    """The approved people-counting lines (RMRP activities of Direct Assistance indicators),
+    summed per period × report sector × indicator sector × department × population type × cash
+    or not: what every figure of DESIGN §4 is computed from.
 
-    Database triggers (reporting/numbers/totals.py, installed by migration 0004) keep it equal to the sum
-    of the lines in the same transaction as every change to lines, reports' status, period or
-    sector, and indicators' sector or `counts_people`, whichever path makes it (a form, the
-    importer, the admin, a bulk update). The figures therefore never lag behind an approval, and
+    Database triggers (reporting/numbers/totals.py, installed by migration 0004, changed by 0007)
+    keep it equal to the sum of the lines in the same transaction as every change to lines,
+    reports' status, period or sector, and indicators' sector or type, whichever path makes it
+    (a form, the importer, the admin, a bulk update). The figures therefore never lag behind an approval, and
     a month's figures read a few thousand rows instead of every line. Nothing in Python writes
     to it; `rebuild_totals` recomputes it from scratch and `--check` compares it with the lines.
     """

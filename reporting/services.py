@@ -36,12 +36,17 @@ AUDITED_FIELDS = (
     "boys",
     "women",
     "men",
-    "other",
+    "other_under_18",
+    "other_adults",
+    "other_unknown_age",
     "new_beneficiaries",
     "total_monthly",
     "quantity",
     "cash_usd",
+    "delivery_mechanism",
+    "activity_name",
     "description",
+    "rmrp_activity",
 )
 
 

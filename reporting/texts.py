@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 DISAGGREGATION_MISMATCH = _(
     "New beneficiaries (%(new)s) must equal girls + boys + women + men + other (%(sum)s)."
 )
+NOT_YES_OR_NO = _("Write yes or no, not “%(value)s”.")
+OTHER_NEEDS_AN_AGE = _(
+    "The single “Other” column has no age: write these people under “Other under 18” or "
+    "“Other 18+” instead, and leave “Other” empty."
+)
 TOTAL_BELOW_NEW = _(
     "Total monthly beneficiaries (%(total)s) cannot be less than new beneficiaries (%(new)s)."
 )
@@ -19,6 +24,20 @@ CASH_WITHOUT_CASH_MODALITY = _(
     "Cash USD is only for cash or voucher modality; this line's modality is %(modality)s."
 )
 CASH_REQUIRED = _("Enter the amount transferred in USD for a cash or voucher line.")
+MECHANISM_REQUIRED = _("Choose the delivery mechanism: how the cash reached the people.")
+MECHANISM_NOT_APPLICABLE = _(
+    "Leave the delivery mechanism empty: it is only for cash and voucher lines, and this "
+    "line's modality is %(modality)s."
+)
+MECHANISM_OF_VOUCHER = _("The delivery mechanism of a voucher line is Voucher.")
+NOT_A_MECHANISM = _(
+    "“%(value)s” is not a delivery mechanism: write bank_account, mobile_money, prepaid_card, "
+    "otc, cash_in_hand, cardless_atm, voucher or other (or R4V's name for it)."
+)
+ACTIVITY_NAME_TOO_LONG = _(
+    "An activity name holds %(limit)s characters at most; this one has %(length)s: shorten it "
+    "and put the rest in the description."
+)
 QUANTITY_REQUIRED = _("Enter the quantity: indicator %(indicator)s is counted in %(unit)s.")
 QUANTITY_NOT_APPLICABLE = _(
     "Leave quantity empty: indicator %(indicator)s counts people, entered as beneficiaries."

@@ -11,7 +11,9 @@ from partners.models import HeldInvitation, Role, User
 from partners.services import next_account_id
 from reporting.models import (
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
+    IndicatorType,
     Location,
     Modality,
     MonthlyReport,
@@ -73,7 +75,7 @@ class LineFactory(DjangoModelFactory):
 
     indicator = factory.LazyAttribute(
         lambda line: Indicator.objects.filter(
-            sector=line.report.sector, counts_people=True
+            sector=line.report.sector, type=IndicatorType.DIRECT_ASSISTANCE
         ).order_by("code").first()
     )
     department = factory.LazyFunction(lambda: Location.objects.get(code="15"))
@@ -84,8 +86,14 @@ class LineFactory(DjangoModelFactory):
     boys = 12
     women = 30
     men = 25
-    other = 3
+    other_under_18 = 0
+    other_adults = 3
+    other_unknown_age = 0
+    # A voucher is its own delivery mechanism; a cash line's is left as "not recorded".
+    delivery_mechanism = factory.LazyAttribute(
+        lambda line: DeliveryMechanism.VOUCHER if line.modality == Modality.VOUCHER else "")
     new_beneficiaries = factory.LazyAttribute(
-        lambda line: line.girls + line.boys + line.women + line.men + line.other
+        lambda line: line.girls + line.boys + line.women + line.men + line.other_under_18
+        + line.other_adults + line.other_unknown_age
     )
     total_monthly = factory.LazyAttribute(lambda line: line.new_beneficiaries + 20)

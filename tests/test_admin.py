@@ -238,10 +238,10 @@ def test_what_approved_lines_were_counted_with_cannot_be_edited(client, ivan, li
     client.force_login(ivan)
     indicator = line.indicator
     page = client.get(f"/admin/reporting/indicator/{indicator.pk}/change/").content.decode()
-    assert 'name="counts_people"' not in page and 'name="unit"' not in page
+    assert 'name="type"' not in page and 'name="unit"' not in page
     unused = line.report.sector.indicators.exclude(pk=indicator.pk).filter(lines=None).first()
     page = client.get(f"/admin/reporting/indicator/{unused.pk}/change/").content.decode()
-    assert 'name="counts_people"' in page
+    assert 'name="type"' in page
     sector_page = client.get(f"/admin/reporting/sector/{line.report.sector_id}/change/")
     assert 'name="parent"' not in sector_page.content.decode()
 
@@ -307,7 +307,7 @@ def test_the_queue_counts_only_people_reached(client, paula, submitted):
 
     training = Indicator.objects.get(code="PRO-06")  # staff trained: people, but not counted
     MonthlyReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.DRAFT)
-    LineFactory(report=submitted, indicator=training, girls=0, boys=0, other=0, women=5, men=5)
+    LineFactory(report=submitted, indicator=training, girls=0, boys=0, other_adults=0, women=5, men=5)
     MonthlyReport.objects.filter(pk=submitted.pk).update(status=ReportStatus.SUBMITTED)
     client.force_login(paula)
     row = client.get(CHANGELIST).context["cl"].result_list.get(pk=submitted.pk)

@@ -95,7 +95,7 @@ def snapshot_organisations() -> dict:
 # --------------------------------------------------------------------------------------------
 
 ORGANISATION_COLUMNS = ["acronym", "name", "short_name", "type", "is_partner", "rmrp_appealing",
-                        "joined_on", "sectors", "active"]
+                        "joined_on", "sectors", "active", "regional_name"]
 
 
 def test_an_im_officer_exports_organisations_as_csv_with_codes_and_no_ids(client, ivan):
@@ -106,7 +106,7 @@ def test_an_im_officer_exports_organisations_as_csv_with_codes_and_no_ids(client
     assert rows[0] == ORGANISATION_COLUMNS
     by_acronym = {row[0]: row for row in rows[1:]}
     assert by_acronym["ACH"] == ["ACH", "Acción Contra el Hambre", "Acción Contra el Hambre",
-                                 "ingo", "yes", "yes", "", "FS;INT;NUT;WASH", "yes"]
+                                 "ingo", "yes", "yes", "", "FS;INT;NUT;WASH", "yes", ""]
     assert by_acronym["OPS/OMS"][7] == "HEA"
     assert len(by_acronym) == Organisation.objects.count()
 
@@ -127,10 +127,10 @@ def test_sectors_are_exported_with_parents_and_leads_by_code(client, ivan):
     client.force_login(ivan)
     rows = csv_rows(export(client, SECTORS))
     assert rows[0] == ["code", "parent", "name_es", "name_en", "order", "lead_organisations",
-                       "active"]
-    assert ["EDU", "", "Educación", "Education", "1", "SCI;UNICEF", "yes"] in rows
+                       "active", "regional_name"]
+    assert ["EDU", "", "Educación", "Education", "1", "SCI;UNICEF", "yes", ""] in rows
     assert ["PRO-CP", "PRO", "Protección de la Niñez", "Child Protection", "8", "UNICEF",
-            "yes"] in rows
+            "yes", ""] in rows
     codes = [row[0] for row in rows[1:]]
     # Sectors first, then sub-sectors: the file loads into an empty database too.
     assert codes.index("WASH") < codes.index("PRO-CP")
@@ -139,8 +139,8 @@ def test_sectors_are_exported_with_parents_and_leads_by_code(client, ivan):
 def test_an_export_follows_the_changelist_filters(client, ivan):
     client.force_login(ivan)
     rows = csv_rows(export(client, LOCATIONS, query="?level=department"))
-    assert rows[0] == ["code", "level", "parent", "name"]
-    assert ["01", "department", "", "Amazonas"] in rows
+    assert rows[0] == ["code", "level", "parent", "name", "regional_name"]
+    assert ["01", "department", "", "Amazonas", ""] in rows
     assert len(rows) - 1 == Location.objects.departments().count()
 
 
@@ -224,9 +224,9 @@ def test_an_edited_export_updates_what_was_edited(client, ivan):
 # --------------------------------------------------------------------------------------------
 
 NEW_INDICATOR = (
-    "code,sector,name_es,name_en,unit,counts_people\n"
+    "code,sector,name_es,name_en,unit,type\n"
     "PRO-CP-99,PRO-CP,Niñas y niños atendidos en espacios amigables,"
-    "Children attended in child-friendly spaces,people,yes\n"
+    "Children attended in child-friendly spaces,people,direct\n"
 )
 
 
@@ -239,14 +239,14 @@ def test_importing_an_indicator_with_a_sector_code_creates_it_in_that_sector(cli
     indicator = Indicator.objects.get(code="PRO-CP-99")
     assert indicator.sector == Sector.objects.get(code="PRO-CP")
     assert indicator.name_es == "Niñas y niños atendidos en espacios amigables"
-    assert (indicator.unit, indicator.counts_people, indicator.active) == ("people", True, True)
+    assert (indicator.unit, indicator.type, indicator.active) == ("people", "direct", True)
     assert "Import finished: 1 new" in " ".join(str(m) for m in response.context["messages"])
 
 
 def test_an_unknown_sector_code_is_a_row_error_and_nothing_is_saved(client, ivan):
     client.force_login(ivan)
     count = Indicator.objects.count()
-    content = NEW_INDICATOR + "XYZ-01,XYZ,Algo,Something,people,yes\n"
+    content = NEW_INDICATOR + "XYZ-01,XYZ,Algo,Something,people,direct\n"
 
     page = preview(client, INDICATORS, content)
 
@@ -261,7 +261,7 @@ def test_a_row_invalid_at_confirmation_undoes_the_whole_import(client, ivan, pro
     client.force_login(ivan)
     fleeting = Sector.objects.create(code="TMP", name_es="Temporal", name_en="Temporary", order=99)
     count = Indicator.objects.count()
-    page = preview(client, INDICATORS, NEW_INDICATOR + "TMP-01,TMP,Algo,Something,people,yes\n")
+    page = preview(client, INDICATORS, NEW_INDICATOR + "TMP-01,TMP,Algo,Something,people,direct\n")
     assert totals(page) == {"new": 2}
     fleeting.delete()  # between the preview and the confirmation
 
@@ -285,7 +285,7 @@ def test_confirming_an_import_twice_imports_it_once(client, ivan):
 def test_the_resource_imports_all_or_nothing(ivan):
     import tablib
 
-    dataset = tablib.Dataset().load(NEW_INDICATOR + "XYZ-01,XYZ,Algo,Something,people,yes\n",
+    dataset = tablib.Dataset().load(NEW_INDICATOR + "XYZ-01,XYZ,Algo,Something,people,direct\n",
                                     format="csv")
     result = IndicatorResource().import_data(dataset, dry_run=False, user=ivan,
                                              rollback_on_validation_errors=True)
@@ -296,15 +296,15 @@ def test_the_resource_imports_all_or_nothing(ivan):
 def test_the_models_rules_apply_to_imported_rows(client, ivan):
     client.force_login(ivan)
     page = preview(client, INDICATORS,
-                   "code,sector,name_es,name_en,unit,counts_people\n"
-                   "PRO-98,PRO,Kits de dignidad,Dignity kits,kits,yes\n"
-                   "PRO-97,PRO,Algo,Something,litres,no\n"
+                   "code,sector,name_es,name_en,unit,type\n"
+                   "PRO-98,PRO,Kits de dignidad,Dignity kits,kits,direct\n"
+                   "PRO-97,PRO,Algo,Something,litres,other\n"
                    "PRO-96,PRO,,Something,people,maybe\n")
     errors = row_errors(page)
-    assert "Only an indicator counted in people can count people reached." in errors
+    assert "A Direct Assistance indicator is counted in people." in errors
     assert "Value 'litres' is not a valid choice." in errors
     assert "This field cannot be blank." in errors
-    assert "Write yes or no." in errors
+    assert "Value 'maybe' is not a valid choice." in errors
     assert page.context.get("confirm_form") is None
 
 
@@ -381,8 +381,8 @@ def test_the_sector_of_an_indicator_with_lines_cannot_change(client, ivan, line)
     client.force_login(ivan)
     indicator = line.indicator
     page = preview(client, INDICATORS,
-                   "code,sector,name_es,name_en,unit,counts_people\n"
-                   f"{indicator.code},HEA,{indicator.name_es},Renamed,people,yes\n")
+                   "code,sector,name_es,name_en,unit,type\n"
+                   f"{indicator.code},HEA,{indicator.name_es},Renamed,people,direct\n")
     assert row_errors(page) == [
         "This indicator has lines, so its sector, unit and counting cannot change: deactivate "
         "it and create a new one instead."
@@ -554,8 +554,8 @@ def test_a_seed_file_saved_by_excel_in_spanish_loads(tmp_path, settings):
 def test_a_seed_file_without_a_column_is_refused_by_name(tmp_path, settings):
     seed_copy(tmp_path, settings)
     path = tmp_path / "indicators.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(",counts_people", ",counts", 1),
+    path.write_text(path.read_text(encoding="utf-8").replace(",type", ",kind", 1),
                     encoding="utf-8")
 
-    with pytest.raises(SeedError, match=r"indicators\.csv: no column counts_people"):
+    with pytest.raises(SeedError, match=r"indicators\.csv: no column type"):
         load_seeds(tmp_path)

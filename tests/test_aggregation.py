@@ -56,7 +56,7 @@ def add_line(report: MonthlyReport, indicator: str, department: str = LIMA,
     return LineFactory(
         report=report, indicator=Indicator.objects.get(code=indicator),
         department=Location.objects.get(code=department), population_type=population_type,
-        modality=modality, girls=0, boys=0, women=new, men=0, other=0, total_monthly=total,
+        modality=modality, girls=0, boys=0, women=new, men=0, other_adults=0, total_monthly=total,
         cash_usd=Decimal("25.00") if modality in CASH_MODALITIES else None,
     )
 
@@ -485,7 +485,7 @@ def test_it_runs_as_many_queries_for_one_line_as_for_two_hundred(org_a, django_a
         LineFactory.build(
             report=health, indicator=Indicator.objects.get(code=indicator), department=department,
             population_type=population_type, modality=Modality.CASH, cash_usd=Decimal("5.00"),
-            girls=0, boys=0, women=10, men=0, other=0, total_monthly=10,
+            girls=0, boys=0, women=10, men=0, other_adults=0, total_monthly=10,
         )
         for indicator, department, population_type in itertools.islice(combinations, 199)
     ]

@@ -116,13 +116,14 @@ def dataset(transactional_db):
     row = {
         "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
         "department": "15", "population_type": "destination", "modality": "service",
-        "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
+        "girls": 10, "boys": 12, "women": 30, "men": 25, "other_adults": 3,
         "new_beneficiaries": 80, "total_monthly": 100, "description": "Orientación legal “CPP”",
     }
     browser = Client()
     browser.force_login(reporter)
     for name in ("julio.csv", "septiembre.csv"):
-        data = table_bytes(row, {**row, "department": "13", "modality": "cash", "cash_usd": "50.5"})
+        data = table_bytes(row, {**row, "department": "13", "modality": "cash", "cash_usd": "50.5",
+                               "delivery_mechanism": "mobile_money"})
         assert browser.post("/imports/", {"file": SimpleUploadedFile(name, data)}).status_code == 302
     first = ImportBatch.objects.order_by("pk").first()
     assert browser.post(f"/imports/{first.pk}/confirm/").status_code == 302
@@ -133,7 +134,7 @@ def dataset(transactional_db):
     lima = Location.objects.get(code="15")
     line = services.save_line(line=ActivityLine(
         report=report, indicator=indicator, department=lima, location=lima,
-        population_type="transit", modality="service", girls=1, boys=2, women=3, men=4, other=0,
+        population_type="transit", modality="service", girls=1, boys=2, women=3, men=4, other_adults=0,
         new_beneficiaries=10, total_monthly=12, description="Añadida a mano",
     ), by=reporter)
     line.total_monthly = 15

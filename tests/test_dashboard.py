@@ -55,7 +55,7 @@ def add_line(report, indicator: str, department: str, population_type: str, tota
     return LineFactory(
         report=report, indicator=Indicator.objects.get(code=indicator), department=place,
         location=location or place, population_type=population_type, modality=modality,
-        girls=0, boys=0, women=new, men=0, other=0, new_beneficiaries=new, total_monthly=total,
+        girls=0, boys=0, women=new, men=0, other_adults=0, new_beneficiaries=new, total_monthly=total,
         cash_usd=10 if modality in (Modality.CASH, Modality.VOUCHER) else None,
     )
 

@@ -362,7 +362,7 @@ def table_bytes(*rows: dict) -> bytes:
 ROW = {
     "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
     "department": "15", "population_type": "destination", "modality": "service",
-    "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
+    "girls": 10, "boys": 12, "women": 30, "men": 25, "other_adults": 3,
     "new_beneficiaries": 80, "total_monthly": 100, "description": "Orientación legal",
 }
 TWO_ROWS = table_bytes(ROW, {**ROW, "indicator": "PRO-03", "department": "13"})
@@ -409,7 +409,8 @@ def line_form(**changes) -> dict:
         "indicator": Indicator.objects.get(code="PRO-02").pk, "department": "15",
         "province": "1501", "district": "150132", "population_type": "destination",
         "modality": "service", "implementing_partner": "", "girls": 4, "boys": 6, "women": 40,
-        "men": 30, "other": 0, "new_beneficiaries": 80, "total_monthly": 110, "quantity": "",
+        "men": 30, "other_under_18": 0, "other_adults": 0, "new_beneficiaries": 80,
+        "total_monthly": 110, "quantity": "",
         "cash_usd": "", "description": "Regularización migratoria (CPP)", **changes,
     }
 

@@ -16,6 +16,7 @@ from partners.models import Organisation, OrganisationType
 from reporting.demo.september import september_cells, september_streams
 from reporting.models import (
     ActivityLine,
+    IndicatorType,
     KeyFigures,
     Modality,
     MonthlyReport,
@@ -46,7 +47,7 @@ def september(django_db_setup, django_db_blocker):
 def counted_september_lines():
     return ActivityLine.objects.filter(
         report__period__month=SEPTEMBER, report__status=ReportStatus.APPROVED,
-        indicator__counts_people=True,
+        indicator__type=IndicatorType.DIRECT_ASSISTANCE, rmrp_activity=True,
     )
 
 
@@ -112,7 +113,7 @@ def test_only_approved_reports_carry_the_figures(september, db):
     for status in (ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.RETURNED):
         assert september_reports.filter(status=status).exists(), status
     unapproved_lines = ActivityLine.objects.filter(
-        report__period__month=SEPTEMBER, indicator__counts_people=True
+        report__period__month=SEPTEMBER, indicator__type=IndicatorType.DIRECT_ASSISTANCE, rmrp_activity=True
     ).exclude(report__status=ReportStatus.APPROVED)
     assert unapproved_lines.exists()
     assert not september_reports.filter(
@@ -226,3 +227,18 @@ def test_the_pdf_keeps_the_chart_with_its_table_on_the_first_page(september, db,
     assert _pages_of(document, "sitrep-chart") == {1}
     # The partner list is never split between two pages.
     assert len(_pages_of(document, "sitrep-partner-names")) == 1
+
+
+def test_the_demo_has_rmrp_activities_and_others_which_do_not_count(september, db):
+    lines = ActivityLine.objects.filter(report__period__month=SEPTEMBER,
+                                        report__status=ReportStatus.APPROVED)
+    outside = lines.filter(rmrp_activity=False, indicator__type=IndicatorType.DIRECT_ASSISTANCE)
+    assert outside.exists()
+    assert not outside.filter(pk__in=counted_september_lines()).exists()
+
+
+def test_the_demo_records_other_people_of_both_ages_and_none_of_unknown_age(september, db):
+    lines = ActivityLine.objects.all()
+    assert lines.filter(other_under_18__gt=0).exists()
+    assert lines.filter(other_adults__gt=0).exists()
+    assert not lines.filter(other_unknown_age__gt=0).exists()

@@ -36,7 +36,7 @@ def line_data(**overrides) -> dict:
         "indicator": Indicator.objects.get(code="PRO-02").pk,
         "department": "15", "province": "1501", "district": "150132",
         "population_type": "destination", "modality": "service", "implementing_partner": "",
-        "girls": 4, "boys": 6, "women": 40, "men": 30, "other": 0,
+        "girls": 4, "boys": 6, "women": 40, "men": 30, "other_under_18": 0, "other_adults": 0,
         "new_beneficiaries": 80, "total_monthly": 110,
         "quantity": "", "cash_usd": "", "description": "Regularización migratoria (CPP)",
     }
@@ -79,7 +79,7 @@ def test_the_monthly_loop_works_end_to_end(language, db):
     hias.post(
         f"/reports/{report.pk}/lines/add/",
         line_data(department="24", province="", district="", population_type="transit",
-                  girls=10, boys=10, women=20, men=15, other=0, new_beneficiaries=55,
+                  girls=10, boys=10, women=20, men=15, other_adults=0, new_beneficiaries=55,
                   total_monthly=55, description="Orientación en CEBAF Tumbes"),
     )
     assert report.lines.count() == 2
@@ -110,7 +110,7 @@ def test_the_monthly_loop_works_end_to_end(language, db):
     hias.post(
         f"/reports/{report.pk}/lines/{tumbes.pk}/",
         line_data(department="24", province="2401", district="", population_type="transit",
-                  girls=10, boys=10, women=20, men=15, other=0, new_beneficiaries=55,
+                  girls=10, boys=10, women=20, men=15, other_adults=0, new_beneficiaries=55,
                   total_monthly=60, description="Orientación en CEBAF Tumbes"),
     )
     tumbes.refresh_from_db()

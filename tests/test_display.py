@@ -41,7 +41,7 @@ def test_urls_are_made_as_reverse_makes_them():
 def test_a_row_holds_what_the_page_shows(report):
     district = Location.objects.get(code="150132")
     line = LineFactory(report=report, location=district, girls=1200, boys=0, women=0,
-                       men=0, other=0, new_beneficiaries=1200, total_monthly=1500,
+                       men=0, other_adults=0, new_beneficiaries=1200, total_monthly=1500,
                        description="x" * 130)
     with override("es"):
         (row,) = line_rows(list(report.lines.with_related()), report_pk=report.pk)

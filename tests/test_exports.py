@@ -46,7 +46,8 @@ pytestmark = pytest.mark.django_db
 ALL = {"hias-pro-draft", "hias-hea-approved", "caritas-pro-submitted", "caritas-pro-draft",
        "caritas-hea-approved"}
 FORMULAS = ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(1)", "\tx", "\rx"]
-NUMERIC = ("Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
+NUMERIC = ("Girls", "Boys", "Women", "Men", "Other under 18", "Other 18+", "Other",
+           "New beneficiaries",
            "Total monthly beneficiaries", "Quantity", "Cash USD")
 
 
@@ -293,12 +294,13 @@ def varied(report, alice):
     partner = Organisation.objects.get(acronym="CARITAS")
     district = LineFactory(report=report, location=place("150132"), implementing_partner=partner,
                            modality=Modality.CASH, cash_usd=Decimal("1234.50"),
+                           delivery_mechanism="mobile_money", activity_name="Bono de protección",
                            population_type=PopulationType.TRANSIT,
                            description="Atención en San Juan de Lurigancho, niñas y niños")
     province = LineFactory(report=report, location=place("1501"),
                            indicator=Indicator.objects.get(code="PRO-CP-02"))
     sessions = LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-07"),
-                           girls=0, boys=0, women=0, men=0, other=0, total_monthly=0,
+                           girls=0, boys=0, women=0, men=0, other_adults=0, total_monthly=0,
                            quantity=12)
     return district, province, sessions
 
@@ -311,9 +313,11 @@ def test_each_row_follows_the_column_contract(varied):
         "month": "2023-09", "organisation": "HIAS", "implementing_partner": "CARITAS",
         "sector": "PRO", "indicator": varied[0].indicator.code, "department": "15",
         "province": "1501", "district": "150132", "population_type": "transit",
-        "modality": "cash", "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
-        "new_beneficiaries": 80, "total_monthly": 100, "quantity": None,
-        "cash_usd": Decimal("1234.50"),
+        "modality": "cash", "girls": 10, "boys": 12, "women": 30, "men": 25, "other_under_18": 0,
+        "other_adults": 3, "other_unknown_age": 0, "new_beneficiaries": 80, "total_monthly": 100,
+        "quantity": None,
+        "cash_usd": Decimal("1234.50"), "rmrp_activity": "yes",
+        "delivery_mechanism": "mobile_money", "activity_name": "Bono de protección",
         "description": "Atención en San Juan de Lurigancho, niñas y niños",
     }
     assert (province["province"], province["district"]) == ("1501", None)
@@ -423,7 +427,8 @@ def test_the_xlsx_neutralises_text_and_keeps_numbers_as_numbers(client, alice, f
         assert all(cell.data_type != "f" for cell in row)
         texts.add(cells["Description"].value)
         assert cells["Implementing partner"].value == "'@EVIL"
-        for header in ("Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
+        for header in ("Girls", "Boys", "Women", "Men", "Other under 18", "Other 18+", "Other",
+                       "New beneficiaries",
                        "Total monthly beneficiaries"):
             assert cells[header].data_type == "n" and isinstance(cells[header].value, int)
     # XML reads a carriage return in text as a line feed (Excel and openpyxl alike).
@@ -443,7 +448,7 @@ def test_the_xlsx_drops_characters_a_workbook_cannot_hold(report, alice):
 
 @pytest.fixture
 def five_thousand_lines(report):
-    indicators = list(Indicator.objects.for_sector(report.sector).filter(counts_people=True))
+    indicators = list(Indicator.objects.for_sector(report.sector).filter(type="direct"))
     places = list(Location.objects.filter(code__startswith="15"))
     types = (PopulationType.DESTINATION, PopulationType.TRANSIT, PopulationType.HOST)
     lima = place("15")
@@ -451,7 +456,7 @@ def five_thousand_lines(report):
     ActivityLine.objects.bulk_create([
         ActivityLine(report=report, indicator=indicator, department=lima, location=where,
                      population_type=population, modality=Modality.SERVICE, girls=1, boys=1,
-                     women=1, men=1, other=1, new_beneficiaries=5, total_monthly=7,
+                     women=1, men=1, other_adults=1, new_beneficiaries=5, total_monthly=7,
                      description="=line")
         for _, (indicator, where, population) in zip(range(5000), combos, strict=False)
     ], batch_size=1000)
@@ -663,8 +668,10 @@ PEOPLE_HEADERS = (
     "Implementing partner (acronym)", "Implementing partner", "Sector (code)", "Sector",
     "Indicator (code)", "Indicator", "Department (ubigeo)", "Department", "Province (ubigeo)",
     "Province", "District (ubigeo)", "District", "Population type (code)", "Population type",
-    "Modality (code)", "Modality", "Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
-    "Total monthly beneficiaries", "Quantity", "Cash USD", "Description",
+    "Modality (code)", "Modality", "Girls", "Boys", "Women", "Men", "Other (0–17)", "Other (18+)",
+    "Other, age not recorded", "New beneficiaries", "Total monthly beneficiaries", "Quantity",
+    "Cash USD", "RMRP activity", "Delivery mechanism (code)", "Delivery mechanism",
+    "Activity name", "Description",
 )
 PEOPLE_HEADERS_ES = (
     "Mes", "Estado del reporte", "Aprobado el", "Organización (sigla)", "Organización",
@@ -672,8 +679,10 @@ PEOPLE_HEADERS_ES = (
     "Indicador (código)", "Indicador", "Departamento (ubigeo)", "Departamento",
     "Provincia (ubigeo)", "Provincia", "Distrito (ubigeo)", "Distrito",
     "Tipo de población (código)", "Tipo de población", "Modalidad (código)", "Modalidad",
-    "Niñas", "Niños", "Mujeres", "Hombres", "Otros", "Nuevos beneficiarios",
-    "Total de beneficiarios del mes", "Cantidad", "Monto USD", "Descripción",
+    "Niñas", "Niños", "Mujeres", "Hombres", "Otros (0–17)", "Otros (18+)",
+    "Otros, edad no registrada", "Nuevos beneficiarios", "Total de beneficiarios del mes",
+    "Cantidad", "Monto USD", "Actividad del RMRP", "Mecanismo de entrega (código)",
+    "Mecanismo de entrega", "Nombre de la actividad", "Descripción",
 )
 APPROVED_ONLY = "Lines of approved reports only: the lines that published figures count."
 EVERY_STATUS = ("Lines of reports in every status: draft, submitted, returned, approved and "
@@ -771,9 +780,11 @@ def test_a_file_for_people_has_the_names_beside_the_codes(client, alice, varied,
         "Population type (code)": "transit", "Population type": "In transit",
         "Modality (code)": "cash", "Modality": "Cash",
     }
-    figures = ("Girls", "Boys", "Women", "Men", "Other", "New beneficiaries",
-               "Total monthly beneficiaries", "Cash USD")
-    values = [line.girls, line.boys, line.women, line.men, line.other, line.new_beneficiaries,
+    figures = ("Girls", "Boys", "Women", "Men", "Other (0–17)", "Other (18+)",
+               "Other, age not recorded", "New beneficiaries", "Total monthly beneficiaries",
+               "Cash USD")
+    values = [line.girls, line.boys, line.women, line.men, line.other_under_18,
+              line.other_adults, line.other_unknown_age, line.new_beneficiaries,
               line.total_monthly, line.cash_usd]
     if fmt == "csv":
         values = [str(value) for value in values]
@@ -915,8 +926,9 @@ def test_the_page_says_it_in_spanish(client, ivan, scoped):
 CONTRACT = ("report__period__month", "report__organisation__acronym",
             "implementing_partner__acronym", "report__sector__code", "indicator__code",
             "department__code", "location__code", "population_type", "modality", "girls", "boys",
-            "women", "men", "other", "new_beneficiaries", "total_monthly", "quantity",
-            "cash_usd", "description")
+            "women", "men", "other_under_18", "other_adults", "other_unknown_age",
+            "new_beneficiaries", "total_monthly", "quantity",
+            "cash_usd", "rmrp_activity", "delivery_mechanism", "activity_name", "description")
 
 
 def contract_tuples(report) -> list[tuple]:

@@ -13,7 +13,7 @@ from reporting.models import ActivityLine, MonthlyReport, ReportingPeriod, Repor
 from reporting.sheets.columns import HEADERS
 
 ROW = ["2023-09", "HIAS", "", "PRO", "PRO-01", "15", "", "", "destination", "service",
-       "10", "12", "30", "25", "3", "80", "95", "", "", "Orientación legal"]
+       "10", "12", "30", "25", "0", "3", "", "80", "95", "", "", "", "", "", "Orientación legal"]
 
 
 def csv_file(tmp_path, *rows: list[str], name: str = "hias.csv"):

@@ -31,7 +31,8 @@ def form_data(**overrides) -> dict:
         "boys": "12",
         "women": "30",
         "men": "25",
-        "other": "3",
+        "other_under_18": "0",
+        "other_adults": "3",
         "new_beneficiaries": "80",
         "total_monthly": "95",
         "quantity": "",
@@ -65,7 +66,7 @@ def test_total_monthly_cannot_be_below_new(report):
     assert errors == {"total_monthly": [msg.TOTAL_BELOW_NEW % {"total": 79, "new": 80}]}
 
 
-@pytest.mark.parametrize("field", ["girls", "boys", "women", "men", "other",
+@pytest.mark.parametrize("field", ["girls", "boys", "women", "men", "other_under_18", "other_adults",
                                    "new_beneficiaries", "total_monthly", "quantity"])
 def test_no_number_may_be_negative(field, report):
     errors = errors_for(report, **{field: -1})
@@ -79,7 +80,7 @@ def test_cash_may_not_be_negative(report):
 
 
 def test_a_people_indicator_needs_people_reached(report):
-    errors = errors_for(report, girls=0, boys=0, women=0, men=0, other=0,
+    errors = errors_for(report, girls=0, boys=0, women=0, men=0, other_adults=0,
                         new_beneficiaries=0, total_monthly=0)
     assert errors == {"total_monthly": [str(msg.NOTHING_REACHED)]}
 
@@ -112,10 +113,12 @@ def test_cash_is_only_for_cash_or_voucher(report):
     assert errors == {"cash_usd": [msg.CASH_WITHOUT_CASH_MODALITY % {"modality": "Service"}]}
 
 
-@pytest.mark.parametrize("modality", ["cash", "voucher"])
-def test_a_cash_or_voucher_line_states_the_amount(modality, report):
-    assert errors_for(report, modality=modality) == {"cash_usd": [str(msg.CASH_REQUIRED)]}
-    assert errors_for(report, modality=modality, cash_usd="2500.50") == {}
+@pytest.mark.parametrize(("modality", "mechanism"), [("cash", "mobile_money"), ("voucher", "")])
+def test_a_cash_or_voucher_line_states_the_amount(modality, mechanism, report):
+    assert errors_for(report, modality=modality, delivery_mechanism=mechanism) == {
+        "cash_usd": [str(msg.CASH_REQUIRED)]}
+    assert errors_for(report, modality=modality, delivery_mechanism=mechanism,
+                      cash_usd="2500.50") == {}
 
 
 def test_quantity_is_required_for_a_non_people_unit(report):

@@ -139,7 +139,7 @@ def assert_tells_nothing_of_hias(response, viewer) -> None:
 
 def new_line_data(report: MonthlyReport, **overrides) -> dict:
     """A valid new line for the report's sector, distinct from the `line` fixture."""
-    indicator = Indicator.objects.filter(sector=report.sector, counts_people=True).order_by("code")
+    indicator = Indicator.objects.filter(sector=report.sector, type="direct").order_by("code")
     data = {
         "indicator": indicator[1].pk,
         "department": "15",
@@ -148,7 +148,7 @@ def new_line_data(report: MonthlyReport, **overrides) -> dict:
         "population_type": PopulationType.TRANSIT,
         "modality": "service",
         "implementing_partner": "",
-        "girls": 1, "boys": 2, "women": 3, "men": 4, "other": 0,
+        "girls": 1, "boys": 2, "women": 3, "men": 4, "other_under_18": 0, "other_adults": 0,
         "new_beneficiaries": 10,
         "total_monthly": 12,
         "quantity": "",
@@ -169,7 +169,7 @@ def edited_line_data(line: ActivityLine) -> dict:
         "modality": line.modality,
         "implementing_partner": "",
         "girls": line.girls, "boys": line.boys, "women": line.women, "men": line.men,
-        "other": line.other,
+        "other_under_18": line.other_under_18, "other_adults": line.other_adults,
         "new_beneficiaries": line.new_beneficiaries,
         "total_monthly": line.total_monthly + 5,
         "quantity": "",

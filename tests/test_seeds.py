@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from partners.models import Organisation, OrganisationType
-from reporting.models import Indicator, IndicatorUnit, Location, LocationLevel, Sector
+from reporting.models import Indicator, IndicatorType, IndicatorUnit, Location, LocationLevel, Sector
 from reporting.reference.seeds import SeedError, load_seeds
 
 
@@ -65,8 +65,9 @@ def test_every_sector_has_three_to_eight_indicators_some_counting_people(db):
     for sector in Sector.objects.all():
         indicators = sector.indicators.all()
         assert 3 <= indicators.count() <= 8, sector.code
-        assert indicators.filter(counts_people=True).exists(), sector.code
-    assert not Indicator.objects.filter(counts_people=True).exclude(unit=IndicatorUnit.PEOPLE)
+        assert indicators.filter(type=IndicatorType.DIRECT_ASSISTANCE).exists(), sector.code
+    direct = Indicator.objects.filter(type=IndicatorType.DIRECT_ASSISTANCE)
+    assert not direct.exclude(unit=IndicatorUnit.PEOPLE)
 
 
 def test_every_place_of_peru_is_loaded_with_its_official_name(db):

@@ -62,7 +62,7 @@ def line(report, department: str, population_type: str, total: int, new: int, **
     place = Location.objects.get(code=department)
     return LineFactory(
         report=report, department=place, location=place, population_type=population_type,
-        girls=0, boys=0, women=new, men=0, other=0, new_beneficiaries=new, total_monthly=total,
+        girls=0, boys=0, women=new, men=0, other_adults=0, new_beneficiaries=new, total_monthly=total,
         **extra,
     )
 

@@ -21,7 +21,7 @@ from reporting.sheets.reading import FileRejected, SheetRow, column_letter, read
 MB = 1024 * 1024
 ROW = (
     "2023-09", "HIAS", None, "PRO", "PRO-01", "15", "1501", None, "destination", "service",
-    1, 2, 3, 4, 0, 10, 12, None, None, "Talleres",
+    1, 2, 3, 4, 0, 0, 0, 10, 12, None, None, "yes", None, None, "Talleres",
 )
 FIELDS = [column.field for column in COLUMNS]
 
@@ -107,7 +107,7 @@ def test_it_keeps_raw_types_and_strips_text():
     row[11] = "  7 "
     row[12] = "   "
     row[13] = True
-    row[18] = 150.75
+    row[20] = 150.75
     table = read_table(xlsx(HEADERS, row), "activities.xlsx")
 
     values = table.rows[0].values
@@ -118,7 +118,7 @@ def test_it_keeps_raw_types_and_strips_text():
     assert values["women"] is None
     assert values["men"] is True
     assert values["cash_usd"] == 150.75
-    assert values["other"] == 0
+    assert values["other_under_18"] == 0
 
 
 def test_it_skips_blank_rows_and_keeps_the_numbers_the_user_sees():
@@ -189,7 +189,7 @@ def test_otherwise_it_reads_the_first_visible_sheet():
 
 def test_it_reads_all_columns_when_the_sheet_misstates_its_size():
     data = rewrite(xlsx(HEADERS, ROW), "xl/worksheets/sheet1.xml",
-                   b'<dimension ref="A1:T2" />', b'<dimension ref="A1" />')
+                   b'<dimension ref="A1:Y2" />', b'<dimension ref="A1" />')
 
     table = read_table(data, "activities.xlsx")
     assert table.rows[0].values["description"] == "Talleres"
@@ -209,7 +209,7 @@ def test_it_reads_csv_in_the_encodings_and_delimiters_excel_saves(encoding, deli
     row = list(ROW)
     row[1] = "Cáritas del Perú"
     row[5] = "Áncash"
-    row[19] = "Niños y niñas"
+    row[FIELDS.index("description")] = "Niños y niñas"
     data = csv_text(HEADERS, HXL_TAGS, row, delimiter=delimiter).encode(encoding)
     if encoding == "utf-8-sig":
         assert data.startswith(codecs.BOM_UTF8)
@@ -337,14 +337,14 @@ def test_spanish_headers_are_refused_pointing_to_the_english_ones():
 def test_an_extra_column_is_refused():
     message = refusal(xlsx([*HEADERS, "Notes"], [*ROW, "checked"]))
 
-    assert message == str(texts.COLUMN_UNKNOWN % {"letter": "U", "header": "Notes"})
-    assert message == "Column U, “Notes”, is not one of the template's."
+    assert message == str(texts.COLUMN_UNKNOWN % {"letter": "Z", "header": "Notes"})
+    assert message == "Column Z, “Notes”, is not one of the template's."
 
 
 def test_a_repeated_column_is_refused():
     message = refusal(xlsx([*HEADERS, "girls"], [*ROW, 3]))
 
-    assert message == "The column “Girls” appears more than once: columns K and U."
+    assert message == "The column “Girls” appears more than once: columns K and Z."
 
 
 def test_empty_header_cells_are_allowed_over_empty_columns():
@@ -373,7 +373,7 @@ def test_values_in_a_column_without_header_are_refused(position):
 def test_values_beyond_the_last_csv_header_are_refused():
     message = refusal(csv_text(HEADERS, [*ROW, "", "stray"]).encode(), "a.csv")
 
-    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": "V", "row": 2})
+    assert message == str(texts.COLUMN_WITHOUT_HEADER % {"letter": "AA", "row": 2})
 
 
 def test_a_title_above_the_headers_is_refused():
@@ -672,7 +672,7 @@ def test_millions_of_formatted_empty_cells_in_another_sheet_are_refused_unparsed
     assert refusal(data) == (
         "The workbook is far larger than an activity file can be: “Other” holds about "
         f"4,000,000 cells ({total:,} in the whole workbook), where 20,000 rows of the template's "
-        "20 columns are 400,000. Formatted empty cells count too: delete the sheets, rows and "
+        "25 columns are 500,000. Formatted empty cells count too: delete the sheets, rows and "
         "columns you do not use, or copy the activities into a new template, and upload it "
         "again."
     )
@@ -693,8 +693,8 @@ def test_a_million_formatted_empty_rows_under_a_small_dimension_are_refused_unpa
 def test_the_limits_follow_the_row_cap(settings):
     settings.IMPORT_MAX_ROWS = 20_000
     assert archive.extent_limits() == archive.ExtentLimits(
-        cells=2 * 20_002 * 20 + 100_000, rows=2 * 20_002 + 10_000,
-        elements=4 * (2 * 20_002 * 20 + 100_000) + 2 * 20_002 + 10_000)
+        cells=2 * 20_002 * len(COLUMNS) + 100_000, rows=2 * 20_002 + 10_000,
+        elements=4 * (2 * 20_002 * len(COLUMNS) + 100_000) + 2 * 20_002 + 10_000)
     settings.IMPORT_MAX_ROWS = 100_000
     assert archive.extent_limits().rows == 2 * 100_002 + 10_000
 

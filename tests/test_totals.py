@@ -23,6 +23,7 @@ from reporting.models import (
     ActivityLine,
     CountedTotal,
     Indicator,
+    IndicatorType,
     Location,
     Modality,
     MonthlyReport,
@@ -88,8 +89,8 @@ def test_it_leaves_out_the_lines_of_reports_that_are_not_approved(alice, protect
 def test_it_leaves_out_indicators_that_do_not_count_people(alice, protection):
     report = ReportFactory(organisation=alice.organisation, sector=protection,
                            status=ReportStatus.APPROVED)
-    indicator = Indicator.objects.filter(sector=protection, counts_people=False).first()
-    LineFactory(report=report, indicator=indicator, girls=0, boys=0, women=0, men=0, other=0,
+    indicator = Indicator.objects.filter(sector=protection, type=IndicatorType.CAPACITY_BUILDING).first()
+    LineFactory(report=report, indicator=indicator, girls=0, boys=0, women=0, men=0, other_adults=0,
                 total_monthly=0, quantity=3)
     assert stored() == {}
 
@@ -135,7 +136,7 @@ def test_it_follows_bulk_inserts_and_queryset_updates(alice, protection, approve
     ActivityLine.objects.bulk_create([
         ActivityLine(report=report, indicator=indicator, department_id=department.pk,
                      location_id=department.pk, population_type=PopulationType.HOST,
-                     modality=Modality.SERVICE, girls=1, boys=1, women=1, men=1, other=0,
+                     modality=Modality.SERVICE, girls=1, boys=1, women=1, men=1, other_adults=0,
                      new_beneficiaries=4, total_monthly=9)
         for report in others for department in Location.objects.departments()[:5]
     ])
@@ -160,7 +161,7 @@ def test_it_recomputes_everything_when_an_indicator_changes_sector_or_stops_coun
     indicator.save()
     assert {key[2] for key in stored()} == {subsector.pk}
     assert_figures_agree()
-    Indicator.objects.filter(pk=indicator.pk).update(counts_people=False)
+    Indicator.objects.filter(pk=indicator.pk).update(type=IndicatorType.OTHER)
     assert stored() == {}
 
 

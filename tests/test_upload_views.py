@@ -38,7 +38,7 @@ from .factories import LineFactory
 ROW = {
     "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
     "department": "15", "population_type": "destination", "modality": "service",
-    "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
+    "girls": 10, "boys": 12, "women": 30, "men": 25, "other_adults": 3,
     "new_beneficiaries": 80, "total_monthly": 100, "description": "Orientación legal",
 }
 ERROR_FILL = "FFFFC7CE"
@@ -78,7 +78,8 @@ def lines_of(report) -> list[tuple]:
         ActivityLine.objects.filter(report=report)
         .order_by("indicator__code", "location__code")
         .values_list("indicator__code", "location__code", "population_type", "modality",
-                     "girls", "boys", "women", "men", "other", "new_beneficiaries",
+                     "girls", "boys", "women", "men", "other_under_18", "other_adults",
+                     "other_unknown_age", "new_beneficiaries",
                      "total_monthly", "description")
     )
 
@@ -344,12 +345,12 @@ def typed(report, alice):
         "same": LineFactory(report=report, description="Orientación legal"),
         "changed": LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-03"),
                                department=Location.objects.get(code="13"), girls=1, boys=1,
-                               women=1, men=1, other=1, total_monthly=9),
+                               women=1, men=1, other_adults=1, total_monthly=9),
         "removed": LineFactory(report=report, indicator=Indicator.objects.get(code="PRO-02"),
                                department=tumbes, location=tumbes,
                                population_type=PopulationType.TRANSIT,
                                modality=Modality.IN_KIND, girls=4, boys=5, women=6, men=7,
-                               other=0, total_monthly=44),
+                               other_adults=0, total_monthly=44),
         "lima": lima,
     }
 
@@ -366,12 +367,12 @@ def test_the_preview_lists_the_lines_the_upload_replaces(client, alice, report, 
     assert ("1 line the reports have now is not in your file: confirming removes it. It is "
             "marked below.") in page
     # The removed line, as the table shows it: outcome, indicator, place, population,
-    # modality, partner, the five figures, new, total.
+    # modality, partner, the six figures, new, total.
     row = re.search(r'<tr class="table-danger">(.*?)</tr>', page, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", cell).strip()
              for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells[:13] == ["Not in it: removed", "PRO-02", "Tumbes", "In transit", "In kind",
-                          "—", "4", "5", "6", "7", "0", "22", "44"]
+    assert cells[:14] == ["Not in it: removed", "PRO-02", "Tumbes", "In transit", "In kind",
+                          "—", "4", "5", "6", "7", "0", "0", "22", "44"]
     assert page.count("Not in it: removed") == 2  # the phone's list and the table
     assert page.count(">Changed<") == 2 and page.count(">The same<") == 2
 
@@ -746,7 +747,7 @@ def test_a_workbook_too_large_to_load_whole_gets_a_copy_of_its_values_marked(
     assert sheet["F3"].fill.fgColor.rgb == ERROR_FILL
     assert "is not a department of Peru" in sheet["F3"].comment.text
     assert sheet["F2"].comment is None
-    assert sheet["P2"].value == 80
+    assert sheet["R2"].value == 80  # New beneficiaries
     errors = workbook["Errors"]
     assert [cell.value for cell in errors[2]][:3] == [3, "F", "Department"]
     assert "too large to be copied whole" in errors["A4"].value

@@ -146,7 +146,7 @@ def upload_csv(description: str) -> bytes:
     row = {
         "month": "2023-09", "organisation": "HIAS", "sector": "PRO", "indicator": "PRO-01",
         "department": "15", "population_type": "destination", "modality": "service",
-        "girls": 10, "boys": 12, "women": 30, "men": 25, "other": 3,
+        "girls": 10, "boys": 12, "women": 30, "men": 25, "other_adults": 3,
         "new_beneficiaries": 80, "total_monthly": 100, "description": description,
     }
     values = [str(row.get(column.field, "")).replace(",", " ") for column in COLUMNS]

@@ -95,3 +95,19 @@ class LineSectorFilter(TopLevelSectorFilter):
 class LineDepartmentFilter(DepartmentFilter):
     def filter_by(self, queryset, value):
         return queryset.filter(department__code=value)
+
+
+class UnknownAgeFilter(OfferedValuesFilter):
+    """The lines with "other" people whose age was not recorded (written before "other" was
+    split by age), for an IM officer to have them moved into an age."""
+
+    title = _("other of unknown age")
+    parameter_name = "unknown_age"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def filter_by(self, queryset, value):
+        if value == "yes":
+            return queryset.filter(other_unknown_age__gt=0)
+        return queryset.filter(other_unknown_age=0)

@@ -39,8 +39,9 @@ class ActivityLineInline(ReadOnlyInline):
     show_change_link = False
     fields = (
         "indicator_code", "place", "population_type", "modality", "implementing_partner",
-        "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-        "quantity", "cash_usd", "description",
+        "girls", "boys", "women", "men", "other_under_18", "other_adults", "other_unknown_age",
+        "new_beneficiaries", "total_monthly", "quantity", "cash_usd", "delivery_mechanism",
+        "activity_name", "description", "rmrp_activity",
     )
     readonly_fields = fields
 
@@ -105,8 +106,8 @@ class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
     can_delete = False
-    fields = ("code", "name_es", "name_en", "unit", "counts_people", "active")
-    readonly_fields = ("code", "unit", "counts_people")
+    fields = ("code", "name_es", "name_en", "unit", "type", "active")
+    readonly_fields = ("code", "unit", "type")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -27,7 +27,7 @@ class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin
     resource_classes = (SectorResource,)
     list_display = ("code", "name_es", "name_en", "parent", "order", "active")
     list_filter = ("active", "parent")
-    search_fields = ("code", "name_es", "name_en")
+    search_fields = ("code", "name_es", "name_en", "regional_name")
     list_select_related = ("parent",)
     filter_horizontal = ("lead_organisations",)
     inlines = (IndicatorInline,)
@@ -47,17 +47,18 @@ class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin
 @admin.register(Indicator)
 class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
     resource_classes = (IndicatorResource,)
-    list_display = ("code", "name_es", "name_en", "sector", "unit", "counts_people", "active")
-    list_filter = ("sector", "unit", "counts_people", "active")
-    search_fields = ("code", "name_es", "name_en")
-    list_select_related = ("sector",)
+    list_display = ("code", "name_es", "name_en", "sector", "unit", "type", "plan", "active")
+    list_filter = ("plan", "sector", "unit", "type", "active")
+    raw_id_fields = ("successor",)
+    search_fields = ("code", "name_es", "name_en", "regional_name")
+    list_select_related = ("sector", "plan")
 
     def get_readonly_fields(self, request, obj=None):
         # Approved figures were counted with these; changing them would change the figures
         # without a reopening. Deactivate the indicator and create a new one instead.
         if obj is not None and obj.lines.exists():
-            return ("sector", "unit", "counts_people")
-        return ()
+            return ("plan", "sector", "unit", "type")
+        return ("plan",)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -66,9 +67,9 @@ class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAd
 @admin.register(Location)
 class LocationAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
     resource_classes = (LocationResource,)
-    list_display = ("code", "name", "level", "parent")
+    list_display = ("code", "name", "level", "parent", "regional_name")
     list_filter = ("level",)
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "regional_name")
     list_select_related = ("parent",)
     raw_id_fields = ("parent",)
 

@@ -39,6 +39,7 @@ from reporting.models import (
     Indicator,
     KeyFigures,
     Location,
+    Plan,
     ReportingPeriod,
     Sector,
     normalise_ubigeo,
@@ -338,7 +339,7 @@ class OrganisationResource(CodeMatchedResource):
 
     class Meta:
         model = Organisation
-        fields = (*FILE_COLUMNS["organisations.csv"], "active")
+        fields = (*FILE_COLUMNS["organisations.csv"], "active", "regional_name")
         import_id_fields = ("acronym",)
 
     def filter_export(self, queryset, **kwargs):
@@ -354,7 +355,7 @@ class SectorResource(CodeMatchedResource):
 
     class Meta:
         model = Sector
-        fields = (*FILE_COLUMNS["sectors.csv"], "active")
+        fields = (*FILE_COLUMNS["sectors.csv"], "active", "regional_name")
         import_id_fields = ("code",)
 
     def get_queryset(self):
@@ -383,11 +384,16 @@ class IndicatorResource(CodeMatchedResource):
 
     class Meta:
         model = Indicator
-        fields = (*FILE_COLUMNS["indicators.csv"], "active")
+        fields = (*FILE_COLUMNS["indicators.csv"], "active", "regional_name")
         import_id_fields = ("code",)
 
     def get_queryset(self):
-        return super().get_queryset().select_related("sector")
+        # The indicators of the latest plan: codes are unique within a plan, and a new plan
+        # comes with `load_plan`; an earlier plan's indicators are edited on their pages.
+        return super().get_queryset().filter(plan=Plan.objects.last()).select_related("sector")
+
+    def init_instance(self, row=None):
+        return Indicator(plan=Plan.objects.last())
 
     def locked_fields(self, instance):
         # As in the admin: approved figures were counted with these.
@@ -395,7 +401,7 @@ class IndicatorResource(CodeMatchedResource):
             return {
                 "sector": ("sector_id", INDICATOR_LOCKED),
                 "unit": ("unit", INDICATOR_LOCKED),
-                "counts_people": ("counts_people", INDICATOR_LOCKED),
+                "type": ("type", INDICATOR_LOCKED),
             }
         return {}
 
@@ -412,7 +418,7 @@ class LocationResource(CodeMatchedResource):
 
     class Meta:
         model = Location
-        fields = FILE_COLUMNS["locations.csv"]
+        fields = (*FILE_COLUMNS["locations.csv"], "regional_name")
         import_id_fields = ("code",)
         # 2,000 places: one query finds them all (codes are normalised, never refused, so
         # the loader cannot fail), and the preview lists what changes, not every district.

@@ -38,6 +38,7 @@ from .filters import (
     PeriodFilter,
     StatusFilter,
     TopLevelSectorFilter,
+    UnknownAgeFilter,
 )
 from .forms import OptionalReasonForm
 from .inlines import (
@@ -63,7 +64,7 @@ def _per_report(aggregate, *, counts_people: bool = False) -> Coalesce:
     a changelist page, where a join and GROUP BY would add up every line of every report first."""
     lines = ActivityLine.objects.filter(report=OuterRef("pk"))
     if counts_people:
-        lines = lines.filter(indicator__counts_people=True)
+        lines = lines.counting_people()
     return Coalesce(Subquery(lines.order_by().values("report").annotate(v=aggregate).values("v")), 0)
 
 
@@ -363,7 +364,7 @@ class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     list_display = ("report_link", "indicator_code", "department", "population_type", "modality",
                     "new_beneficiaries", "total_monthly", "status")
     list_filter = (LinePeriodFilter, LineSectorFilter, LineDepartmentFilter, "population_type",
-                   "modality")
+                   "modality", "delivery_mechanism", "rmrp_activity", UnknownAgeFilter)
     list_select_related = ("report__organisation", "report__sector", "report__period",
                            "indicator", "department")
     search_fields = ("=report__organisation__acronym", "=indicator__code")

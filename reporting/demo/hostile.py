@@ -25,7 +25,7 @@ def _activity_workbook() -> bytes:
     and a second cell format (bold), so that `s="1"` names a real one."""
     values = {"month": "2023-09", "organisation": "HIAS", "sector": "PRO",
               "indicator": "PRO-01", "department": "15", "population_type": "destination",
-              "modality": "service", "girls": 1, "boys": 1, "women": 1, "men": 1, "other": 0,
+              "modality": "service", "girls": 1, "boys": 1, "women": 1, "men": 1,
               "new_beneficiaries": 4, "total_monthly": 4, "description": "Talleres"}
     book = Workbook()
     sheet = book.active

@@ -18,7 +18,7 @@ from reporting.models import (
     PopulationType,
 )
 
-from .september import SEPTEMBER_PLACES, PlannedLine
+from .september import SEPTEMBER_PLACES, PlannedLine, delivery_mechanism, other_people
 
 # Where the response is: departments named in the situation report, weighted by caseload.
 DEPARTMENT_WEIGHTS = {
@@ -91,7 +91,36 @@ def random_lines(report, catalogue: Catalogue, rng: random.Random, reporter) -> 
                 random_line(report, indicator, department, location, population, modality, partner,
                       rng, reporter)
             )
-    return lines
+    return lines + non_rmrp_lines(report, catalogue, lines, reporter)
+
+
+# A few organisations also report what they do outside the RMRP (with their own funds, say):
+# such a line never counts toward people reached, so the published figures stay as they are.
+NON_RMRP_SHARE = 0.08
+NON_RMRP_DESCRIPTION = "Actividad con fondos propios, fuera del RMRP"
+
+
+def non_rmrp_lines(report, catalogue: Catalogue, lines: list[ActivityLine],
+                   reporter) -> list[ActivityLine]:
+    """Return now and then one line that is not an RMRP activity, drawn from a generator of its
+    own so that every other figure of the demo is drawn as before."""
+    rng = random.Random(f"non-rmrp|{report.organisation.acronym}|{report.sector.code}|"
+                        f"{report.period.month:%Y-%m}")
+    direct = [i for i in catalogue.indicators.get(report.sector_id, []) if i.counts_people]
+    if not direct or rng.random() >= NON_RMRP_SHARE:
+        return []
+    indicator = rng.choice(direct)
+    department = catalogue.departments[weighted(rng, DEPARTMENT_WEIGHTS)]
+    population = weighted(rng, POPULATION_WEIGHTS)
+    taken = {(line.indicator_id, line.location_id, line.population_type, line.modality,
+              line.implementing_partner_id) for line in lines}
+    if (indicator.pk, department.pk, population, Modality.SERVICE, None) in taken:
+        return []
+    line = random_line(report, indicator, department, department, population, Modality.SERVICE,
+                       None, rng, reporter)
+    line.rmrp_activity = False
+    line.description = NON_RMRP_DESCRIPTION
+    return [line]
 
 
 def weighted(rng: random.Random, weights: dict):
@@ -117,12 +146,13 @@ def random_line(report, indicator, department, location, population, modality, p
     boys = children - girls
     adults = new - children
     women = int(adults * rng.uniform(0.5, 0.65))
-    other = 1 if adults - women > 3 and rng.random() < 0.1 else 0
-    men = adults - women - other
+    other_adult, other_young = other_people(adults - women, boys, rng)
+    boys -= other_young
+    men = adults - women - other_adult
     if not indicator.counts_people and indicator.unit == IndicatorUnit.PEOPLE:
         # Staff trainings: adults only, fewer of them.
         total = new = max(3, new // 10)
-        girls = boys = other = 0
+        girls = boys = other_young = other_adult = 0
         women = new // 2 + new % 2
         men = new // 2
     quantity = None
@@ -136,8 +166,10 @@ def random_line(report, indicator, department, location, population, modality, p
     return ActivityLine(
         report=report, indicator=indicator, department=department, location=location,
         population_type=population, modality=modality, implementing_partner=partner,
-        girls=girls, boys=boys, women=women, men=men, other=other,
-        new_beneficiaries=new, total_monthly=total, quantity=quantity, cash_usd=cash,
+        girls=girls, boys=boys, women=women, men=men, other_under_18=other_young,
+        other_adults=other_adult, new_beneficiaries=new, total_monthly=total, quantity=quantity,
+        cash_usd=cash, delivery_mechanism=delivery_mechanism(
+            modality, f"{indicator.code}|{location.code}|{population}|{report.period_id}"),
         description="", created_by=reporter, updated_by=reporter,
     )
 
@@ -152,9 +184,11 @@ def september_lines(report, planned: list[PlannedLine], catalogue: Catalogue,
             department=catalogue.departments[p.department], location=catalogue.places_by_code[p.location],
             population_type=p.population_type, modality=p.modality,
             implementing_partner=catalogue.organisations.get(p.implementing_partner),
-            girls=p.girls, boys=p.boys, women=p.women, men=p.men, other=p.other,
+            girls=p.girls, boys=p.boys, women=p.women, men=p.men,
+            other_under_18=p.other_under_18, other_adults=p.other_adults,
             new_beneficiaries=p.new_beneficiaries, total_monthly=p.total_monthly,
-            cash_usd=p.cash_usd, description="", created_by=reporter, updated_by=reporter,
+            cash_usd=p.cash_usd, delivery_mechanism=p.delivery_mechanism, description="",
+            created_by=reporter, updated_by=reporter,
         )
         for p in planned
     ]
@@ -166,4 +200,4 @@ def september_lines(report, planned: list[PlannedLine], catalogue: Catalogue,
             report, indicator, department, department, weighted(rng, POPULATION_WEIGHTS),
             random_modality(indicator, rng), None, rng, reporter,
         ))
-    return lines
+    return lines + non_rmrp_lines(report, catalogue, lines, reporter)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from reporting.models import Modality, PopulationType
+from reporting.models import DeliveryMechanism, Modality, PopulationType
 
 # The published report is shared/seed/000_…txt of the project workspace.
 #
@@ -229,10 +230,12 @@ class PlannedLine:
     boys: int
     women: int
     men: int
-    other: int
+    other_under_18: int
+    other_adults: int
     new_beneficiaries: int
     total_monthly: int
     cash_usd: Decimal | None
+    delivery_mechanism: str = ""
 
 
 class Contributor(NamedTuple):
@@ -284,16 +287,20 @@ def plan_september_lines(
         for (acronym, indicator, department, location, population, modality, partner), total in (
             totals.items()
         ):
-            girls, boys, women, men, other = _people(total, indicator, rng)
+            girls, boys, women, men, other_young, other_adult = _people(total, indicator, rng)
             cash = None
             if indicator in USD_PER_PERSON:
                 cash = (total * USD_PER_PERSON[indicator]).quantize(Decimal("1.00"))
             planned.setdefault((acronym, sector), []).append(PlannedLine(
                 indicator=indicator, department=department, location=location,
                 population_type=population, modality=modality, implementing_partner=partner,
-                girls=girls, boys=boys, women=women, men=men, other=other,
-                new_beneficiaries=girls + boys + women + men + other, total_monthly=total,
+                girls=girls, boys=boys, women=women, men=men, other_under_18=other_young,
+                other_adults=other_adult,
+                new_beneficiaries=girls + boys + women + men + other_young + other_adult,
+                total_monthly=total,
                 cash_usd=cash,
+                delivery_mechanism=delivery_mechanism(
+                    modality, f"{acronym}|{indicator}|{location}|{population}|{partner}"),
             ))
     return planned
 
@@ -338,17 +345,38 @@ def _indicator_split(stream: Stream, people: int, focus: tuple[str, ...],
     )
 
 
+# How the demo's cash reaches people: mostly in hand and by mobile money, as in Peru's CVA.
+CASH_MECHANISMS = (
+    DeliveryMechanism.CASH_IN_HAND, DeliveryMechanism.MOBILE_MONEY,
+    DeliveryMechanism.CASH_IN_HAND, DeliveryMechanism.OVER_THE_COUNTER,
+    DeliveryMechanism.MOBILE_MONEY, DeliveryMechanism.PREPAID_CARD,
+    DeliveryMechanism.BANK_ACCOUNT,
+)
+
+
+def delivery_mechanism(modality: str, key: str) -> str:
+    """Return the delivery mechanism of a demo line: Voucher for a voucher; for cash, one of
+    CASH_MECHANISMS picked by `key` (no draw from a generator, so that every figure drawn
+    after it stays as the demo always drew it); none for other lines."""
+    if modality == Modality.VOUCHER:
+        return DeliveryMechanism.VOUCHER
+    if modality == Modality.CASH:
+        return CASH_MECHANISMS[zlib.crc32(key.encode()) % len(CASH_MECHANISMS)]
+    return ""
+
+
 def _september_modality(indicator: str, stream: Stream, rng: random.Random) -> str:
     if stream.cash:
         return Modality.VOUCHER if rng.random() < 0.2 else Modality.CASH
     return Modality.IN_KIND if indicator in IN_KIND_INDICATORS else Modality.SERVICE
 
 
-def _people(total: int, indicator: str, rng: random.Random) -> tuple[int, int, int, int, int]:
-    """Return girls, boys, women, men and other among the new beneficiaries of a line reaching
-    `total` people in the month: 40–70 % of them reached for the first time this year."""
+def _people(total: int, indicator: str, rng: random.Random) -> tuple[int, int, int, int, int, int]:
+    """Return girls, boys, women, men, other under 18 and other 18+ among the new beneficiaries
+    of a line reaching `total` people in the month: 40–70 % of them reached for the first time
+    this year."""
     new = min(total, round(total * rng.uniform(0.4, 0.7)))
-    girls = boys = women = men = other = 0
+    girls = boys = women = men = other_young = other_adult = 0
     if indicator in CHILDREN_ONLY:
         girls = round(new * rng.uniform(0.45, 0.55))
         boys = new - girls
@@ -364,6 +392,21 @@ def _people(total: int, indicator: str, rng: random.Random) -> tuple[int, int, i
         boys = children - girls
         adults = new - children
         women = int(adults * rng.uniform(0.5, 0.65))
-        other = 1 if adults - women > 3 and rng.random() < 0.1 else 0
-        men = adults - women - other
-    return girls, boys, women, men, other
+        other_adult, other_young = other_people(adults - women, boys, rng)
+        boys -= other_young
+        men = adults - women - other_adult
+    return girls, boys, women, men, other_young, other_adult
+
+
+def other_people(men_and_other: int, boys: int, rng: random.Random) -> tuple[int, int]:
+    """Return (other 18+, other under 18): now and then one person of another sex, taken
+    from the men or the boys. One draw, and only when there are men to take from, so that
+    the figures drawn after it stay the ones the demo always drew."""
+    if men_and_other <= 3:
+        return 0, 0
+    draw = rng.random()
+    if draw < 0.1:
+        return 1, 0
+    if draw < 0.15 and boys > 3:
+        return 0, 1
+    return 0, 0

@@ -19,6 +19,7 @@ from partners.models import Organisation, OrganisationType
 from reporting.models import (
     CASH_MODALITIES,
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     IndicatorUnit,
     Location,
@@ -202,6 +203,13 @@ def set_statuses(reports: list[MonthlyReport], statuses: list[str], using: str) 
                 status=status)
 
 
+# A voucher is its own delivery mechanism; synthetic cash is handed over in cash.
+SYNTHETIC_MECHANISMS = {
+    Modality.VOUCHER: DeliveryMechanism.VOUCHER,
+    Modality.CASH: DeliveryMechanism.CASH_IN_HAND,
+}
+
+
 def synthetic_line(rng: random.Random, report: MonthlyReport, indicator: Indicator,
                    department: Location) -> ActivityLine:
     modality = weighted(rng, MODALITY_WEIGHTS)
@@ -217,9 +225,10 @@ def synthetic_line(rng: random.Random, report: MonthlyReport, indicator: Indicat
     return ActivityLine(
         report=report, indicator=indicator, department=department, location=department,
         population_type=weighted(rng, POPULATION_WEIGHTS), modality=modality,
-        girls=girls, boys=boys, women=women, men=men, other=0,
+        girls=girls, boys=boys, women=women, men=men,
         new_beneficiaries=new, total_monthly=total, quantity=quantity,
         cash_usd=Decimal(total * 40) if modality in CASH_MODALITIES else None,
+        delivery_mechanism=SYNTHETIC_MECHANISMS.get(modality, ""),
     )
 
 
@@ -258,10 +267,15 @@ def activity_workbook(lines: Iterable[ActivityLine]) -> tuple[bytes, int]:
             "population_type": line.population_type,
             "modality": line.modality,
             "girls": line.girls, "boys": line.boys, "women": line.women, "men": line.men,
-            "other": line.other, "new_beneficiaries": line.new_beneficiaries,
+            "other_under_18": line.other_under_18, "other_adults": line.other_adults,
+            "other_unknown_age": line.other_unknown_age,
+            "new_beneficiaries": line.new_beneficiaries,
             "total_monthly": line.total_monthly, "quantity": line.quantity,
             "cash_usd": float(line.cash_usd) if line.cash_usd is not None else None,
             "description": line.description or None,
+            "rmrp_activity": "yes" if line.rmrp_activity else "no",
+            "delivery_mechanism": line.delivery_mechanism or None,
+            "activity_name": line.activity_name or None,
         }
         sheet.append([values[column.field] for column in COLUMNS])
         count += 1

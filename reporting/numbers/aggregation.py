@@ -28,6 +28,7 @@ from reporting.models import (
     CASH_MODALITIES,
     ActivityLine,
     CountedTotal,
+    Indicator,
     Location,
     MonthlyReport,
     PopulationType,
@@ -88,7 +89,7 @@ def counted_lines(lines: QuerySet | None = None) -> QuerySet:
         return CountedTotal.objects.all()
     if lines.model is CountedTotal:
         return lines
-    return lines.filter(report__status=ReportStatus.APPROVED, indicator__counts_people=True)
+    return lines.filter(report__status=ReportStatus.APPROVED).counting_people()
 
 
 def in_month(lines: QuerySet, month: dt.date) -> QuerySet:
@@ -402,3 +403,31 @@ def sector_scope(sector: Sector | None, lines: QuerySet) -> tuple[QuerySet, Quer
     # A sub-sector has no reports of its own: its partners are those with lines in it.
     in_subsector = ActivityLine.objects.filter(report=OuterRef("pk"), indicator__sector=sector)
     return lines, reports.filter(Exists(in_subsector))
+
+
+@dataclass(frozen=True)
+class IndicatorPoint:
+    month: dt.date
+    total_monthly: int
+    quantity: int
+
+
+def indicator_trend(indicator: Indicator, first: dt.date, last: dt.date, *,
+                    lines: QuerySet | None = None) -> list[IndicatorPoint]:
+    """Return an indicator's approved total monthly beneficiaries and quantity month by month
+    from `first` to `last`, its predecessors in earlier plans included, so that the series runs
+    across plans (one query for the months, and one per plan for the predecessors)."""
+    lines = ActivityLine.objects.all() if lines is None else lines
+    first, last = first.replace(day=1), last.replace(day=1)
+    rows = (lines.filter(report__status=ReportStatus.APPROVED,
+                         indicator__in=[i.pk for i in indicator.series()],
+                         report__period__month__gte=first, report__period__month__lte=last)
+            .values("report__period__month")
+            .annotate(total=Sum("total_monthly"), quantity=Sum("quantity")))
+    by_month = {row["report__period__month"]: row for row in rows}
+    points, month = [], first
+    while month <= last:
+        row = by_month.get(month, {})
+        points.append(IndicatorPoint(month, row.get("total") or 0, row.get("quantity") or 0))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return points

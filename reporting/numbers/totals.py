@@ -8,7 +8,8 @@ all of them.
 
 The rule the triggers keep, after every statement:
 
-    CountedTotal = Σ over the lines of approved reports whose indicator counts people,
+    CountedTotal = Σ over the RMRP-activity lines of approved reports whose indicator is of
+                   type Direct Assistance (the indicators that count people),
                    grouped by the report's period and sector, the indicator's sector, the
                    line's department and population type, and cash-or-not.
 
@@ -16,8 +17,8 @@ Each trigger adds what a statement brought in and subtracts what it took out:
 - lines inserted, updated or deleted: their old rows out, their new rows in;
 - a report whose status enters or leaves "approved", or whose period or sector changes: its
   lines out under the old values and in under the new;
-- an indicator whose sector or `counts_people` changes: everything is recomputed (rare: an IM
-  officer editing reference data).
+- an indicator whose sector or type changes: everything is recomputed (rare: an IM officer
+  editing reference data).
 Rows whose last line has gone are deleted. PostgreSQL runs one trigger per statement over its
 transition tables, so a bulk insert of 5,000 lines is one grouped upsert; SQLite has only
 row triggers, which is fine at the sizes SQLite serves.
@@ -25,23 +26,25 @@ row triggers, which is fine at the sizes SQLite serves.
 Concurrent approvals touching the same row serialise on that row's lock (INSERT … ON CONFLICT
 DO UPDATE adds to the committed value), so two approvals never overwrite each other's sums.
 
-Migration 0004 installed this SQL, frozen in its own text as this module generated it then (a
-migration imports nothing of the app). To change the triggers, change them here and write a new
-migration that drops the old ones and installs what `postgresql_install()` and `sqlite_install()`
-generate now, as 0004 did: tests/test_totals.py fails until the migrated database's triggers are
-exactly this module's.
+Migration 0004 installed this SQL (0007 the rule by indicator type and RMRP flag), frozen in
+its own text as this module generated it then (a migration imports nothing of the app). To
+change the triggers, change them here and write a new migration that drops the old ones and
+installs what `postgresql_install()` and `sqlite_install()` generate now, as 0007 did:
+tests/test_totals.py fails until the migrated database's triggers are exactly this module's.
 """
 
 from __future__ import annotations
 
 from django.db import connections
 
-from reporting.models import CASH_MODALITIES, ReportStatus
+from reporting.models import CASH_MODALITIES, IndicatorType, ReportStatus
 
 TABLE = "reporting_countedtotal"
 KEY = "period_id, sector_id, indicator_sector_id, department_id, population_type, cash"
 APPROVED = f"'{ReportStatus.APPROVED.value}'"
 CASH = "(" + ", ".join(f"'{value}'" for value in sorted(CASH_MODALITIES)) + ")"
+# The lines whose people count (DESIGN §4), given a line `l` and its indicator `i`.
+COUNTS = f"i.type = '{IndicatorType.DIRECT_ASSISTANCE.value}' AND l.rmrp_activity"
 
 # "WHERE true" lets SQLite tell the ON CONFLICT of the upsert from a join's ON.
 UPSERT = f"""
@@ -75,7 +78,7 @@ JOIN reporting_indicator i ON i.id = l.indicator_id
 def _approved_lines(source: str, sign: int) -> str:
     return (_lines(source, sign)
             + f"JOIN reporting_monthlyreport r ON r.id = l.report_id\n"
-            f"WHERE r.status = {APPROVED} AND i.counts_people\n")
+            f"WHERE r.status = {APPROVED} AND {COUNTS}\n")
 
 
 REBUILD = [
@@ -92,11 +95,11 @@ def _report_delta(old: str, new: str) -> str:
     return (
         _lines("reporting_activityline", -1, report="o")
         + f"JOIN {old} o ON o.id = l.report_id JOIN {new} n ON n.id = o.id\n"
-        f"WHERE o.status = {APPROVED} AND i.counts_people AND ({changed})\n"
+        f"WHERE o.status = {APPROVED} AND {COUNTS} AND ({changed})\n"
         "UNION ALL\n"
         + _lines("reporting_activityline", 1, report="n")
         + f"JOIN {new} n ON n.id = l.report_id JOIN {old} o ON o.id = n.id\n"
-        f"WHERE n.status = {APPROVED} AND i.counts_people AND ({changed})\n"
+        f"WHERE n.status = {APPROVED} AND {COUNTS} AND ({changed})\n"
     )
 
 
@@ -124,7 +127,7 @@ def _pg_trigger(name: str, event: str, table: str, referencing: str) -> str:
 
 _PG_INDICATOR_CHANGED = (
     "IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id "
-    "WHERE o.counts_people <> n.counts_people OR o.sector_id <> n.sector_id) THEN\n"
+    "WHERE o.type <> n.type OR o.sector_id <> n.sector_id) THEN\n"
     + ";\n".join(REBUILD) + ";\nEND IF;"
 )
 
@@ -173,7 +176,7 @@ def postgresql_uninstall() -> list[str]:
 _ROW = ("SELECT {p}.id AS id, {p}.report_id AS report_id, {p}.indicator_id AS indicator_id, "
         "{p}.department_id AS department_id, {p}.population_type AS population_type, "
         "{p}.modality AS modality, {p}.total_monthly AS total_monthly, "
-        "{p}.new_beneficiaries AS new_beneficiaries")
+        "{p}.new_beneficiaries AS new_beneficiaries, {p}.rmrp_activity AS rmrp_activity")
 _REPORT_ROW = "SELECT {p}.id AS id, {p}.status AS status, {p}.period_id AS period_id, " \
               "{p}.sector_id AS sector_id"
 
@@ -198,8 +201,8 @@ SQLITE_TRIGGERS = {
         [_sqlite_upsert(_report_delta(f"({_REPORT_ROW.format(p='OLD')})",
                                       f"({_REPORT_ROW.format(p='NEW')})")), PRUNE]),
     "reporting_totals_indicator_update": (
-        "AFTER UPDATE OF counts_people, sector_id ON reporting_indicator "
-        "WHEN OLD.counts_people <> NEW.counts_people OR OLD.sector_id <> NEW.sector_id",
+        "AFTER UPDATE OF type, sector_id ON reporting_indicator "
+        "WHEN OLD.type <> NEW.type OR OLD.sector_id <> NEW.sector_id",
         REBUILD),
 }
 

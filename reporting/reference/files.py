@@ -26,7 +26,7 @@ FILE_COLUMNS = {
     "organisations.csv": ("acronym", "name", "short_name", "type", "is_partner",
                           "rmrp_appealing", "joined_on", "sectors"),
     "sectors.csv": ("code", "parent", "name_es", "name_en", "order", "lead_organisations"),
-    "indicators.csv": ("code", "sector", "name_es", "name_en", "unit", "counts_people"),
+    "indicators.csv": ("code", "sector", "name_es", "name_en", "unit", "type"),
     "locations.csv": ("code", "level", "parent", "name"),
 }
 

@@ -14,6 +14,7 @@ typo in a yes/no column, a date that is not one) the other refuses too.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections import Counter
@@ -24,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partners.models import Organisation
-from reporting.models import Indicator, Location, LocationLevel, Sector
+from reporting.models import Indicator, Location, LocationLevel, Plan, Sector
 
 from . import files
 
@@ -257,8 +258,19 @@ def _link_organisation_sectors(rows, organisations, sectors, report: SeedReport)
         report.count("organisation sectors", "created" if new else report.outcome(differs))
 
 
+# The plan whose indicators seeds/indicators.csv holds; later plans come with `load_plan`.
+SEED_PLAN = {
+    "code": "2023-2024",
+    "first_month": dt.date(2023, 1, 1),
+    "name_es": "Plan Regional de Respuesta para Refugiados y Migrantes 2023-2024",
+    "name_en": "Regional Refugee and Migrant Response Plan 2023-2024",
+}
+
+
 def _load_indicators(rows, sectors, report: SeedReport) -> None:
-    existing = {indicator.code: indicator for indicator in Indicator.objects.all()}
+    plan, _ = Plan.objects.get_or_create(
+        code=SEED_PLAN["code"], defaults={k: v for k, v in SEED_PLAN.items() if k != "code"})
+    existing = {indicator.code: indicator for indicator in Indicator.objects.filter(plan=plan)}
     for number, row in enumerate(rows, start=2):
         sector = sectors.get(row["sector"])
         if sector is None:
@@ -268,12 +280,11 @@ def _load_indicators(rows, sectors, report: SeedReport) -> None:
             "name_es": row["name_es"],
             "name_en": row["name_en"],
             "unit": row["unit"],
-            "counts_people": _read(files.read_yes_no, row, "counts_people", "indicators.csv",
-                                   number),
+            "type": row["type"],
         }
         indicator = existing.get(row["code"])
         if indicator is None:
-            indicator = Indicator(code=row["code"], **values)
+            indicator = Indicator(plan=plan, code=row["code"], **values)
             _save(indicator, "indicators.csv", number)
             report.added.append(indicator)
             report.count("indicators", "created")

@@ -19,6 +19,7 @@ class Kind(Enum):
     CODE = "code"  # matched against reference data
     COUNT = "count"  # a whole number ≥ 0
     MONEY = "money"  # a decimal ≥ 0, two places
+    YES_NO = "yes_no"  # yes or no (sí, no, true, false…)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Column:
     required: bool
     help: str  # shown in the template's instructions (translated there)
     optional_column: bool = False  # files without this column still import
+    # Read and exported, but not in the template: a column that new entry no longer uses.
+    legacy: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -58,22 +61,48 @@ COLUMNS: tuple[Column, ...] = (
     Column("Boys", "#reached+m+children", "boys", Kind.COUNT, False, _("Boys, 0–17.")),
     Column("Women", "#reached+f+adults", "women", Kind.COUNT, False, _("Women, 18 and over.")),
     Column("Men", "#reached+m+adults", "men", Kind.COUNT, False, _("Men, 18 and over.")),
-    Column("Other", "#reached+i", "other", Kind.COUNT, False,
-           _("People of another or unrecorded sex or age.")),
+    # Files made before "other" was split by age have neither column.
+    Column("Other under 18", "#reached+i+children", "other_under_18", Kind.COUNT, False,
+           _("People of another or unrecorded sex, 0–17."), optional_column=True),
+    Column("Other 18+", "#reached+i+adults", "other_adults", Kind.COUNT, False,
+           _("People of another or unrecorded sex, 18 and over."), optional_column=True),
+    # The single "other" of files made before the split, and of the lines recorded then: an
+    # upload takes it only when it is 0 or empty (historic loads as approved take any value);
+    # exports write it so that nothing recorded is lost.
+    Column("Other", "#reached+i", "other_unknown_age", Kind.COUNT, False,
+           _("Only in files made before “other” was split by age: other people whose age was "
+             "not recorded. Write new figures under “Other under 18” and “Other 18+”."),
+           optional_column=True, legacy=True),
     Column("New beneficiaries", "#reached+new", "new_beneficiaries", Kind.COUNT, False,
-           _("Reached for the first time this year: the sum of the five columns before.")),
+           _("Reached for the first time this year: the sum of girls, boys, women, men and "
+             "other.")),
     Column("Total monthly beneficiaries", "#reached+total", "total_monthly", Kind.COUNT, False,
            _("Reached this month, repeats included; at least the new beneficiaries.")),
     Column("Quantity", "#output+num", "quantity", Kind.COUNT, False,
            _("For indicators counted in kits, sessions and other units.")),
     Column("Cash USD", "#value+transfer+usd", "cash_usd", Kind.MONEY, False,
            _("Cash transferred in USD; only for cash and voucher modalities.")),
+    # R4V's regional 5W (DESIGN §6); files without it load with its default. Description
+    # stays last.
+    Column("RMRP activity", "#activity+rmrp", "rmrp_activity", Kind.YES_NO, False,
+           _("Optional: yes (the default) when the activity is part of the RMRP, no otherwise. "
+             "Only RMRP activities count toward people reached."), optional_column=True),
+    Column("Delivery mechanism", "#modality+mechanism", "delivery_mechanism", Kind.CODE, False,
+           _("Cash lines: bank_account, mobile_money, prepaid_card, otc, cash_in_hand, "
+             "cardless_atm or other (or R4V's name for it); voucher lines: voucher, filled in "
+             "when left empty. Empty for service and in-kind lines."), optional_column=True),
+    Column("Activity name", "#activity+name", "activity_name", Kind.TEXT, False,
+           _("Optional: a short name for the activity (100 characters at most)."),
+           optional_column=True),
     Column("Description", "#activity+description", "description", Kind.TEXT, False,
            _("Optional free text.")),
 )
 
 HEADERS = tuple(column.header for column in COLUMNS)
 HXL_TAGS = tuple(column.hxl for column in COLUMNS)
+# What the template offers for new entry: every column but the legacy ones.
+TEMPLATE_COLUMNS = tuple(column for column in COLUMNS if not column.legacy)
+TEMPLATE_HEADERS = tuple(column.header for column in TEMPLATE_COLUMNS)
 BY_HEADER = {column.header.casefold(): column for column in COLUMNS}
 BY_FIELD = {column.field: column for column in COLUMNS}
 REQUIRED_COLUMNS = tuple(column for column in COLUMNS if not column.optional_column)

@@ -2,7 +2,7 @@
 
 - **For people** (`PEOPLE`, the page's default): the report's status and the day it was
   approved after the month, every code followed by its name (organisation, sector, indicator,
-  department, province, district, population type, modality), headers in the reader's
+  department, province, district, population type, modality, delivery mechanism), headers in the reader's
   language. It is made from the column contract, so a column added there comes along.
 - **For re-upload** (`UPLOAD`): exactly the upload template's columns (columns.py), English
   headers and codes, so the file can be corrected and uploaded again.
@@ -51,11 +51,16 @@ PEOPLE_HEADERS: dict[str, Promise] = {
     "boys": gettext_lazy("Boys"),
     "women": gettext_lazy("Women"),
     "men": gettext_lazy("Men"),
-    "other": gettext_lazy("Other"),
+    "other_under_18": gettext_lazy("Other (0–17)"),
+    "other_adults": gettext_lazy("Other (18+)"),
+    "other_unknown_age": gettext_lazy("Other, age not recorded"),
     "new_beneficiaries": gettext_lazy("New beneficiaries"),
     "total_monthly": gettext_lazy("Total monthly beneficiaries"),
     "quantity": gettext_lazy("Quantity"),
     "cash_usd": gettext_lazy("Cash USD"),
+    "rmrp_activity": gettext_lazy("RMRP activity"),
+    "delivery_mechanism": gettext_lazy("Delivery mechanism"),
+    "activity_name": gettext_lazy("Activity name"),
     "description": gettext_lazy("Description"),
 }
 # The columns whose code is followed by a name, with the code column's header; the name's
@@ -70,6 +75,7 @@ NAMED: dict[str, Promise] = {
     "district": gettext_lazy("District (ubigeo)"),
     "population_type": gettext_lazy("Population type (code)"),
     "modality": gettext_lazy("Modality (code)"),
+    "delivery_mechanism": gettext_lazy("Delivery mechanism (code)"),
 }
 STATUS_HEADER = gettext_lazy("Report status")
 APPROVED_HEADER = gettext_lazy("Approved on")

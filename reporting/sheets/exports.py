@@ -46,6 +46,7 @@ from partners.models import Organisation
 from reporting.languages import spanish_or_english
 from reporting.models import (
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     Location,
     LocationLevel,
@@ -91,8 +92,9 @@ CSV_ROWS_PER_BLOCK = 500
 LINE_FIELDS = (
     "report__period__month", "report__organisation_id", "implementing_partner_id",
     "report__sector_id", "indicator_id", "department_id", "location_id", "population_type",
-    "modality", "girls", "boys", "women", "men", "other", "new_beneficiaries", "total_monthly",
-    "quantity", "cash_usd", "description",
+    "modality", "girls", "boys", "women", "men", "other_under_18", "other_adults",
+    "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd",
+    "rmrp_activity", "delivery_mechanism", "activity_name", "description",
 )
 # Each report's lines together, reports in the order they were started (so, roughly, month by
 # month), lines in the order they were entered: the report-id index gives this order without
@@ -366,6 +368,8 @@ class _Codes:
         self.names["organisation"] = self.names["implementing_partner"] = organisation_names
         self.names["population_type"] = {code: str(label) for code, label in PopulationType.choices}
         self.names["modality"] = {code: str(label) for code, label in Modality.choices}
+        self.names["delivery_mechanism"] = {
+            code: str(label) for code, label in DeliveryMechanism.choices}
         # location id -> (its code, the province column, the district column)
         self.places: dict[int, tuple[str, str | None, str | None]] = {}
         place_names = {}
@@ -400,7 +404,8 @@ def line_rows(lines: QuerySet, *, layout: str = UPLOAD) -> Iterator[list]:
     for_people = _people_row(codes) if layout == PEOPLE else None
     months: dict[dt.date, str] = {}
     for (month, organisation, partner, sector, indicator, department, location,
-         population_type, modality, girls, boys, women, men, other, new, total, quantity, cash,
+         population_type, modality, girls, boys, women, men, other_young, other_adult,
+         other_unknown, new, total, quantity, cash, rmrp, mechanism, activity_name,
          description, status, reviewed_at) in itertools.chain((first,), rows):
         label = months.get(month)
         if label is None:
@@ -409,8 +414,9 @@ def line_rows(lines: QuerySet, *, layout: str = UPLOAD) -> Iterator[list]:
         row = [
             label, organisations[organisation], organisations[partner], sectors[sector],
             indicators[indicator], places[department][0], province, district,
-            population_type, modality, girls, boys, women, men, other, new, total, quantity,
-            cash, neutralise(description) or None,
+            population_type, modality, girls, boys, women, men, other_young, other_adult,
+            other_unknown, new, total, quantity, cash, "yes" if rmrp else "no",
+            mechanism or None, neutralise(activity_name) or None, neutralise(description) or None,
         ]
         yield row if for_people is None else for_people(row, status, reviewed_at)
 

@@ -8,6 +8,7 @@ with the number of rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Callable, Iterable
 
@@ -89,10 +90,17 @@ class Reference:
         for sector in sectors.values():
             sector.parent = sectors.get(sector.parent_id)
             self.sectors.add(sector, sector.code, sector.name_es, sector.name_en)
-        self.indicators = _Index()
-        for indicator in Indicator.objects.all():
+        # One index per plan: a row's indicator is looked up in the plan in force in its month.
+        self.plans: list[tuple[dt.date, int]] = []
+        self.indicators_by_plan: dict[int, _Index] = {}
+        for indicator in Indicator.objects.select_related("plan"):
             indicator.sector = sectors[indicator.sector_id]
-            self.indicators.add(indicator, indicator.code, indicator.name_es, indicator.name_en)
+            index = self.indicators_by_plan.get(indicator.plan_id)
+            if index is None:
+                index = self.indicators_by_plan[indicator.plan_id] = _Index()
+                self.plans.append((indicator.plan.first_month, indicator.plan_id))
+            index.add(indicator, indicator.code, indicator.name_es, indicator.name_en)
+        self.plans.sort(reverse=True)
 
         self.locations: dict[str, Location] = {}
         locations = list(Location.objects.all())
@@ -148,10 +156,15 @@ class Reference:
         return self._one(self.sectors, text, msg.UNKNOWN_SECTOR,
                          lambda sector: sector.code)
 
-    def indicator(self, raw) -> Indicator:
+    def indicator(self, raw, *, month: dt.date | None = None) -> Indicator:
+        """Return the indicator named `raw` in the plan in force in `month` (the latest plan
+        when the month is unknown, the first one for a month before every plan)."""
         text = name_text(raw)
-        return self._one(self.indicators, text, msg.UNKNOWN_INDICATOR,
-                         lambda indicator: indicator.code)
+        in_force = [pk for first, pk in self.plans if month is None or first <= month]
+        # Before every plan (historic data), the first plan.
+        pk = in_force[0] if in_force else self.plans[-1][1] if self.plans else None
+        index = self.indicators_by_plan.get(pk) or _Index()
+        return self._one(index, text, msg.UNKNOWN_INDICATOR, lambda indicator: indicator.code)
 
     def population_type(self, raw) -> str:
         return self._choice(self.population_types, raw, msg.UNKNOWN_POPULATION_TYPE,

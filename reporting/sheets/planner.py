@@ -35,9 +35,11 @@ from reporting.models import (
     DISAGGREGATION_FIELDS,
     EDITABLE_STATUSES,
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     LineChange,
     Location,
+    Modality,
     MonthlyReport,
     ReportingPeriod,
     ReportStatus,
@@ -46,7 +48,17 @@ from reporting.models import (
 
 from .columns import BY_FIELD, COLUMNS
 from .matching import Reference
-from .values import ValueProblem, as_text, name_text, read_amount, read_count, read_month
+from .values import (
+    ValueProblem,
+    as_text,
+    name_text,
+    read_activity_name,
+    read_amount,
+    read_count,
+    read_delivery_mechanism,
+    read_month,
+    read_yes_no,
+)
 
 if TYPE_CHECKING:
     from .reading import SheetRow, Table
@@ -61,6 +73,7 @@ RULE_COLUMNS = {
     "total_monthly": "total_monthly",
     "quantity": "quantity",
     "cash_usd": "cash_usd",
+    "delivery_mechanism": "delivery_mechanism",
 }
 
 
@@ -212,6 +225,9 @@ class _Read:
     counts: dict[str, int | None]
     cash: Decimal | None
     description: str
+    rmrp_activity: bool
+    delivery_mechanism: str
+    activity_name: str
 
 
 @dataclass(frozen=True)
@@ -354,7 +370,7 @@ class _Planner:
         it: the line goes to its report's group, or the row's errors to the plan's."""
         cells = _Cells(row, self.cache)
         read = self._read(cells)
-        matched = self._match(cells)
+        matched = self._match(cells, read.month)
         key = self._group(cells, read.month, matched)
         line = self._build(cells, read, matched)
         if line is not None:
@@ -366,21 +382,28 @@ class _Planner:
 
     def _read(self, cells: _Cells) -> _Read:
         """Read the cells that hold values: the month, the counts, the amount, the text."""
+        counts = {name: cells.value(name, read_count) for name in COUNT_FIELDS}
+        if counts["other_unknown_age"] and not self.as_approved:
+            # New entry records other people by age; only a historic load keeps them ageless.
+            cells.fail("other_unknown_age", msg.OTHER_NEEDS_AN_AGE)
         return _Read(
             month=cells.value("month", read_month, required=True),
-            counts={name: cells.value(name, read_count) for name in COUNT_FIELDS},
+            counts=counts,
             cash=cells.value("cash_usd", read_amount),
             description=name_text(cells.row.values.get("description")),
+            rmrp_activity=cells.value("rmrp_activity", read_yes_no) is not False,
+            delivery_mechanism=cells.value("delivery_mechanism", read_delivery_mechanism) or "",
+            activity_name=cells.value("activity_name", read_activity_name) or "",
         )
 
-    def _match(self, cells: _Cells) -> _Matched:
+    def _match(self, cells: _Cells, month: dt.date | None) -> _Matched:
         """Match the cells that hold names, and refuse what this upload may not use: another
         organisation's rows, and (except in a historic load) inactive organisations and
         sectors."""
         reference = self.reference
         organisation = cells.value("organisation", reference.organisation, required=True)
         named_sector = cells.value("sector", reference.sector, required=True)
-        indicator = cells.value("indicator", reference.indicator, required=True)
+        indicator = cells.value("indicator", reference.indicator, required=True, month=month)
         department = cells.value("department", reference.department, required=True)
         province = district = None
         if department is not None:
@@ -452,12 +475,18 @@ class _Planner:
             population_type=matched.population_type,
             modality=matched.modality,
             implementing_partner_id=partner.pk if partner else None,
-            girls=people[0], boys=people[1], women=people[2], men=people[3], other=people[4],
+            girls=people[0], boys=people[1], women=people[2], men=people[3],
+            other_under_18=people[4], other_adults=people[5], other_unknown_age=people[6],
             new_beneficiaries=sum(people) if new is None else new,
             total_monthly=counts["total_monthly"] or 0,
             quantity=counts["quantity"],
             cash_usd=read.cash,
             description=read.description,
+            rmrp_activity=read.rmrp_activity,
+            # A voucher is its own mechanism: an empty cell on a voucher row means Voucher.
+            delivery_mechanism=read.delivery_mechanism or (
+                DeliveryMechanism.VOUCHER if matched.modality == Modality.VOUCHER else ""),
+            activity_name=read.activity_name,
             created_by_id=self.user.pk,
             updated_by_id=self.user.pk,
         )
@@ -472,7 +501,8 @@ class _Planner:
         the web form does), each error put on the column it concerns, then against the rows
         before it: a line is in a report once."""
         for rule_field, rule_errors in line.row_errors(
-            sector=matched.sector, accept_inactive=self.as_approved
+            sector=matched.sector, accept_inactive=self.as_approved,
+            require_mechanism=not self.as_approved,
         ).items():
             if rule_field == NON_FIELD_ERRORS:
                 target = None

@@ -79,6 +79,8 @@ SPANISH_HEADERS = {
     "Mujeres": "Women",
     "Hombres": "Men",
     "Otros": "Other",
+    "Otros menores de 18": "Other under 18",
+    "Otros 18+": "Other 18+",
     "Nuevos beneficiarios": "New beneficiaries",
     "Beneficiarios nuevos": "New beneficiaries",
     "Total de beneficiarios mensuales": "Total monthly beneficiaries",

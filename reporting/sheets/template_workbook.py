@@ -33,6 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from partners.models import Organisation
 from reporting.models import (
     ActivityLine,
+    DeliveryMechanism,
     Indicator,
     Location,
     LocationLevel,
@@ -42,7 +43,7 @@ from reporting.models import (
 )
 
 from . import columns
-from .columns import COLUMNS, Kind
+from .columns import COLUMNS, TEMPLATE_COLUMNS, Kind
 
 ACTIVITIES = "Activities"
 INSTRUCTIONS = "Instructions"
@@ -73,7 +74,8 @@ HEADER_REQUIRED = (Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor
 HEADER_OPTIONAL = (Font(bold=True, color=NAVY), PatternFill("solid", fgColor="DCE6F0"))
 HXL_FONT = Font(italic=True, color="6C757D")
 NUMBER_FORMATS = {Kind.COUNT: "0", Kind.MONEY: "0.00"}  # everything else is text: "@"
-WIDTHS = {Kind.MONTH: 10, Kind.CODE: 13, Kind.COUNT: 11, Kind.MONEY: 12, Kind.TEXT: 40}
+WIDTHS = {Kind.MONTH: 10, Kind.CODE: 13, Kind.COUNT: 11, Kind.MONEY: 12, Kind.TEXT: 40,
+          Kind.YES_NO: 10}
 WIDE = {"organisation": 16, "implementing_partner": 18, "indicator": 12, "new_beneficiaries": 14,
         "total_monthly": 16}
 
@@ -128,8 +130,11 @@ def build_template(
     lists.sheet_state = "hidden"  # not "veryHidden": the instructions tell people to unhide it
 
     _write_lists(workbook, lists, organisation=organisation, month=month)
+    # The legacy "Other" (age not recorded) only when a copied line still has people there,
+    # so that the copy loses nothing and the upload asks for their age.
+    shown = COLUMNS if any(line.other_unknown_age for line in lines) else TEMPLATE_COLUMNS
     _write_activities(activities, organisation=organisation, month=month, lines=lines,
-                      last_row=last_row)
+                      last_row=last_row, shown=shown)
     _write_instructions(instructions, organisation=organisation, month=month,
                         prefill_from=prefill_from if lines else None)
 
@@ -172,12 +177,17 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
         "boys": line.boys,
         "women": line.women,
         "men": line.men,
-        "other": line.other,
+        "other_under_18": line.other_under_18,
+        "other_adults": line.other_adults,
+        "other_unknown_age": line.other_unknown_age,
         "new_beneficiaries": line.new_beneficiaries,
         "total_monthly": line.total_monthly,
         "quantity": line.quantity,
         "cash_usd": line.cash_usd,
         "description": line.description or None,
+        "rmrp_activity": "yes" if line.rmrp_activity else "no",
+        "delivery_mechanism": line.delivery_mechanism or None,
+        "activity_name": line.activity_name or None,
     }
 
 
@@ -197,8 +207,9 @@ def _number_format(column: columns.Column) -> str:
 
 
 def _write_activities(sheet: Worksheet, *, organisation: Organisation, month: dt.date,
-                      lines: list[ActivityLine], last_row: int) -> None:
-    for index, column in enumerate(COLUMNS, start=1):
+                      lines: list[ActivityLine], last_row: int,
+                      shown: tuple[columns.Column, ...]) -> None:
+    for index, column in enumerate(shown, start=1):
         letter = get_column_letter(index)
         font, fill = HEADER_REQUIRED if column.required else HEADER_OPTIONAL
         header = sheet.cell(row=1, column=index, value=column.header)
@@ -217,10 +228,10 @@ def _write_activities(sheet: Worksheet, *, organisation: Organisation, month: dt
 
     for row, line in enumerate(lines, start=FIRST_DATA_ROW):
         values = _line_values(line, organisation=organisation, month=month)
-        for index, column in enumerate(COLUMNS, start=1):
+        for index, column in enumerate(shown, start=1):
             _put(sheet, row, index, values.get(column.field), _number_format(column))
 
-    for validation in _validations(last_row):
+    for validation in _validations(last_row, shown):
         sheet.add_data_validation(validation)
 
 
@@ -245,8 +256,8 @@ def _explained(column: columns.Column) -> str:
     return _("Required. %(help)s") % {"help": column.help}
 
 
-def _validations(last_row: int) -> Iterable[DataValidation]:
-    letters = {column.field: get_column_letter(i) for i, column in enumerate(COLUMNS, start=1)}
+def _validations(last_row: int, shown: tuple[columns.Column, ...]) -> Iterable[DataValidation]:
+    letters = {column.field: get_column_letter(i) for i, column in enumerate(shown, start=1)}
 
     def cells(*fields: str) -> str:
         return " ".join(f"{letters[f]}{FIRST_DATA_ROW}:{letters[f]}{last_row}" for f in fields
@@ -288,15 +299,17 @@ def _validations(last_row: int) -> Iterable[DataValidation]:
         yield listed(dependent(DISTRICTS_OF, "province", DISTRICT_LIST), ("district",))
     yield listed(POPULATION_TYPE_LIST, ("population_type",))
     yield listed(MODALITY_LIST, ("modality",))
+    yield listed('"yes,no"', ("rmrp_activity",))
+    yield listed('"' + ",".join(DeliveryMechanism.values) + '"', ("delivery_mechanism",))
 
-    counts = tuple(column.field for column in COLUMNS if column.kind is Kind.COUNT)
+    counts = tuple(column.field for column in shown if column.kind is Kind.COUNT)
     yield DataValidation(
         type="whole", operator="between", formula1="0", formula2="2000000",
         sqref=cells(*counts), allow_blank=True, showErrorMessage=True, errorStyle="stop",
         errorTitle=not_a_number,
         error=bilingual("Enter a whole number of zero or more.", limit=MESSAGE_LIMIT, sep="\n"),
     )
-    money = tuple(column.field for column in COLUMNS if column.kind is Kind.MONEY)
+    money = tuple(column.field for column in shown if column.kind is Kind.MONEY)
     yield DataValidation(
         type="decimal", operator="greaterThanOrEqual", formula1="0",
         sqref=cells(*money), allow_blank=True, showErrorMessage=True, errorStyle="stop",
@@ -336,7 +349,9 @@ def _blocks(*, organisation: Organisation, month: dt.date) -> list[_Block]:
     sector_order = {sector.pk: position for position, sector in enumerate(sectors)}
     indicators = sorted(
         (
-            indicator for indicator in Indicator.objects.filter(active=True).select_related("sector")
+            # The indicators of the plan in force in the template's month.
+            indicator for indicator in Indicator.objects.filter(active=True).in_force(month)
+            .select_related("sector")
             if (indicator.sector.parent_id or indicator.sector_id) in sector_order
         ),
         key=lambda indicator: (sector_order[indicator.sector.parent_id or indicator.sector_id],
@@ -477,10 +492,10 @@ def _instruction_paragraphs(organisation: Organisation, month: dt.date,
           "province list shows its provinces; a province, its districts. Places are INEI "
           "ubigeo codes, kept as text (01 is Amazonas)."),
         _("The rules of a line: new beneficiaries are the sum of girls, boys, women, men and "
-          "other; total monthly beneficiaries are at least the new beneficiaries; cash USD is "
-          "for cash and voucher modalities only, and required for them; indicators counted in "
-          "kits, sessions or other units need a quantity, those counted in people leave it "
-          "empty."),
+          "other (under 18 and 18+); total monthly beneficiaries are at least the new "
+          "beneficiaries; cash USD is for cash and voucher modalities only, and required for "
+          "them; indicators counted in kits, sessions or other units need a quantity, those "
+          "counted in people leave it empty."),
         _("One line per indicator × place × population type × modality × implementing "
           "partner: add the figures up rather than repeating a combination."),
         _("Upload the file on the platform. You first see a preview: the lines each monthly "

@@ -9,7 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from reporting import texts as msg
-from reporting.models import MAX_PEOPLE, parse_month
+from reporting.models import MAX_PEOPLE, R4V_DELIVERY_MECHANISMS, DeliveryMechanism, parse_month
 
 from . import columns
 
@@ -139,3 +139,46 @@ def read_amount(raw) -> Decimal:
     if amount > MAX_CASH:
         raise ValueProblem(msg.AMOUNT_TOO_LARGE % {"value": text})
     return amount.quantize(Decimal("0.01"))
+
+
+YES = frozenset({"yes", "y", "sí", "si", "s", "true", "1"})
+NO = frozenset({"no", "n", "false", "0"})
+
+
+def read_yes_no(raw) -> bool:
+    """Return a yes/no cell (yes, no, sí, s, y, n, true, false, 1, 0, any case, or a
+    spreadsheet's own TRUE and FALSE); anything else is a problem, never taken for no."""
+    if isinstance(raw, bool):
+        return raw
+    text = as_text(raw).strip()
+    folded = text.casefold()
+    if folded in YES:
+        return True
+    if folded in NO:
+        return False
+    raise ValueProblem(msg.NOT_YES_OR_NO % {"value": text})
+
+
+# A delivery mechanism by its code or by R4V's name for it, folded.
+MECHANISMS = {columns.fold(code): code for code in DeliveryMechanism.values} | {
+    columns.fold(name): code for code, name in R4V_DELIVERY_MECHANISMS.items()}
+ACTIVITY_NAME_LIMIT = 100
+
+
+def read_delivery_mechanism(raw) -> str:
+    """Return the code of a delivery mechanism written as its code (mobile_money) or as R4V
+    names it (Mobile Money)."""
+    text = as_text(raw).strip()
+    code = MECHANISMS.get(columns.fold(text))
+    if code is None:
+        raise ValueProblem(msg.NOT_A_MECHANISM % {"value": text})
+    return str(code)
+
+
+def read_activity_name(raw) -> str:
+    """Return a short activity name (the column holds 100 characters at most)."""
+    text = name_text(raw)
+    if len(text) > ACTIVITY_NAME_LIMIT:
+        raise ValueProblem(msg.ACTIVITY_NAME_TOO_LONG % {"limit": ACTIVITY_NAME_LIMIT,
+                                                         "length": len(text)})
+    return text

@@ -1,5 +1,6 @@
 // Activity line form: province and district lists follow the chosen department and province,
-// and "new beneficiaries" follows the sum of girls, boys, women, men and other.
+// and "new beneficiaries" follows the sum of the sex-and-age figures the form shows (girls, boys,
+// women, men, other 0–17, other 18+, and other of unrecorded age on a line that still has some).
 (function () {
   "use strict";
 

@@ -104,7 +104,8 @@ def run(manifest: dict, repeat: int) -> list[dict]:
         return reporter.post(f"/reports/{pk}/lines/add/", {
             "indicator": indicator, "department": department, "province": "", "district": "",
             "population_type": population, "modality": modality, "implementing_partner": "",
-            "girls": 3, "boys": 4, "women": 5, "men": 6, "other": 0, "new_beneficiaries": 18,
+            "girls": 3, "boys": 4, "women": 5, "men": 6, "other_under_18": 0, "other_adults": 0,
+            "new_beneficiaries": 18,
             "total_monthly": 20, "quantity": "", "cash_usd": "", "description": "",
         })
 
@@ -125,7 +126,8 @@ def run(manifest: dict, repeat: int) -> list[dict]:
             "indicator": line.indicator_id, "department": line.department.code, "province": "",
             "district": "", "population_type": line.population_type, "modality": line.modality,
             "implementing_partner": "", "girls": 3 + i + 1, "boys": 4, "women": 5, "men": 6,
-            "other": 0, "new_beneficiaries": 18 + i + 1, "total_monthly": 20 + i + 1,
+            "other_under_18": 0, "other_adults": 0, "new_beneficiaries": 18 + i + 1,
+            "total_monthly": 20 + i + 1,
             "quantity": "", "cash_usd": "", "description": "",
         })
 

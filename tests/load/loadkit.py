@@ -9,10 +9,11 @@ import uuid
 
 
 def people() -> dict[str, int]:
-    """A plausible line's figures: the five groups add up to new beneficiaries, and the month's
-    total is at least that."""
+    """A plausible line's figures: the six sex-and-age groups add up to new beneficiaries, and
+    the month's total is at least that."""
     counts = {name: random.randint(0, 40) for name in ("girls", "boys", "women", "men")}
-    counts["other"] = random.choice((0, 0, 0, 1, 2))
+    counts["other_under_18"] = random.choice((0, 0, 0, 0, 1))
+    counts["other_adults"] = random.choice((0, 0, 0, 1, 2))
     counts["women"] += 1  # never an empty line
     new = sum(counts.values())
     return {**counts, "new_beneficiaries": new, "total_monthly": new + random.randint(0, 30)}
@@ -39,12 +40,13 @@ def build_workbook(*, month, organisation, sector, indicators, departments) -> t
 
     headers = ["Month", "Organisation", "Implementing partner", "Sector", "Indicator",
                "Department", "Province", "District", "Population type", "Modality", "Girls",
-               "Boys", "Women", "Men", "Other", "New beneficiaries",
+               "Boys", "Women", "Men", "Other under 18", "Other 18+", "New beneficiaries",
                "Total monthly beneficiaries", "Quantity", "Cash USD", "Description"]
     hxl = ["#date+reported", "#org+prog", "#org+impl", "#sector+code", "#indicator+code",
            "#adm1+code", "#adm2+code", "#adm3+code", "#beneficiary+type", "#modality+type",
            "#reached+f+children", "#reached+m+children", "#reached+f+adults",
-           "#reached+m+adults", "#reached+i", "#reached+new", "#reached+total", "#output+num",
+           "#reached+m+adults", "#reached+i+children", "#reached+i+adults", "#reached+new",
+           "#reached+total", "#output+num",
            "#value+transfer+usd", "#activity+description"]
     book = Workbook()
     sheet = book.active
@@ -64,7 +66,8 @@ def build_workbook(*, month, organisation, sector, indicators, departments) -> t
         sheet.append([
             month, organisation, None, sector, code, identity[1], None, None, identity[2],
             identity[3], counts["girls"], counts["boys"], counts["women"], counts["men"],
-            counts["other"], counts["new_beneficiaries"], counts["total_monthly"], None, None,
+            counts["other_under_18"], counts["other_adults"], counts["new_beneficiaries"],
+            counts["total_monthly"], None, None,
             "Cargado desde la plantilla",
         ])
     out = io.BytesIO()

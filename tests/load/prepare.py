@@ -114,7 +114,7 @@ def submitted_backlog(user: User, sector: Sector, period: ReportingPeriod, depar
         return 0
     report = services.start_report(organisation_id=user.organisation_id, sector=sector,
                                    period=period, by=user)
-    indicators = list(Indicator.objects.for_sector(sector).filter(active=True, counts_people=True)
+    indicators = list(Indicator.objects.for_sector(sector).filter(active=True, type="direct")
                       .order_by("code")[:2])
     for n, indicator in enumerate(indicators):
         department = departments[(user.pk + 7 * n) % len(departments)]
@@ -122,7 +122,7 @@ def submitted_backlog(user: User, sector: Sector, period: ReportingPeriod, depar
         services.save_line(line=ActivityLine(
             report=report, indicator=indicator, department=department, location=department,
             population_type="destination", modality="service", girls=girls, boys=boys,
-            women=women, men=men, other=0, new_beneficiaries=girls + boys + women + men,
+            women=women, men=men, other_adults=0, new_beneficiaries=girls + boys + women + men,
             total_monthly=girls + boys + women + men + 5,
         ), by=user)
     workflow.submit_report(report=report, by=user)
@@ -230,7 +230,7 @@ def prepare(password: str, room_size: int = 100, hasher: str = "default") -> dic
     indicators = {
         str(sector.pk): [
             [i.pk, i.code] for i in Indicator.objects.for_sector(sector)
-            .filter(active=True, counts_people=True).order_by("sector__order", "code")
+            .filter(active=True, type="direct").order_by("sector__order", "code")
         ]
         for sector in top_level
     }

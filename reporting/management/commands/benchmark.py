@@ -93,7 +93,8 @@ WITH l AS (
     JOIN reporting_reportingperiod m ON m.id = r.period_id
     JOIN reporting_indicator i ON i.id = l.indicator_id
     JOIN reporting_sector sub ON sub.id = i.sector_id
-    WHERE m.month BETWEEN %s AND %s AND r.status = 'approved' AND i.counts_people
+    WHERE m.month BETWEEN %s AND %s AND r.status = 'approved' AND i.type = 'direct'
+          AND l.rmrp_activity
 ),
 cells AS (
     SELECT d, p, s, SUM(v) AS v, COALESCE(SUM(v) FILTER (WHERE c), 0) AS cv

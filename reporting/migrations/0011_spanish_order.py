@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0005_upload_retention'),
+        ('reporting', '0010_plans'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0004_held_invitation'),
+        ('partners', '0005_regional_names'),
     ]
 
     operations = [
