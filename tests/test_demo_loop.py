@@ -236,7 +236,7 @@ def test_a_nil_report_asks_for_confirmation_first_and_changes_nothing_until_conf
 
 
 def test_the_nil_confirmation_reads_in_the_users_language(report, alice):
-    for language, question in (("es", "¿Enviar un informe sin actividades?"),
+    for language, question in (("es", "¿Enviar un reporte sin actividades?"),
                                ("en", "Submit a report with no activities?")):
         client = Client(headers={"accept-language": language})
         client.cookies["django_language"] = language
