@@ -1060,7 +1060,16 @@ class LineChange(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.summary} {self.get_action_display()}"
+        return f"{self.display_summary()} {self.get_action_display()}"
+
+    def display_summary(self) -> str:
+        """The line, or for an upload what it did, in the reader's language: an upload's counts
+        are kept as data in `changes` and worded at display time, never stored as a sentence."""
+        if self.action == self.Action.IMPORT and "added" in self.changes:
+            return str(msg.IMPORT_SUMMARY % {
+                "added": self.changes["added"], "removed": self.changes.get("removed", 0),
+            })
+        return self.summary
 
     def readable_changes(self) -> list[tuple[str, object, object]]:
         """Return (field label, before, after) for display; before is None for an added line."""

@@ -293,6 +293,13 @@ def report_nil(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(form.errors["note"]))
         return redirect("reporting:report-detail", pk=report.pk)
     note = form.cleaned_data["note"]
+    if request.POST.get("confirm") != "yes":
+        # A nil report goes to the coordinators at once: ask first, on a page of its own so the
+        # question works without JavaScript. Anyone who may not declare it gets the refusal below.
+        report = _report(request.user, pk)
+        allowed = workflow.allowed_actions(report=report, user=request.user)
+        if ReviewEvent.Action.DECLARE_NIL in allowed and not report.lines.exists():
+            return render(request, "reporting/report_confirm_nil.html", {"report": report, "note": note})
     return _transition_view(
         request, pk,
         lambda report: workflow.declare_nil_report(report=report, by=request.user, note=note),

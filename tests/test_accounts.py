@@ -1064,3 +1064,17 @@ def test_it_signs_out_on_post(alice_client):
     assert response.status_code == 302
     assert response.url == "/accounts/login/?next=/reports/"
 
+
+
+@pytest.mark.parametrize(("language", "names"), [
+    ("es", ["Intentos de acceso", "Fallos de acceso", "Registros de acceso"]),
+    ("en", ["Access attempts", "Access failures", "Access logs"]),
+])
+def test_the_admin_names_the_login_records_in_the_readers_language(ivan, language, names):
+    # django-axes ships no Spanish; our catalogue gives its models their Spanish names.
+    client = Client(headers={"accept-language": language})
+    client.cookies["django_language"] = language
+    client.force_login(ivan)
+    page = client.get("/admin/").content.decode()
+    for name in names:
+        assert name in page, (language, name)

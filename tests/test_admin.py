@@ -312,3 +312,39 @@ def test_the_queue_counts_only_people_reached(client, paula, submitted):
     client.force_login(paula)
     row = client.get(CHANGELIST).context["cl"].result_list.get(pk=submitted.pk)
     assert row.people_month == 100
+
+
+@pytest.mark.parametrize(("language", "expected", "absent"), [
+    ("es", ["Tipo de población: En tránsito → Comunidad de acogida", "Niñas (0–17): 3 → 5",
+            "Carga de hoja de cálculo: 20 líneas reemplazaron 3", "lineas.xlsx"],
+     ["&quot;population_type&quot;", "Spreadsheet upload", "&quot;transit&quot;"]),
+    ("en", ["Population type: In transit → Host community", "Girls (0–17): 3 → 5",
+            "Spreadsheet upload: 20 lines replaced 3", "lineas.xlsx"],
+     ["&quot;population_type&quot;", "Carga de hoja", "&quot;transit&quot;"]),
+])
+def test_the_review_page_reads_the_audit_trail_in_the_readers_language(
+    report, alice, paula, language, expected, absent
+):
+    from django.test import Client
+
+    MonthlyReport.objects.filter(pk=report.pk).update(status=ReportStatus.SUBMITTED)
+    LineChange.objects.create(
+        report=report, line_id=1, action=LineChange.Action.UPDATE, summary="PRO-01 · Lima",
+        changes={"population_type": ["transit", "host"], "girls": [3, 5]}, by=alice,
+    )
+    # An upload as the planner records it: the counts as data, the sentence stored in Spanish.
+    LineChange.objects.create(
+        report=report, line_id=0, action=LineChange.Action.IMPORT,
+        summary="Carga de hoja de cálculo: 20 líneas reemplazaron 3",
+        changes={"file": "lineas.xlsx", "removed": 3, "added": 20}, by=alice,
+    )
+    client = Client(headers={"accept-language": language})
+    client.cookies["django_language"] = language
+    client.force_login(paula)
+    response = client.get(f"/admin/reporting/monthlyreport/{report.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in expected:
+        assert text in page, (language, text)
+    for text in absent:
+        assert text not in page, (language, text)

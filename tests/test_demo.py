@@ -126,3 +126,16 @@ def test_statuses_and_review_history_agree(demo):
         else:
             assert events[-1].to_status == report.status
             assert report.submitted_at is not None
+
+
+@pytest.mark.parametrize(("language", "other_language"), [
+    ("es", "First edition"), ("en", "Primera edición"),
+])
+def test_the_demos_published_edition_reads_in_one_language_only(demo, client, language,
+                                                                  other_language):
+    # The note is free text that no catalogue translates: a bilingual one showed both languages
+    # to every reader. A first edition changes nothing, so the demo leaves its note empty.
+    client.cookies["django_language"] = language
+    page = client.get("/sitreps/2023-09/1/", headers={"accept-language": language})
+    assert page.status_code == 200
+    assert other_language not in page.content.decode()

@@ -208,3 +208,48 @@ def test_a_nil_note_that_is_too_long_is_refused_with_a_message(client, report, a
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT and not report.is_nil
     assert "at most 500 characters" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_a_nil_report_asks_for_confirmation_first_and_changes_nothing_until_confirmed(
+    client, report, alice
+):
+    client.force_login(alice)
+    response = client.post(f"/reports/{report.pk}/nil/", {"note": "Sin fondos este mes"})
+    report.refresh_from_db()
+    assert response.status_code == 200
+    assert report.status == ReportStatus.DRAFT and not report.is_nil
+    assert not report.events.exists()
+    page = response.content.decode()
+    # The confirmation is a form of its own (no JavaScript needed) carrying the note forward.
+    assert f'action="/reports/{report.pk}/nil/"' in page
+    assert 'name="confirm" value="yes"' in page
+    assert 'name="note" value="Sin fondos este mes"' in page
+    assert f'href="/reports/{report.pk}/"' in page  # the way back
+
+    response = client.post(
+        f"/reports/{report.pk}/nil/", {"note": "Sin fondos este mes", "confirm": "yes"}
+    )
+    report.refresh_from_db()
+    assert response.status_code == 302
+    assert report.status == ReportStatus.SUBMITTED and report.is_nil
+    assert report.events.get().reason == "Sin fondos este mes"
+
+
+def test_the_nil_confirmation_reads_in_the_users_language(report, alice):
+    for language, question in (("es", "¿Enviar un reporte sin actividades?"),
+                               ("en", "Submit a report with no activities?")):
+        client = Client(headers={"accept-language": language})
+        client.cookies["django_language"] = language
+        client.force_login(alice)
+        response = client.post(f"/reports/{report.pk}/nil/", {"note": ""})
+        assert question in response.content.decode(), language
+
+
+def test_a_nil_report_is_not_offered_for_confirmation_once_the_report_has_lines(
+    client, report, line, alice
+):
+    client.force_login(alice)
+    response = client.post(f"/reports/{report.pk}/nil/", {"note": "", "confirm": ""})
+    report.refresh_from_db()
+    assert response.status_code == 302
+    assert report.status == ReportStatus.DRAFT and not report.is_nil

@@ -184,7 +184,7 @@ def post_data(action: str, report: MonthlyReport, line: ActivityLine) -> dict:
     if action == "line-edit":
         return edited_line_data(line)
     if action == "nil":
-        return {"note": "Sin actividades"}
+        return {"note": "Sin actividades", "confirm": "yes"}
     return {}
 
 

@@ -14,6 +14,7 @@ from reporting.models import (
 )
 
 from .filters import PeriodFilter
+from .inlines import LineChangeDisplay
 from .permissions import ReadOnly
 
 
@@ -31,8 +32,10 @@ class ReviewEventAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(LineChange)
-class LineChangeAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
-    list_display = ("at", "report", "action", "summary", "by")
+class LineChangeAdmin(LineChangeDisplay, NotFoundForOthers, ReadOnly, admin.ModelAdmin):
+    list_display = ("at", "report", "action", "summary_display", "by")
+    fields = ("report", "at", "by", "action", "summary_display", "changes_display")
+    readonly_fields = fields
     list_filter = ("action",)
     list_select_related = ("report__organisation", "report__sector", "report__period", "by")
     search_fields = ("report__organisation__short_name", "by__username", "summary")

@@ -4,7 +4,9 @@ a period's lock history (read-only); a sector's indicators (their names and use)
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from reporting.models import (
@@ -78,9 +80,32 @@ class ReviewEventInline(ReportHistoryInline):
     verbose_name_plural = _("review history")
 
 
-class LineChangeInline(ReportHistoryInline):
+class LineChangeDisplay:
+    """A line change as people read it: what the line is, and each change as
+    field: before → after, with field and choice labels in the reader's language."""
+
+    @admin.display(description=_("line"))
+    def summary_display(self, obj: LineChange) -> str:
+        return obj.display_summary()
+
+    @admin.display(description=_("changes"))
+    def changes_display(self, obj: LineChange) -> str:
+        if obj.action == LineChange.Action.IMPORT:
+            return obj.changes.get("file", "")
+        return format_html_join(
+            mark_safe("<br>"), "{}: {} → {}",
+            ((capfirst(label), _dash(before), _dash(after))
+             for label, before, after in obj.readable_changes()),
+        )
+
+
+def _dash(value) -> object:
+    return "—" if value is None or value == "" else value
+
+
+class LineChangeInline(LineChangeDisplay, ReportHistoryInline):
     model = LineChange
-    fields = ("at", "by", "action", "summary", "changes")
+    fields = ("at", "by", "action", "summary_display", "changes_display")
     readonly_fields = fields
     verbose_name_plural = _("audit trail of lines")
 

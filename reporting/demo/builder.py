@@ -123,9 +123,9 @@ def _publish(period: ReportingPeriod, im: User, result: DemoReport) -> None:
     have a report, and approving what is still waiting shows "changed since publication"."""
     if period.editions.exists():
         return
-    edition = sitrep.publish_edition(
-        period=period, by=im, note="Primera edición. / First edition."
-    )
+    # No note: a first edition changes nothing, and a note is free text shown as typed, so a
+    # bilingual one would read in both languages to everyone.
+    edition = sitrep.publish_edition(period=period, by=im)
     published_at = _aware(dt.date(2023, 10, 13), 17)
     edition.data["generated_at"] = published_at.isoformat(timespec="seconds")
     SitrepEdition.objects.filter(pk=edition.pk).update(published_at=published_at, data=edition.data)
