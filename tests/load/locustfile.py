@@ -584,13 +584,19 @@ class Reporter(Person):
         if preview is None:
             return
         self.think()
+        # A saved upload lands on its confirmation page (which offers to submit every report
+        # it completed, issue 14); the reporter then opens the report.
         confirmed = self.post(f"{preview_url}confirm/", "POST /imports/[id]/confirm/",
                               {"csrfmiddlewaretoken": csrf(preview.text)},
-                              check=self.back_to_report)
+                              check=lambda r: None if path_of(r.headers.get("Location", ""))
+                              == preview_url else f"redirected to {r.headers.get('Location')}")
         if confirmed is not None:
             self.lines = identities
             self.known = True
-            self.detail(name="GET /reports/[id]/ (after upload)", after_redirect=True)
+            saved = self.get(preview_url, "GET /imports/[id]/ (saved)", check=self.flash_check)
+            if saved is not None:
+                self.think()
+                self.detail(name="GET /reports/[id]/ (after upload)")
 
     # Workflow ---------------------------------------------------------------------------------
     def transition(self, page, action: str) -> None:
