@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reporting.numbers.views import completeness, dashboard, sitrep
+from reporting.numbers.views import completeness, dashboard, sitrep, trend
 from reporting.sheets.views import exports, template_workbook, uploads
 
 from . import converters, views
@@ -24,6 +24,7 @@ urlpatterns = [
     # The numbers, for signed-in users.
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/explain/", dashboard.explain, name="dashboard-explain"),
+    path("dashboard/indicator/", trend.indicator_trend, name="dashboard-indicator"),
     path("completeness/", completeness.completeness, name="completeness"),
     path("situation-report/<month:month>/", sitrep.sitrep_draft, name="sitrep-draft"),
     path("situation-report/<month:month>/pdf/", sitrep.sitrep_draft_pdf,

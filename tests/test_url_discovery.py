@@ -47,6 +47,7 @@ from reporting.models import (
     MonthlyReport,
     Narrative,
     NarrativeKind,
+    Plan,
     PopulationType,
     Reminder,
     ReminderKind,
@@ -201,6 +202,7 @@ def build_world(*, org_a, alice, bob, carl, ivan, paula, report, line) -> World:
         ReportingPeriod: report.period,
         Sector: report.sector,
         Indicator: Indicator.objects.filter(sector=report.sector).order_by("code").first(),
+        Plan: Plan.objects.order_by("first_month").first(),
         Location: Location.objects.get(code="15"),
         Organisation: org_a,
         User: alice,
@@ -235,6 +237,7 @@ QUERIES = {
     "reporting:locations": {"parent": "15"},
     "reporting:dashboard": {"period": "2023-09"},
     "reporting:dashboard-explain": {"period": "2023-09", "figure": "headline", "scope": "month"},
+    "reporting:dashboard-indicator": {"period": "2023-09", "indicator": "PRO-01"},
     "reporting:completeness": {"period": "2023-09"},
     "reporting:import-template": {"organisation": "HIAS", "period": "2023-09"},
     "reporting:export-summary": {"period": "2023-09"},
@@ -360,6 +363,7 @@ APP_RULES = {
     "reporting:locations": SIGNED_IN_PAGE,
     "reporting:dashboard": SIGNED_IN_PAGE,
     "reporting:dashboard-explain": SIGNED_IN_PAGE,
+    "reporting:dashboard-indicator": SIGNED_IN_PAGE,
     "reporting:export-index": SIGNED_IN_PAGE,
     "reporting:export-lines": SIGNED_IN_PAGE,
     "reporting:export-summary": SIGNED_IN_PAGE,
@@ -429,6 +433,7 @@ MODEL_PAGES = {
     # Custom pages of our ModelAdmins.
     "<int:object_id>/review/": "review",
     "<id>/password/": "password",
+    "load/": "load",
 }
 
 
@@ -453,6 +458,7 @@ def admin_model_rule(route: Route, world: World) -> dict | None:
         "import": 200, "export": 200, "process_import": 405,
         "review": 302,  # a draft cannot be reviewed: back to the report
         "password": 200,
+        "load": 200,
     }[page]
     if label in COORDINATOR_MODELS:
         # Carl coordinates Health; the world's objects are Protection's (and A's draft).

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from reporting.languages import spanish_or_english
 from reporting.models import (
@@ -410,24 +410,43 @@ class IndicatorPoint:
     month: dt.date
     total_monthly: int
     quantity: int
+    new_beneficiaries: int = 0
+    lines: int = 0  # approved lines that month: none means nothing was reported, not 0
+    codes: tuple[str, ...] = ()  # the indicators of the series reported on that month
+
+    @property
+    def reported(self) -> bool:
+        return self.lines > 0
 
 
 def indicator_trend(indicator: Indicator, first: dt.date, last: dt.date, *,
                     lines: QuerySet | None = None) -> list[IndicatorPoint]:
-    """Return an indicator's approved total monthly beneficiaries and quantity month by month
-    from `first` to `last`, its predecessors in earlier plans included, so that the series runs
-    across plans (one query for the months, and one per plan for the predecessors)."""
+    """Return an indicator's approved total monthly beneficiaries, new beneficiaries and
+    quantity month by month from `first` to `last`, its predecessors in earlier plans included,
+    so that the series runs across plans (one query for the months, and one per plan for the
+    predecessors). A month without approved lines has `lines` 0: drawn as missing, not as 0."""
     lines = ActivityLine.objects.all() if lines is None else lines
     first, last = first.replace(day=1), last.replace(day=1)
+    series = {i.pk: i.code for i in indicator.series()}
     rows = (lines.filter(report__status=ReportStatus.APPROVED,
-                         indicator__in=[i.pk for i in indicator.series()],
+                         indicator__in=list(series),
                          report__period__month__gte=first, report__period__month__lte=last)
-            .values("report__period__month")
-            .annotate(total=Sum("total_monthly"), quantity=Sum("quantity")))
-    by_month = {row["report__period__month"]: row for row in rows}
+            .values("report__period__month", "indicator")
+            .annotate(total=Sum("total_monthly"), quantity=Sum("quantity"),
+                      new=Sum("new_beneficiaries"), count=Count("pk")))
+    by_month: dict[dt.date, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_month[row["report__period__month"]].append(row)
     points, month = [], first
     while month <= last:
-        row = by_month.get(month, {})
-        points.append(IndicatorPoint(month, row.get("total") or 0, row.get("quantity") or 0))
+        found = by_month.get(month, [])
+        points.append(IndicatorPoint(
+            month,
+            total_monthly=sum(row["total"] or 0 for row in found),
+            quantity=sum(row["quantity"] or 0 for row in found),
+            new_beneficiaries=sum(row["new"] or 0 for row in found),
+            lines=sum(row["count"] for row in found),
+            codes=tuple(sorted({series[row["indicator"]] for row in found})),
+        ))
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return points

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +67,15 @@ def read_rows(path: Path) -> list[list[str]]:
     if data[:2] == b"PK":
         from openpyxl import load_workbook
 
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append(["" if v is None else _text(v) for v in values])
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+            rows = []
+            for values in sheet.iter_rows(values_only=True):
+                rows.append(["" if v is None else _text(v) for v in values])
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as error:
+            raise PlanFileError([PlanError(1, "", "The file is not a readable XLSX workbook "
+                                                  "(save it again from Excel, or as CSV).")]
+                                ) from error
         return rows
     text = files.decode(data)
     return [list(row) for row in csv.reader(io.StringIO(text), delimiter=files.delimiter(text))]
