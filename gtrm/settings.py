@@ -235,6 +235,10 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 20
+
+# OCHA's Financial Tracking Service, read by `fetch_funding` (reporting/funding/fts.py).
+FTS_API_BASE = os.environ.get("FTS_API_BASE", "https://api.hpc.tools/v1/public/")
+FTS_TIMEOUT_SECONDS = float(os.environ.get("FTS_TIMEOUT_SECONDS", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "GTRM Perú <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Activity uploads (web and import_activities): a file above either cap is refused before it is

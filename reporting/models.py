@@ -1096,6 +1096,13 @@ def _before_after(action: str, value) -> tuple[object, object]:
     return value, None
 
 
+class FundingOrigin(models.TextChoices):
+    TYPED = "typed", _("typed in")
+    FTS_API = "fts_api", _("FTS, from its API")
+    FTS_FILE = "fts_file", _("FTS, from its CSV download")
+    OVERRIDE = "override", _("typed in, overriding FTS")
+
+
 class KeyFigures(models.Model):
     """The context figures of a month's situation report, entered by an IM officer: how many
     refugees and migrants live in Peru, and how much of the RMRP appeal is funded."""
@@ -1123,6 +1130,22 @@ class KeyFigures(models.Model):
                                       blank=True, default="Financial Tracking System (FTS)")
     funding_date = models.DateField(_("date the funding figures were retrieved"), null=True,
                                     blank=True)
+    funding_origin = models.CharField(
+        _("where the funding figures come from"), max_length=20, choices=FundingOrigin.choices,
+        default=FundingOrigin.TYPED,
+    )
+    funding_override_reason = models.TextField(
+        _("reason for the override"), blank=True,
+        help_text=_("Why the figures typed here replace FTS's (required to override them)."),
+    )
+    # FTS's own figures as last fetched, kept when an IM officer overrides them by hand.
+    fts_plan_id = models.PositiveIntegerField(_("FTS plan id"), null=True, blank=True)
+    fts_required_usd = models.DecimalField(
+        _("requirement according to FTS (USD)"), max_digits=14, decimal_places=2, null=True,
+        blank=True)
+    fts_funded_usd = models.DecimalField(
+        _("funding according to FTS (USD)"), max_digits=14, decimal_places=2, null=True,
+        blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         User, verbose_name=_("updated by"), on_delete=models.PROTECT, null=True, blank=True,
@@ -1142,6 +1165,15 @@ class KeyFigures(models.Model):
                 condition=Q(funding_received_usd__isnull=True) | Q(funding_received_usd__gte=0),
                 name="reporting_keyfigures_received_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(funding_origin__in=FundingOrigin.values),
+                name="reporting_keyfigures_funding_origin_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(funding_origin=FundingOrigin.OVERRIDE) | ~Q(funding_override_reason=""),
+                name="reporting_keyfigures_override_has_reason",
+                violation_error_message=_("Say why the figures typed replace FTS's."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1154,6 +1186,38 @@ class KeyFigures(models.Model):
             return None
         share = Decimal(str(self.funding_received_usd)) * 100 / Decimal(str(self.funding_required_usd))
         return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+class SectorFunding(models.Model):
+    """One sector's requirement and funding in the month's key figures, as FTS gives them by
+    cluster. A cluster FTS names that is none of our sectors, and FTS's "Not specified" funding,
+    keep their FTS name with no sector: shown as their own rows, never dropped."""
+
+    key_figures = models.ForeignKey(
+        KeyFigures, verbose_name=_("key figures"), on_delete=models.CASCADE,
+        related_name="sector_funding",
+    )
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    fts_name = models.CharField(_("name in FTS"), max_length=255)
+    required_usd = models.DecimalField(_("requirement (USD)"), max_digits=14, decimal_places=2,
+                                       null=True, blank=True)
+    funded_usd = models.DecimalField(_("funding (USD)"), max_digits=14, decimal_places=2,
+                                     null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sector funding")
+        verbose_name_plural = _("sector funding")
+        ordering = ["key_figures", "sector__order", "fts_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["key_figures", "fts_name"],
+                                    name="reporting_sectorfunding_one_row_per_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.fts_name
 
 
 class NarrativeKind(models.TextChoices):

@@ -169,7 +169,9 @@ def test_missing_key_figures_are_null_not_zero(period):
     report = sitrep.build_report(period)
     assert report["key_figures"]["refugees"] is None
     assert report["funding"] == {"required_usd": None, "funded_usd": None, "percent": None,
-                                 "source": "", "date": None}
+                                 "source": "", "date": None, "origin": "",
+                                 "override_reason": "", "fts_required_usd": None,
+                                 "fts_funded_usd": None, "sectors": []}
     json.dumps(report)  # the snapshot is plain JSON
 
 

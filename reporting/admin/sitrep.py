@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -9,11 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from gtrm.admin import NotFoundForOthers
 from reporting.models import (
+    FundingOrigin,
     KeyFigures,
     Narrative,
     NarrativeKind,
     ReportingPeriod,
     Sector,
+    SectorFunding,
     SitrepEdition,
 )
 from reporting.numbers.narratives import render_narrative
@@ -35,6 +38,51 @@ def newest_periods_first(db_field, kwargs: dict) -> dict:
     return kwargs
 
 
+class KeyFiguresForm(forms.ModelForm):
+    """Typing over FTS's funding figures is an override: it needs a reason, which the
+    situation report prints with FTS's own figures."""
+
+    class Meta:
+        model = KeyFigures
+        fields = ("period", "refugees", "refugees_source", "refugees_date",
+                  "funding_required_usd", "funding_received_usd", "funding_source",
+                  "funding_date", "funding_override_reason")
+
+    FUNDING = ("funding_required_usd", "funding_received_usd")
+
+    def clean(self):
+        cleaned = super().clean()
+        instance = self.instance
+        from_fts = instance.pk and instance.funding_origin in (
+            FundingOrigin.FTS_API, FundingOrigin.FTS_FILE, FundingOrigin.OVERRIDE)
+        if from_fts and any(name in self.changed_data for name in self.FUNDING):
+            if not (cleaned.get("funding_override_reason") or "").strip():
+                self.add_error("funding_override_reason", _(
+                    "These figures came from FTS: say why the ones typed replace them."))
+            else:
+                instance.funding_origin = FundingOrigin.OVERRIDE
+        elif (instance.funding_origin == FundingOrigin.OVERRIDE
+              and "funding_override_reason" in self.changed_data
+              and not (cleaned.get("funding_override_reason") or "").strip()):
+            # Clearing the reason gives the figures back to FTS at its next fetch.
+            instance.funding_origin = FundingOrigin.FTS_API
+        return cleaned
+
+
+class SectorFundingInline(admin.TabularInline):
+    model = SectorFunding
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("fts_name", "sector", "required_usd", "funded_usd")
+    verbose_name_plural = _("funding by sector (FTS)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(KeyFigures)
 class KeyFiguresAdmin(NotFoundForOthers, ImOnly, ImportExportForImOfficers, admin.ModelAdmin):
     resource_classes = (KeyFiguresResource,)
@@ -42,13 +90,23 @@ class KeyFiguresAdmin(NotFoundForOthers, ImOnly, ImportExportForImOfficers, admi
                     "funded_display", "updated_at", "updated_by")
     list_select_related = ("period", "updated_by")
     ordering = ("-period__month",)
-    readonly_fields = ("updated_at", "updated_by")
+    form = KeyFiguresForm
+    inlines = (SectorFundingInline,)
+    readonly_fields = ("updated_at", "updated_by", "funding_origin", "fts_plan_id",
+                       "fts_required_usd", "fts_funded_usd")
     fieldsets = (
         (None, {"fields": ("period",)}),
         (_("Population"), {"fields": ("refugees", "refugees_source", "refugees_date")}),
-        (_("Funding"), {"fields": ("funding_required_usd", "funding_received_usd",
-                                   "funding_source", "funding_date")}),
-        (_("Last change"), {"fields": readonly_fields}),
+        (_("Funding"), {
+            "fields": ("funding_required_usd", "funding_received_usd", "funding_source",
+                       "funding_date", "funding_origin", "funding_override_reason"),
+            "description": _("Filled by `manage.py fetch_funding` from FTS. Typing other "
+                             "figures over FTS's needs a reason; clearing the reason gives "
+                             "them back to FTS at its next fetch."),
+        }),
+        (_("FTS's own figures"), {"fields": ("fts_plan_id", "fts_required_usd",
+                                             "fts_funded_usd")}),
+        (_("Last change"), {"fields": ("updated_at", "updated_by")}),
     )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from gtrm.collation import spanish_key
 from partners.models import Organisation, OrganisationType
+from reporting.funding.fts import NOT_SPECIFIED as FTS_NOT_SPECIFIED
 from reporting.languages import spanish_or_english
 from reporting.models import (
     KeyFigures,
@@ -165,6 +166,7 @@ def build_report(period: ReportingPeriod) -> dict:
             "percent": key.funded_percent if key else None,
             "source": key.funding_source if key else "",
             "date": _date(key.funding_date) if key else None,
+            **funding_origin(key),
         },
         "narratives": {
             "situation": text(NarrativeKind.SITUATION),
@@ -177,6 +179,41 @@ def build_report(period: ReportingPeriod) -> dict:
 def in_language(names: dict, language: str) -> str:
     """Return the `name_es` or `name_en` of a frozen row for a reader of `language`."""
     return spanish_or_english(names.get("name_es"), names.get("name_en"), language)
+
+
+def funding_origin(key: KeyFigures | None) -> dict:
+    """Where the funding figures came from, and FTS's figures by sector (one query): each
+    sector FTS funds, the clusters that are none of ours under FTS's name, and the funding FTS
+    could give no sector ("Not specified"), never dropped."""
+    if key is None:
+        return {"origin": "", "override_reason": "", "fts_required_usd": None,
+                "fts_funded_usd": None, "sectors": []}
+    rows = []
+    for row in key.sector_funding.select_related("sector").order_by(
+            "sector__order", "fts_name"):
+        sector = row.sector
+        percent = None
+        if row.required_usd and row.funded_usd is not None:
+            percent = int((row.funded_usd * 100 / row.required_usd).quantize(
+                Decimal(1), rounding=ROUND_HALF_UP))
+        rows.append({
+            "code": sector.code if sector else None,
+            "name_es": sector.name_es if sector else row.fts_name,
+            "name_en": sector.name_en if sector else row.fts_name,
+            "fts_name": row.fts_name,
+            "required_usd": _number(row.required_usd),
+            "funded_usd": _number(row.funded_usd),
+            "percent": percent,
+        })
+    # Our sectors first, then FTS's other clusters, then what FTS gave no cluster.
+    rows.sort(key=lambda r: (r["code"] is None, r["fts_name"] == FTS_NOT_SPECIFIED))
+    return {
+        "origin": key.funding_origin,
+        "override_reason": key.funding_override_reason,
+        "fts_required_usd": _number(key.fts_required_usd),
+        "fts_funded_usd": _number(key.fts_funded_usd),
+        "sectors": rows,
+    }
 
 
 def as_contract_json(data: dict, language: str) -> dict:
@@ -372,6 +409,12 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
         "bar_chart": chart,
         "department_map": peru_map,
         "departments": sorted(data["departments"], key=lambda row: -row["month"]),
+        "funding_sectors": [
+            {**row, "name": _("Not specified") if row["code"] is None
+             and row["fts_name"] == FTS_NOT_SPECIFIED else in_language(row, language)}
+            for row in funding.get("sectors", [])
+        ],
+        "funding_overridden": funding.get("origin") == "override",
     }
 
 

@@ -18,10 +18,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from reporting.models import Location, ReportingPeriod, Sector
+from reporting.models import KeyFigures, Location, ReportingPeriod, Sector
 from reporting.numbers import aggregation, charts
 from reporting.numbers.explain import (
     FIELD,
@@ -31,6 +32,7 @@ from reporting.numbers.explain import (
     rule,
 )
 from reporting.numbers.forms import ExplainForm, FiguresForm
+from reporting.numbers.sitrep import funding_origin, in_language
 
 PEOPLE_COLOUR = "#00558C"
 SUM_COLOUR = "#E8853D"
@@ -217,8 +219,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "map_month_url": _dashboard_url(period, sector),
         "map_ytd_url": _dashboard_url(period, sector) + "&map=ytd",
         "sitrep_url": _sitrep_url(request.user, period),
+        "funding": _funding(period),
     })
     return render(request, "reporting/dashboard/dashboard.html", context)
+
+
+def _funding(period: ReportingPeriod) -> dict | None:
+    """The month's funding as the situation report gives it, its sectors named for the reader
+    (FTS's funding to no sector as "Not specified", its own row)."""
+    key = KeyFigures.objects.filter(period=period).first()
+    if key is None or key.funding_required_usd is None:
+        return None
+    language = translation.get_language() or "es"
+    origin = funding_origin(key)
+    for row in origin["sectors"]:
+        row["name"] = (_("Not specified") if row["code"] is None and row["fts_name"] == "Not specified"
+                       else in_language(row, language))
+    return {"key": key, **origin}
 
 
 # --------------------------------------------------------------------------------------------
