@@ -236,6 +236,16 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 20
 
+# Disclosure control on public figures (reporting/numbers/disclosure.py): a non-zero figure
+# below the threshold is shown as "< 5"; the strict sectors (Protection's sub-sectors) use the
+# stricter threshold.
+DISCLOSURE_THRESHOLD = int(os.environ.get("DISCLOSURE_THRESHOLD", "5"))
+DISCLOSURE_STRICT_THRESHOLD = int(os.environ.get("DISCLOSURE_STRICT_THRESHOLD", "10"))
+DISCLOSURE_STRICT_SECTORS = [
+    code.strip() for code in
+    os.environ.get("DISCLOSURE_STRICT_SECTORS", "PRO-CP,PRO-GBV,PRO-HTS").split(",") if code.strip()
+]
+
 # OCHA's Financial Tracking Service, read by `fetch_funding` (reporting/funding/fts.py).
 FTS_API_BASE = os.environ.get("FTS_API_BASE", "https://api.hpc.tools/v1/public/")
 FTS_TIMEOUT_SECONDS = float(os.environ.get("FTS_TIMEOUT_SECONDS", "30"))

@@ -30,6 +30,8 @@ GRID_COLOUR = "#dee2e6"
 # ColorBrewer "Blues", light to dark; departments with nothing reported stay grey.
 MAP_CLASSES = ("#c6dbef", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
 MAP_EMPTY = "#e9ecef"
+# A department whose figure is hidden from the public (disclosure control).
+MAP_WITHHELD = "#c8bfa8"
 MAP_STROKE = "#ffffff"
 HIGHLIGHT_STROKE = "#ff7f0e"
 # The 1-2-5 ladder that class breaks and axis steps are taken from (2.5 only from 25 up, so
@@ -129,7 +131,8 @@ def bar_chart(bars: list[tuple[str, int]], *, title: str = "", colour: str = "#0
     label_room = round(width * 0.4)
     value_room = max(_text_width(thousands(value), font) for _, value in bars) + 8
     bar_room = max(width - label_room - 8 - value_room, 1)
-    top = max((value for _, value in bars), default=0) or 1
+    # A figure hidden from the public (disclosure control: "< 5", "…") has its text, no bar.
+    top = max((value for _, value in bars if isinstance(value, int | float)), default=0) or 1
     bar = row * BAR_HEIGHT / BAR_ROW
     body = []
     y = 0
@@ -139,7 +142,7 @@ def bar_chart(bars: list[tuple[str, int]], *, title: str = "", colour: str = "#0
         line = font * 1.1
         row_height = row + line * (len(lines) - 1)
         middle = y + row_height / 2
-        length = bar_room * max(value, 0) / top
+        length = bar_room * max(value, 0) / top if isinstance(value, int | float) else 0
         first = middle + font / 3 - line * (len(lines) - 1) / 2
         label_text = mark_safe("".join(
             _text(label_room - 6, first + line * index, text, anchor="end", size=font)
@@ -268,7 +271,11 @@ def department_map(values: dict[str, int], *, title: str = "", legend_title: str
     """Return Peru's departments shaded by `values` ({INEI code: value}) in up to five classes,
     with a legend and a hover title per department."""
     outline = departments_outline()
-    values = {_code(code): value or 0 for code, value in values.items()}
+    # A figure hidden from the public (disclosure control: "< 5", "…") is drawn as withheld,
+    # never in the class its true value would fall in.
+    withheld = {_code(code): value for code, value in values.items() if isinstance(value, str)}
+    values = {_code(code): value or 0 for code, value in values.items()
+              if not isinstance(value, str)}
     names = {_code(code): name for code, name in (names or {}).items()}
     highlight = _code(highlight) if highlight else None
     margin = 4
@@ -282,6 +289,8 @@ def department_map(values: dict[str, int], *, title: str = "", legend_title: str
         value = values.get(department.code, 0)
         index = _class_of(value, breaks)
         fill = MAP_EMPTY if index is None else palette[index]
+        if department.code in withheld:
+            value, fill = withheld[department.code], MAP_WITHHELD
         highlighted = department.code == highlight
         d = "".join(_ring_path(ring, scale, margin, margin) for ring in department.rings)
         path = format_html(
@@ -294,18 +303,21 @@ def department_map(values: dict[str, int], *, title: str = "", legend_title: str
         # Drawn last, so that its neighbours do not paint over its outline.
         (on_top if highlighted else paths).append(path)
 
-    legend = _map_legend(breaks, palette, legend_title, x=margin + 2, bottom=height - margin)
+    legend = _map_legend(breaks, palette, legend_title, x=margin + 2, bottom=height - margin,
+                         withheld=bool(withheld))
     desc = "; ".join(
-        f"{names.get(d.code, d.name)}: {thousands(values[d.code])}"
-        for d in outline.departments if values.get(d.code)
+        f"{names.get(d.code, d.name)}: {withheld.get(d.code) or thousands(values[d.code])}"
+        for d in outline.departments if values.get(d.code) or d.code in withheld
     )
     return _svg(width, height, title, [*paths, *on_top, legend], desc)
 
 
 def _map_legend(breaks: list[int], palette: tuple[str, ...], legend_title: str, *,
-                x: float, bottom: float) -> SafeString:
+                x: float, bottom: float, withheld: bool = False) -> SafeString:
     """Return the legend, drawn in the lower-left corner: the Pacific, south of Lima."""
     rows = [(MAP_EMPTY, thousands(0))]
+    if withheld:
+        rows.insert(0, (MAP_WITHHELD, _("small, not shown")))
     lower = 1
     for colour, bound in zip(palette, breaks, strict=True):
         label = thousands(bound) if lower == bound else f"{thousands(lower)} – {thousands(bound)}"

@@ -43,6 +43,7 @@ from reporting.models import (
     parse_month,
 )
 
+from . import disclosure
 from .aggregation import month_figures
 
 ONLY_IM_PUBLISHES = gettext_lazy("Only an IM officer may publish the situation report.")
@@ -181,6 +182,33 @@ def in_language(names: dict, language: str) -> str:
     return spanish_or_english(names.get("name_es"), names.get("name_en"), language)
 
 
+def _marks(data: dict, names: dict, language: str) -> list[dict]:
+    """For a reviewer: each figure the public does not see, named, with its true value."""
+    tables = {"sectors": _("Sector"), "subsectors": _("Sub-sector"),
+              "departments": _("Department"), "population_types": _("Population type"),
+              "headline": _("Headline")}
+    headline = {"people_assisted": _("People assisted directly"),
+                "sum_of_sectors": _("Sum of sectors"), "cbi": _("CBI")}
+    rows = []
+    for mark in data.get("disclosure_marks", []):
+        table, code = mark["table"], mark["code"]
+        if table == "headline":
+            label = headline.get(code, code)
+        elif table == "departments":
+            label = names.get(code, code)
+        elif table == "population_types":
+            label = str(PopulationType(code).label) if code in PopulationType.values else code
+        else:
+            row = next((r for r in data.get(table, []) if r.get("code") == code), {})
+            label = in_language(row, language) or code
+        rows.append({**mark, "table_label": tables.get(table, table), "label": label})
+    return rows
+
+
+def _sortable(value) -> int | float:
+    return value if isinstance(value, int | float) else 0
+
+
 def funding_origin(key: KeyFigures | None) -> dict:
     """Where the funding figures came from, and FTS's figures by sector (one query): each
     sector FTS funds, the clusters that are none of ours under FTS's name, and the funding FTS
@@ -250,7 +278,7 @@ def publish_edition(*, period: ReportingPeriod, by, note: str = "") -> SitrepEdi
         return SitrepEdition.objects.create(
             period=period,
             number=(last or 0) + 1,
-            data=build_report(period),
+            data=disclosure.stamp(build_report(period)),
             note=note.strip(),
             published_by=by,
         )
@@ -377,13 +405,13 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
         names.setdefault(row["code"], row["name"])
     month_label = month_title(data["period"])
     chart = bar_chart(
-        [(row["name"], row["month"]) for row in sectors],
+        [(row["name"], row.get("month_true", row["month"])) for row in sectors],
         title=_("People reached per sector, %(month)s") % {"month": month_label},
         # Compact, so that the chart follows its table on the first page of the PDF.
         width=CHART_WIDTH, font=9.5, row=17,
     )
     peru_map = department_map(
-        {row["code"]: row["month"] for row in data["departments"]},
+        {row["code"]: row.get("month_true", row["month"]) for row in data["departments"]},
         title=_("People assisted directly per department, %(month)s") % {"month": month_label},
         legend_title=_("People assisted"),
         names=names,
@@ -408,7 +436,11 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
         "coordination": _text(data["narratives"]["coordination"], language),
         "bar_chart": chart,
         "department_map": peru_map,
-        "departments": sorted(data["departments"], key=lambda row: -row["month"]),
+        # Largest first; figures hidden from the public ("< 5", "…") last.
+        "departments": sorted(data["departments"], key=lambda row: -_sortable(
+            row.get("month_true", row["month"]))),
+        "disclosure_note": disclosure.footnote(data),
+        "disclosure_marks": _marks(data, names, language),
         "funding_sectors": [
             {**row, "name": _("Not specified") if row["code"] is None
              and row["fts_name"] == FTS_NOT_SPECIFIED else in_language(row, language)}

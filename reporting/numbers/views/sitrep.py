@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from reporting.models import ReportingPeriod, SitrepEdition
-from reporting.numbers import sitrep
+from reporting.numbers import disclosure, sitrep
 
 
 def _period(month: dt.date) -> ReportingPeriod:
@@ -65,7 +65,8 @@ def sitrep_draft(request: HttpRequest, month: dt.date) -> HttpResponse:
     """Show the month's situation report with the live figures, and its published editions."""
     _require_reviewer(request.user)
     period = _period(month)
-    data = sitrep.build_report(period)
+    # Reviewers see the true figures, marked where the published edition will hide them.
+    data = disclosure.for_readers(disclosure.stamp(sitrep.build_report(period)), reviewer=True)
     user = request.user
     context = {
         **sitrep.document_context(data),
@@ -89,8 +90,8 @@ def sitrep_draft_pdf(request: HttpRequest, month: dt.date) -> HttpResponse:
     """Download the live draft as a PDF."""
     _require_reviewer(request.user)
     period = _period(month)
-    return _pdf_response(sitrep.render_pdf(sitrep.build_report(period)),
-                         sitrep.pdf_filename(period.code))
+    data = disclosure.for_readers(disclosure.stamp(sitrep.build_report(period)), reviewer=True)
+    return _pdf_response(sitrep.render_pdf(data), sitrep.pdf_filename(period.code))
 
 
 @login_required
@@ -114,6 +115,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
     editions = SitrepEdition.objects.select_related("period").order_by("-period__month", "-number")
     months: list[dict] = []
     for edition in editions:
+        edition.data = disclosure.for_readers(edition.data)
         if months and months[-1]["period"].pk == edition.period_id:
             months[-1]["older"].append(edition)
         else:
@@ -135,8 +137,9 @@ def public_latest(request: HttpRequest, month: dt.date) -> HttpResponse:
 def public_edition(request: HttpRequest, month: dt.date, number: int) -> HttpResponse:
     """Show a published edition exactly as it was published."""
     edition = _edition(month, number)
+    shown = disclosure.for_readers(edition.data, reviewer=_sees_changes(request.user))
     context = {
-        **sitrep.document_context(edition.data, edition=edition),
+        **sitrep.document_context(shown, edition=edition),
         "period": edition.period,
         "is_draft": False,
         "newer": SitrepEdition.objects.filter(period=edition.period, number__gt=number)
@@ -159,7 +162,7 @@ def public_edition_pdf(request: HttpRequest, month: dt.date, number: int) -> Htt
            f"{get_language()}")
     content = cache.get(key)
     if content is None:
-        content = sitrep.render_pdf(edition.data, edition=edition)
+        content = sitrep.render_pdf(disclosure.for_readers(edition.data), edition=edition)
         cache.set(key, content, timeout=24 * 3600)
     return _pdf_response(content, sitrep.pdf_filename(edition.period.code, edition.number))
 
@@ -168,7 +171,8 @@ def public_edition_pdf(request: HttpRequest, month: dt.date, number: int) -> Htt
 def public_edition_json(request: HttpRequest, month: dt.date, number: int) -> JsonResponse:
     """Return a published edition's figures in the `situation_report` JSON contract."""
     edition = _edition(month, number)
-    payload = sitrep.as_contract_json(edition.data, get_language() or "es")
+    payload = sitrep.as_contract_json(disclosure.for_readers(edition.data, as_json=True),
+                                      get_language() or "es")
     payload["edition"] = {"number": edition.number,
                           "published_at": edition.published_at.isoformat(timespec="seconds")}
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 2})
