@@ -100,7 +100,8 @@ def test_it_groups_the_key_figures_in_population_and_funding(client, ivan):
         (None, ("period",)),
         ("Population", ("refugees", "refugees_source", "refugees_date")),
         ("Funding", ("funding_required_usd", "funding_received_usd", "funding_source",
-                     "funding_date")),
+                     "funding_date", "funding_origin", "funding_override_reason")),
+        ("FTS's own figures", ("fts_plan_id", "fts_required_usd", "fts_funded_usd")),
         ("Last change", ("updated_at", "updated_by")),
     ]
 

@@ -91,7 +91,11 @@ class KeyFiguresAdmin(NotFoundForOthers, ImOnly, ImportExportForImOfficers, admi
     list_select_related = ("period", "updated_by")
     ordering = ("-period__month",)
     form = KeyFiguresForm
-    inlines = (SectorFundingInline,)
+
+    def get_inlines(self, request, obj):
+        # FTS's rows by sector, read only, on a month that has them: the add form stays a form.
+        return (SectorFundingInline,) if obj is not None and obj.sector_funding.exists() else ()
+
     readonly_fields = ("updated_at", "updated_by", "funding_origin", "fts_plan_id",
                        "fts_required_usd", "fts_funded_usd")
     fieldsets = (
