@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -145,6 +146,14 @@ def dataset(transactional_db):
     august = MonthlyReport.objects.filter(period__month=dt.date(2023, 8, 1),
                                           status=ReportStatus.APPROVED).order_by("pk").first()
     workflow.reopen_report(report=august, by=im, reason="Línea duplicada en Tumbes")
+
+    # The funding of September from FTS (its CSV download, as an offline server reads it),
+    # with its rows by sector.
+    fts = Path(__file__).parent / "fixtures" / "fts"
+    call_command("fetch_funding", "2023", "--month", "2023-09",
+                 "--file", str(fts / "fts_requirements_funding_per.csv"),
+                 "--file", str(fts / "fts_requirements_funding_cluster_per.csv"),
+                 stdout=io.StringIO())
 
     # Reminders, as the daily cron job sends them after the deadline.
     call_command("send_reminders", "--date", "2023-10-17", "--period", "2023-09",

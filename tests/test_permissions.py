@@ -218,6 +218,8 @@ APP_URLS = {
         "GET", "/dashboard/explain/?period=2023-09&figure=headline&scope=month",
         "reporting:dashboard-explain",
     ),
+    "dashboard-indicator": ("GET", "/dashboard/indicator/?period=2023-09&indicator=PRO-01",
+                            "reporting:dashboard-indicator"),
     "completeness": ("GET", "/completeness/?period=2023-09", "reporting:completeness"),
     "sitrep-draft": ("GET", "/situation-report/2023-09/", "reporting:sitrep-draft"),
     "sitrep-draft-pdf": ("GET", "/situation-report/2023-09/pdf/", "reporting:sitrep-draft-pdf"),

@@ -158,18 +158,23 @@ def _check_sums(row: Row, found: list[Flag], *, population: bool) -> None:
         found.append(_flag("sex_and_age_sum", sum=total, new=new))
 
 
+def counts_new_people(indicator) -> bool:
+    """Whether R4V's template wants new beneficiaries for `indicator`'s rows."""
+    return indicator.type in (IndicatorType.DIRECT_ASSISTANCE, IndicatorType.CAPACITY_BUILDING)
+
+
 def row_of_line(line: ActivityLine, *, indicator_in_plan: bool = True,
                 admin1_known: bool = True) -> Row:
     """Return the regional 5W row that `line` alone would make (DESIGN §6).
 
-    New beneficiaries go to the row only where R4V counts new people (Direct Assistance and
-    Capacity Building indicators measured in people); elsewhere the cell stays empty, as R4V's
+    New beneficiaries and the six sex-and-age figures go to the row where R4V counts new people
+    (Direct Assistance and Capacity Building indicators; a Capacity Building indicator counted
+    in sessions writes the 0 people its lines hold); elsewhere the cells stay empty, as R4V's
     template asks. The quantity is the line's (empty for indicators measured in people). Other
     people of unknown age (lines written before "other" was split by age) have no column: they
     stay out of the six figures, which R4V then flags, rather than being given an age."""
     indicator = line.indicator
-    people = indicator.measures_people and indicator.type in (
-        IndicatorType.DIRECT_ASSISTANCE, IndicatorType.CAPACITY_BUILDING)
+    people = counts_new_people(indicator)
     new = line.new_beneficiaries if people else None
     cva = line.modality in CASH_MODALITIES
     return Row(
