@@ -1,0 +1,311 @@
+"""E-mail notifications (issue 14 point 3): who is told what, in which language, and that an
+outbox row is sent once, retried after a failure and never breaks the action.
+
+HIAS has alice (reporter, English) and fiona (focal point, Spanish); hugo (HIAS, no address)
+and ines (HIAS, deactivated) get nothing; bob is Cáritas's reporter. paula coordinates
+Protection, gina Gender-Based Violence (a sub-sector of Protection), carl Health; ivan is on the
+IM team.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.core.management import CommandError, call_command
+from django.db import connection  # noqa: F401  (the skipif reads it)
+
+from partners.models import Role
+from reporting import workflow
+from reporting.models import (
+    Notification,
+    NotificationKind,
+    ReportStatus,
+    Sector,
+)
+from reporting.notifications import MAX_ATTEMPTS, send_notifications
+
+from .factories import LineFactory, ReportFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://gtrm.example.org"
+
+
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.SITE_URL = SITE
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class FailingBackend(LocmemBackend):
+    """An SMTP server that does not answer."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+@pytest.fixture
+def hias(alice, fiona, org_a):
+    alice.language = "en"
+    alice.save()
+    fiona.language = "es"
+    fiona.save()
+    UserFactory(username="hugo", organisation=org_a, email="")
+    UserFactory(username="ines", organisation=org_a, is_active=False)
+    return org_a
+
+
+@pytest.fixture
+def gina(protection):
+    user = UserFactory(username="gina", role=Role.COORDINATOR, language="es")
+    user.sectors.add(Sector.objects.get(code="PRO-GBV"))
+    return user
+
+
+def submitted(report, by):
+    LineFactory(report=report, created_by=by)
+    return workflow.submit_report(report=report, by=by)
+
+
+def to(address: str) -> list:
+    return [message for message in mail.outbox if message.to == [address]]
+
+
+def test_a_return_emails_the_partners_reporters_and_focal_points_in_their_language(
+    hias, report, alice, fiona, paula, bob, django_capture_on_commit_callbacks
+):
+    submitted(report, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_report(report=report, by=paula, reason="Falta la desagregación por edad.")
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
+    link = f"{SITE}/reports/{report.pk}/"
+    (english,) = to("alice@example.org")
+    assert english.subject == "Returned for corrections: Protection report for September 2023"
+    assert "Reason: Falta la desagregación por edad." in english.body
+    assert link in english.body
+    assert link in english.alternatives[0][0]
+    (spanish,) = to("fiona@example.org")
+    assert spanish.subject == "Devuelto para correcciones: informe de Protección de septiembre 2023"
+    assert "Motivo: Falta la desagregación por edad." in spanish.body
+    assert link in spanish.body
+    assert Notification.objects.pending().count() == 0
+
+
+def test_approval_and_reopening_email_the_partner(
+    hias, report, alice, fiona, paula, ivan, django_capture_on_commit_callbacks
+):
+    submitted(report, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve_report(report=report, by=paula)
+    assert {m.subject for m in to("alice@example.org")} == {
+        "Approved: Protection report for September 2023"
+    }
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.reopen_report(report=report, by=ivan, reason="Cifras duplicadas.")
+    (reopened,) = to("alice@example.org")
+    assert reopened.subject == "Reopened for corrections: Protection report for September 2023"
+    assert "Reason: Cifras duplicadas." in reopened.body
+    assert f"{SITE}/reports/{report.pk}/" in reopened.body
+    assert len(mail.outbox) == 2
+
+
+def test_nothing_is_sent_for_an_action_that_fails(
+    hias, report, alice, paula, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(workflow.WorkflowError):
+        workflow.approve_report(report=report, by=paula)  # a draft cannot be approved
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+
+def test_a_submission_waits_for_the_coordinators_daily_digest(
+    hias, org_b, report, alice, bob, paula, gina, carl, period, protection,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(report, alice)
+        caritas = ReportFactory(organisation=org_b, sector=protection, period=period)
+        submitted(caritas, bob)
+    assert mail.outbox == []  # one digest a day, not one mail per report
+
+    call_command("send_notifications")
+    assert mail.outbox == []
+    call_command("send_notifications", "--digest")
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["gina@example.org", "paula@example.org"]
+    (digest,) = to("paula@example.org")
+    assert digest.subject == "2 reports submitted for review in your sectors"
+    assert f"{SITE}/admin/reporting/monthlyreport/{report.pk}/change/" in digest.body
+    assert f"{SITE}/admin/reporting/monthlyreport/{caritas.pk}/change/" in digest.body
+    assert "HIAS · Protection · September 2023" in digest.body
+    (spanish,) = to("gina@example.org")
+    assert spanish.subject == "2 informes enviados para revisión en sus sectores"
+
+    mail.outbox.clear()
+    call_command("send_notifications", "--digest")
+    assert mail.outbox == []
+
+
+def test_each_person_turns_each_kind_off_on_their_page(
+    client, hias, report, alice, fiona, paula, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    page = client.get("/account/notifications/")
+    assert page.status_code == 200
+    assert "A report of my organisation is returned" in page.content.decode()
+    answer = client.post("/account/notifications/", {
+        "language": "es", "kind_approved": "on", "kind_reopened": "on", "kind_locked": "on",
+    })
+    assert answer.status_code == 302
+    alice.refresh_from_db()
+    assert alice.notifications_off == ["returned"]
+    assert alice.language == "es"
+
+    submitted(report, alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_report(report=report, by=paula, reason="Incompleto.")
+    assert [m.to[0] for m in mail.outbox] == ["fiona@example.org"]
+
+
+def test_a_coordinator_may_turn_the_digest_off(client, paula):
+    client.force_login(paula)
+    page = client.get("/account/notifications/").content.decode()
+    assert "Daily digest of the reports submitted in my sectors" in page
+    assert "A report of my organisation is returned" not in page
+    client.post("/account/notifications/", {"language": ""})
+    paula.refresh_from_db()
+    assert paula.notifications_off == ["submitted"]
+
+
+def test_the_page_needs_signing_in(client):
+    assert client.get("/account/notifications/").status_code == 302
+
+
+def test_a_failed_smtp_is_logged_the_action_succeeds_and_cron_retries(
+    settings, hias, report, alice, paula, caplog, django_capture_on_commit_callbacks
+):
+    submitted(report, alice)
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_report(report=report, by=paula, reason="Incompleto.")
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RETURNED
+    assert "Connection unexpectedly closed" in caplog.text
+    failed = Notification.objects.pending().order_by("pk")
+    # The first failure stops the try after the action: the other row waits for cron untouched.
+    assert [row.attempts for row in failed] == [1, 0]
+    assert failed[0].last_error == "Connection unexpectedly closed"
+
+    with pytest.raises(CommandError):
+        call_command("send_notifications")
+    assert Notification.objects.pending().filter(attempts=0).count() == 0
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("send_notifications")  # not due yet: the pause after a failure
+    assert mail.outbox == []
+    Notification.objects.update(next_attempt_at=Notification.objects.earliest("created_at").created_at)
+    call_command("send_notifications")
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
+    assert Notification.objects.pending().count() == 0
+
+
+def test_the_web_action_answers_normally_when_smtp_fails(
+    settings, client, hias, report, alice, paula
+):
+    submitted(report, alice)
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    client.force_login(paula)
+    answer = client.post(
+        "/admin/reporting/monthlyreport/", {
+            "action": "return_selected", "_selected_action": [report.pk],
+            "reason": "Incompleto.", "apply": "1",
+        },
+    )
+    assert answer.status_code in (200, 302)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RETURNED
+    assert Notification.objects.filter(kind=NotificationKind.RETURNED).count() == 2
+
+
+def test_a_notification_is_given_up_after_the_last_attempt(settings, hias, report, alice, paula):
+    submitted(report, alice)
+    workflow.return_report(report=report, by=paula, reason="Incompleto.")
+    Notification.objects.update(attempts=MAX_ATTEMPTS - 1)
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    outcome = send_notifications()
+    assert outcome.failed == 2
+    assert Notification.objects.pending().count() == 0
+    assert Notification.objects.filter(abandoned_at__isnull=False).count() == 2
+
+
+def test_people_deactivated_since_get_nothing(hias, report, alice, fiona, paula):
+    submitted(report, alice)
+    workflow.return_report(report=report, by=paula, reason="Incompleto.")
+    fiona.is_active = False
+    fiona.save()
+    outcome = send_notifications()
+    assert (outcome.sent, outcome.abandoned) == (1, 1)
+    assert [m.to[0] for m in mail.outbox] == ["alice@example.org"]
+
+
+def test_running_twice_sends_nothing_twice(hias, report, alice, paula):
+    submitted(report, alice)
+    workflow.return_report(report=report, by=paula, reason="Incompleto.")
+    call_command("send_notifications", "--digest")
+    call_command("send_notifications", "--digest")
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
+
+
+def test_locking_a_month_tells_the_partners_whose_reports_were_pending(
+    hias, org_a, org_b, report, alice, bob, ivan, period, protection, health,
+    django_capture_on_commit_callbacks,
+):
+    approved = ReportFactory(organisation=org_b, sector=health, period=period,
+                             status=ReportStatus.APPROVED)
+    reopened = ReportFactory(organisation=org_a, sector=health, period=period,
+                             status=ReportStatus.REOPENED)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.lock_period(period=period, by=ivan)
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
+    (english,) = to("alice@example.org")
+    assert english.subject == "September 2023 is locked: reports of your organisation were still pending"
+    assert "- Protection: Draft" in english.body
+    assert "- Health: Reopened" in english.body
+    assert f"{SITE}/reports/{reopened.pk}/" in english.body
+    assert approved.organisation == bob.organisation  # only approved reports: not told
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_two_servers_at_once_send_each_notification_once(hias, report, alice, paula):
+    submitted(report, alice)
+    workflow.return_report(report=report, by=paula, reason="Incompleto.")
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def server():
+        from django.db import connection as own
+
+        try:
+            start.wait()
+            outcomes.append(send_notifications())
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=server) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(outcome.sent for outcome in outcomes) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
+
