@@ -90,10 +90,10 @@ def test_a_return_emails_the_partners_reporters_and_focal_points_in_their_langua
     assert link in english.body
     assert link in english.alternatives[0][0]
     (spanish,) = to("fiona@example.org")
-    assert spanish.subject == "Devuelto para correcciones: informe de Protección de septiembre 2023"
+    assert spanish.subject == "Devuelto para correcciones: reporte de Protección de Septiembre 2023"
     assert "Motivo: Falta la desagregación por edad." in spanish.body
     assert link in spanish.body
-    assert Notification.objects.pending().count() == 0
+    assert not Notification.objects.pending().filter(kind=NotificationKind.RETURNED).exists()
 
 
 def test_approval_and_reopening_email_the_partner(
@@ -145,7 +145,7 @@ def test_a_submission_waits_for_the_coordinators_daily_digest(
     assert f"{SITE}/admin/reporting/monthlyreport/{caritas.pk}/change/" in digest.body
     assert "HIAS · Protection · September 2023" in digest.body
     (spanish,) = to("gina@example.org")
-    assert spanish.subject == "2 informes enviados para revisión en sus sectores"
+    assert spanish.subject == "2 reportes enviados para revisión en sus sectores"
 
     mail.outbox.clear()
     call_command("send_notifications", "--digest")
@@ -198,14 +198,15 @@ def test_a_failed_smtp_is_logged_the_action_succeeds_and_cron_retries(
     report.refresh_from_db()
     assert report.status == ReportStatus.RETURNED
     assert "Connection unexpectedly closed" in caplog.text
-    failed = Notification.objects.pending().order_by("pk")
+    failed = Notification.objects.pending().filter(kind=NotificationKind.RETURNED).order_by("pk")
     # The first failure stops the try after the action: the other row waits for cron untouched.
     assert [row.attempts for row in failed] == [1, 0]
     assert failed[0].last_error == "Connection unexpectedly closed"
 
     with pytest.raises(CommandError):
         call_command("send_notifications")
-    assert Notification.objects.pending().filter(attempts=0).count() == 0
+    assert Notification.objects.pending().filter(
+        kind=NotificationKind.RETURNED, attempts=0).count() == 0
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("send_notifications")  # not due yet: the pause after a failure
@@ -213,7 +214,7 @@ def test_a_failed_smtp_is_logged_the_action_succeeds_and_cron_retries(
     Notification.objects.update(next_attempt_at=Notification.objects.earliest("created_at").created_at)
     call_command("send_notifications")
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
-    assert Notification.objects.pending().count() == 0
+    assert not Notification.objects.pending().filter(kind=NotificationKind.RETURNED).exists()
 
 
 def test_the_web_action_answers_normally_when_smtp_fails(
@@ -237,11 +238,11 @@ def test_the_web_action_answers_normally_when_smtp_fails(
 def test_a_notification_is_given_up_after_the_last_attempt(settings, hias, report, alice, paula):
     submitted(report, alice)
     workflow.return_report(report=report, by=paula, reason="Incompleto.")
-    Notification.objects.update(attempts=MAX_ATTEMPTS - 1)
+    Notification.objects.filter(kind=NotificationKind.RETURNED).update(attempts=MAX_ATTEMPTS - 1)
     settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
     outcome = send_notifications()
     assert outcome.failed == 2
-    assert Notification.objects.pending().count() == 0
+    assert Notification.objects.pending().filter(kind=NotificationKind.RETURNED).count() == 0
     assert Notification.objects.filter(abandoned_at__isnull=False).count() == 2
 
 
@@ -260,7 +261,9 @@ def test_running_twice_sends_nothing_twice(hias, report, alice, paula):
     workflow.return_report(report=report, by=paula, reason="Incompleto.")
     call_command("send_notifications", "--digest")
     call_command("send_notifications", "--digest")
-    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "alice@example.org", "fiona@example.org", "paula@example.org"
+    ]
 
 
 def test_locking_a_month_tells_the_partners_whose_reports_were_pending(
@@ -270,7 +273,7 @@ def test_locking_a_month_tells_the_partners_whose_reports_were_pending(
     approved = ReportFactory(organisation=org_b, sector=health, period=period,
                              status=ReportStatus.APPROVED)
     reopened = ReportFactory(organisation=org_a, sector=health, period=period,
-                             status=ReportStatus.REOPENED)
+                             status=ReportStatus.REOPENED, status_reason="Cifras duplicadas.")
     with django_capture_on_commit_callbacks(execute=True):
         workflow.lock_period(period=period, by=ivan)
 
@@ -306,6 +309,6 @@ def test_two_servers_at_once_send_each_notification_once(hias, report, alice, pa
     for thread in threads:
         thread.join()
 
-    assert sum(outcome.sent for outcome in outcomes) == 2
+    assert sum(outcome.sent for outcome in outcomes) == 2  # the digest waits for --digest
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
 
