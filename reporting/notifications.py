@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from itertools import groupby
 from urllib.parse import urlencode
@@ -137,15 +138,27 @@ def _queue(rows: list[Notification]) -> list[Notification]:
     return created
 
 
+# When sending after an action last failed (in this process): for a minute after that, actions
+# leave their e-mails to cron, so that returning 30 reports at once while the mail server is
+# down costs one timeout, not thirty.
+_last_failure: list[float] = []
+QUIET_AFTER_FAILURE = 60.0
+
+
 def send_soon(ids: list[int]) -> None:
     """Try once to send notifications `ids` now (after an action's commit): a short timeout, and
     the first failure leaves the rest to `send_notifications`. Never raises."""
+    if _last_failure and time.monotonic() - _last_failure[-1] < QUIET_AFTER_FAILURE:
+        return
     try:
-        send_notifications(
+        outcome = send_notifications(
             only=ids, timeout=settings.NOTIFICATION_SEND_TIMEOUT, stop_at_first_failure=True
         )
     except Exception:  # the action is done; the cron job will try again
         logger.exception("Sending notifications %s after the action failed", ids)
+        outcome = Outcome(failed=1)
+    if outcome.failed:
+        _last_failure[:] = [time.monotonic()]
 
 
 @dataclass

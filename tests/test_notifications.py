@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections  # noqa: F401  (the skipif reads connection)
 
 from partners.models import Role
-from reporting import workflow
+from reporting import notifications, workflow
 from reporting.models import (
     Notification,
     NotificationKind,
@@ -40,6 +40,9 @@ SITE = "https://gtrm.example.org"
 def site(settings):
     settings.SITE_URL = SITE
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    notifications._last_failure.clear()
+    yield
+    notifications._last_failure.clear()
 
 
 class FailingBackend(LocmemBackend):
@@ -234,6 +237,25 @@ def test_the_web_action_answers_normally_when_smtp_fails(
     report.refresh_from_db()
     assert report.status == ReportStatus.RETURNED
     assert Notification.objects.filter(kind=NotificationKind.RETURNED).count() == 2
+
+
+def test_after_a_failure_the_next_actions_leave_their_mail_to_cron(
+    settings, hias, org_b, period, report, alice, bob, paula, protection,
+    django_capture_on_commit_callbacks,
+):
+    caritas = ReportFactory(organisation=org_b, sector=protection, period=period)
+    submitted(report, alice)
+    submitted(caritas, bob)
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_report(report=report, by=paula, reason="Incompleto.")
+        workflow.return_report(report=caritas, by=paula, reason="Incompleto.")
+    returned = Notification.objects.filter(kind=NotificationKind.RETURNED)
+    # One try for the first return; the second is not tried at all (its rows wait for cron).
+    assert sorted(returned.values_list("attempts", flat=True)) == [0, 0, 1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("send_notifications")
+    assert sorted(m.to[0] for m in mail.outbox) == ["bob@example.org", "fiona@example.org"]
 
 
 def test_a_notification_is_given_up_after_the_last_attempt(settings, hias, report, alice, paula):
