@@ -198,6 +198,15 @@ def send_notifications(
         connection = get_connection(timeout=timeout) if timeout else get_connection()
         for rows in _emails(claimed):
             recipient, kind = rows[0].recipient, rows[0].kind
+            if kind == Kind.SUBMITTED:
+                # Withdrawn or reviewed since: no longer waiting for this coordinator.
+                done = [row for row in rows if row.report.status != ReportStatus.SUBMITTED]
+                if done:
+                    _abandon(done, now, "no longer waiting for review")
+                    outcome.abandoned += len(done)
+                    rows = [row for row in rows if row not in done]
+                if not rows:
+                    continue
             if not recipient.wants_notification(kind):
                 _abandon(rows, now, "recipient inactive, without an address or opted out")
                 outcome.abandoned += len(rows)

@@ -156,6 +156,20 @@ def test_a_submission_waits_for_the_coordinators_daily_digest(
     assert mail.outbox == []
 
 
+def test_the_digest_leaves_out_what_was_withdrawn_or_reviewed_since(
+    hias, org_b, period, report, alice, bob, paula, protection
+):
+    caritas = ReportFactory(organisation=org_b, sector=protection, period=period)
+    submitted(report, alice)
+    submitted(caritas, bob)
+    workflow.withdraw_report(report=report, by=alice)
+    call_command("send_notifications", "--digest")
+    (digest,) = to("paula@example.org")
+    assert digest.subject == "1 report submitted for review in your sectors"
+    assert f"/monthlyreport/{caritas.pk}/change/" in digest.body
+    assert f"/monthlyreport/{report.pk}/change/" not in digest.body
+
+
 def test_each_person_turns_each_kind_off_on_their_page(
     client, hias, report, alice, fiona, paula, django_capture_on_commit_callbacks
 ):
@@ -284,9 +298,8 @@ def test_running_twice_sends_nothing_twice(hias, report, alice, paula):
     workflow.return_report(report=report, by=paula, reason="Incompleto.")
     call_command("send_notifications", "--digest")
     call_command("send_notifications", "--digest")
-    assert sorted(m.to[0] for m in mail.outbox) == [
-        "alice@example.org", "fiona@example.org", "paula@example.org"
-    ]
+    # paula's digest is left out: the report was reviewed before it went.
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "fiona@example.org"]
 
 
 def test_locking_a_month_tells_the_partners_whose_reports_were_pending(
