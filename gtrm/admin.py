@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.helpers import AdminReadonlyField
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+
+# The request being answered, for the admin's read-only links (set by AdminRequestMiddleware):
+# Django draws them while the template renders, with no request at hand.
+_current_request: ContextVar = ContextVar("gtrm_admin_request", default=None)
+
+
+class AdminRequestMiddleware:
+    """Keep the request at hand while its response (a template, rendered lazily) is made."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+_django_admin_url = AdminReadonlyField.get_admin_url
+
+
+def admin_url_if_permitted(field: AdminReadonlyField, remote_field, remote_obj):
+    """Link a read-only related object (an organisation, a period, who submitted) only when the
+    viewer may open its admin page; otherwise show its name. Django links it whenever the page
+    exists, and a coordinator following the link was answered 403 (issue 14 point 2)."""
+    request = _current_request.get()
+    model_admin = field.model_admin.admin_site._registry.get(remote_field.model) if (
+        field.model_admin is not None) else None
+    if (
+        request is None
+        or model_admin is None
+        or not model_admin.has_view_or_change_permission(request, remote_obj)
+        or not model_admin.get_queryset(request).filter(pk=remote_obj.pk).exists()
+    ):
+        return str(remote_obj)
+    return _django_admin_url(field, remote_field, remote_obj)
 
 
 class GtrmAdminAuthenticationForm(AdminAuthenticationForm):

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Keeps the request for the admin's read-only links (gtrm.admin.admin_url_if_permitted).
+    "gtrm.admin.AdminRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Before any view: a NUL byte in the address is a 400, never a database error. Inside the
     # middleware above, so that its answer has every security header.
@@ -271,8 +273,13 @@ IMPORT_UPLOADS_PER_HOUR = int(os.environ.get("IMPORT_UPLOADS_PER_HOUR", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# Where emails sent outside a request (the reminders from cron) link to.
+# Where emails link to (reminders and notifications, sent outside any request): the address
+# people open the site at, e.g. https://gtrm.example.org.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A notification of a return, approval, reopening or lock is tried once right after the action
+# with this SMTP timeout (seconds), so that a mail server that does not answer delays the click
+# by this much at most; `send_notifications` (cron) retries what failed.
+NOTIFICATION_SEND_TIMEOUT = float(os.environ.get("NOTIFICATION_SEND_TIMEOUT", "3"))
 # Who gets an email with the details of every server error: "Ana <ana@x.org>, ops@x.org".
 ADMINS = getaddresses([os.environ.get("ADMINS", "")]) if os.environ.get("ADMINS") else []
 

@@ -51,7 +51,7 @@ class UserAdmin(NotFoundForOthers, BaseUserAdmin):
     filter_horizontal = ("sectors",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Person"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email", "language")}),
         (_("Role"), {"fields": ("organisation", "role", "sectors", "is_active")}),
         (_("Dates"), {"fields": ("last_login", "date_joined", "invited_by")}),
     )

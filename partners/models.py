@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -139,6 +140,20 @@ class User(AbstractUser):
         related_name="+",
     )
 
+    language = models.CharField(
+        _("language of e-mails"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the e-mails the platform sends; blank: the site's language."),
+    )
+    notifications_off = models.JSONField(
+        _("e-mail notifications turned off"),
+        default=list,
+        blank=True,
+        help_text=_("The kinds of e-mail notification this person chose not to receive."),
+    )
+
     session_generation = models.PositiveIntegerField(
         _("session generation"),
         default=0,
@@ -190,6 +205,16 @@ class User(AbstractUser):
             secret=secret,
             algorithm="sha256",
         ).hexdigest()
+
+    @property
+    def email_language(self) -> str:
+        """Return the language the platform writes to this person in."""
+        return self.language or settings.LANGUAGE_CODE
+
+    def wants_notification(self, kind: str) -> bool:
+        """Whether this person is to be e-mailed notifications of `kind`: active, with an
+        address, and not having turned that kind off."""
+        return self.is_active and bool(self.email) and kind not in (self.notifications_off or [])
 
     @property
     def is_im_officer(self) -> bool:

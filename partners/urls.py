@@ -5,6 +5,7 @@ from . import views
 app_name = "partners"
 
 urlpatterns = [
+    path("account/notifications/", views.notifications, name="notifications"),
     path("team/", views.team, name="team"),
     path("team/<int:pk>/deactivate/", views.member_active, {"active": False},
          name="member-deactivate"),

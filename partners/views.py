@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gtrm.security import client_ip
+from reporting.models import COORDINATOR_NOTIFICATIONS, PARTNER_NOTIFICATIONS
 
 from . import limits, services
 from .accounts import find_account
-from .forms import InviteForm
+from .forms import InviteForm, NotificationPreferencesForm
 from .models import HeldInvitation, User
 
 NOT_SENT = gettext_lazy(
@@ -52,6 +53,30 @@ def _team_member(request: HttpRequest, pk: int) -> User | HeldInvitation:
 def _focal_point_only(request: HttpRequest) -> None:
     if not request.user.is_focal_point:
         raise PermissionDenied(services.NOT_FOCAL_POINT)
+
+
+def _notification_kinds(user: User) -> tuple:
+    if user.is_partner_user:
+        return PARTNER_NOTIFICATIONS
+    if user.is_coordinator:
+        return COORDINATOR_NOTIFICATIONS
+    return ()
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """Let anyone signed in choose which e-mail notifications they get, and in which language."""
+    form = NotificationPreferencesForm(
+        request.POST or None, user=request.user, kinds=_notification_kinds(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your e-mail preferences are saved."))
+        return redirect("partners:notifications")
+    return render(request, "partners/notifications.html", {
+        "form": form,
+        "kind_fields": [form[name] for name in form.fields if name.startswith("kind_")],
+    })
 
 
 @login_required

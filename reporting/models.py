@@ -1357,6 +1357,76 @@ class Reminder(models.Model):
         return f"{self.period} · {self.recipient} · {self.sent_on}"
 
 
+class NotificationKind(models.TextChoices):
+    RETURNED = "returned", _("A report of my organisation is returned")
+    APPROVED = "approved", _("A report of my organisation is approved")
+    REOPENED = "reopened", _("A report of my organisation is reopened")
+    LOCKED = "locked", _("A month is locked while my organisation's reports are pending")
+    SUBMITTED = "submitted", _("Daily digest of the reports submitted in my sectors")
+
+
+# Who may receive each kind: partners hear about their own reports, coordinators get the digest.
+PARTNER_NOTIFICATIONS = (
+    NotificationKind.RETURNED, NotificationKind.APPROVED, NotificationKind.REOPENED,
+    NotificationKind.LOCKED,
+)
+COORDINATOR_NOTIFICATIONS = (NotificationKind.SUBMITTED,)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def pending(self) -> NotificationQuerySet:
+        """Return the notifications neither sent nor given up."""
+        return self.filter(sent_at__isnull=True, abandoned_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One e-mail owed to one person (the outbox): written in the transaction of the action
+    that calls for it, sent after the commit or by `send_notifications`, so that a failed
+    action sends nothing and a failed e-mail never undoes the action."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=NotificationKind.choices)
+    report = models.ForeignKey(
+        "MonthlyReport", verbose_name=_("report"), on_delete=models.CASCADE, null=True,
+        blank=True, related_name="+",
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, verbose_name=_("period"), on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    language = models.CharField(_("language"), max_length=8)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    abandoned_at = models.DateTimeField(_("given up at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("e-mail notification")
+        verbose_name_plural = _("e-mail notifications")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(sent_at__isnull=True, abandoned_at__isnull=True),
+                name="reporting_notification_due",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values),
+                name="reporting_notification_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.recipient} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("waiting for confirmation")
     REJECTED = "rejected", _("has errors")

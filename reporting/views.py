@@ -27,6 +27,7 @@ from .models import (
     Location,
     LocationLevel,
     MonthlyReport,
+    PeriodStatus,
     ReportingPeriod,
     ReportStatus,
     ReviewEvent,
@@ -62,6 +63,15 @@ def home(request: HttpRequest) -> HttpResponse:
             Q(organisations=user.organisation_id, active=True) | Q(pk__in=list(reports))
         ).distinct()
         context["rows"] = [(sector, reports.get(sector.pk)) for sector in own_sectors]
+        # A month locked while a report was reopened or returned moves the page on to the next
+        # month; the report would be out of sight although it does not count.
+        context["left_in_locked"] = (
+            MonthlyReport.objects.filter(
+                organisation_id=user.organisation_id, period__status=PeriodStatus.LOCKED,
+                status__in=[ReportStatus.REOPENED, ReportStatus.RETURNED],
+            ).exclude(period=period).select_related("period", "sector")
+            .order_by("-period__month", "sector__order")[:12]
+        )
         context["other_sectors"] = Sector.objects.top_level().filter(active=True).exclude(
             pk__in=[sector.pk for sector in own_sectors]
         )

@@ -23,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 
 from partners.models import User
 
+from . import notifications
 from . import texts as msg
 from .models import (
     EDITABLE_STATUSES,
@@ -187,6 +188,9 @@ def _transition(
             to_status=target,
             by=by,
             reason=reason,
+        )
+        notifications.queue_report_notifications(
+            report=current, action=action, by=by, reason=reason
         )
     report.refresh_from_db()
     return report
@@ -397,5 +401,7 @@ def _set_period_status(
         PeriodEvent.objects.create(
             period=period, action=action, by=by, at=now, reason=(reason or "").strip()
         )
+        if action == PeriodEvent.Action.LOCK:
+            notifications.queue_lock_notifications(period=period, by=by)
     period.refresh_from_db()
     return period

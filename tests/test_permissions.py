@@ -208,6 +208,8 @@ APP_URLS = {
     "line-delete-form": ("GET", "/reports/{report}/lines/{line}/delete/", "reporting:line-delete"),
     "line-delete": ("POST", "/reports/{report}/lines/{line}/delete/", "reporting:line-delete"),
     "locations": ("GET", "/locations/?parent=15", "reporting:locations"),
+    "notifications": ("GET", "/account/notifications/", "partners:notifications"),
+    "notifications-save": ("POST", "/account/notifications/", "partners:notifications"),
     "team": ("GET", "/team/", "partners:team"),
     "team-invite": ("POST", "/team/", "partners:team"),
     "member-deactivate": ("POST", "/team/{member}/deactivate/", "partners:member-deactivate"),

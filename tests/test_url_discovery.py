@@ -47,6 +47,8 @@ from reporting.models import (
     MonthlyReport,
     Narrative,
     NarrativeKind,
+    Notification,
+    NotificationKind,
     Plan,
     PopulationType,
     Reminder,
@@ -186,6 +188,10 @@ def build_world(*, org_a, alice, bob, carl, ivan, paula, report, line) -> World:
         period=report.period, recipient=alice, kind=ReminderKind.OVERDUE,
         sent_on=dt.date(2023, 10, 11), missing=["Protection"],
     )
+    notification = Notification.objects.create(
+        recipient=alice, kind=NotificationKind.RETURNED, report=report, period=report.period,
+        reason="Incompleto.", language="es",
+    )
     # axes: a failed sign-in (an attempt) and a successful one (a log).
     Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
     Client().post("/accounts/login/", {"username": "bob", "password": PASSWORD})
@@ -211,6 +217,7 @@ def build_world(*, org_a, alice, bob, carl, ivan, paula, report, line) -> World:
         Narrative: highlights,
         SitrepEdition: SitrepEdition.objects.get(period=report.period),
         Reminder: reminder,
+        Notification: notification,
         Group: Group.objects.create(name="Lectores"),
         AccessAttempt: AccessAttempt.objects.get(username="alice"),
         AccessLog: AccessLog.objects.filter(username="bob").first(),
@@ -377,6 +384,7 @@ APP_RULES = {
     "reporting:line-edit": each(LOGIN, 200, 404, 404, 403),
     "reporting:line-delete": each(LOGIN, 200, 404, 404, 403),
     # The team page is for focal points (none of these personas is one).
+    "partners:notifications": SIGNED_IN_PAGE,
     "partners:team": each(LOGIN, 403, 403, 403, 403),
     "partners:member-deactivate": POST_ONLY,
     "partners:member-reactivate": POST_ONLY,

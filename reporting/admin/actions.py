@@ -36,7 +36,7 @@ def run_transition(modeladmin, request, queryset, perform, done_message) -> None
 
 def ask_reason(
     modeladmin, request, queryset, *, action: str, title, button, perform, done,
-    form_class: type[forms.Form] = ReasonForm,
+    form_class: type[forms.Form] = ReasonForm, extra_context: dict | None = None,
 ):
     """Show a page asking for a reason, then apply `perform(obj, reason)` to the selection."""
     form = form_class(request.POST if "apply" in request.POST else None)
@@ -53,5 +53,6 @@ def ask_reason(
         "action": action,
         "action_checkbox_name": ACTION_CHECKBOX_NAME,
         "opts": modeladmin.model._meta,
+        **(extra_context or {}),
     }
     return TemplateResponse(request, "admin/reason_form.html", context)

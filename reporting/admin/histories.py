@@ -1,4 +1,4 @@
-"""The logs, read-only in the admin: review events, line changes and reminders sent."""
+"""The logs, read-only in the admin: review events, line changes, reminders and notifications."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from gtrm.admin import NotFoundForOthers
 from reporting.models import (
     LineChange,
     MonthlyReport,
+    Notification,
     Reminder,
     ReviewEvent,
 )
@@ -65,3 +66,23 @@ class ReminderAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
         if isinstance(obj.missing, list):
             return "; ".join(str(item) for item in obj.missing) or "–"
         return str(obj.missing)
+
+
+@admin.register(Notification)
+class NotificationAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
+    """The outbox of e-mail notifications, for the IM team to see what went out and what fails."""
+
+    list_display = ("created_at", "kind", "recipient", "report", "sent_at", "attempts",
+                    "last_error", "abandoned_at")
+    list_filter = ("kind", PeriodFilter)
+    list_select_related = ("recipient", "report__organisation", "report__sector",
+                           "report__period", "period")
+    search_fields = ("recipient__username", "recipient__email", "last_error")
+    ordering = ("-created_at", "-pk")
+    date_hierarchy = "created_at"
+    fields = ("recipient", "kind", "report", "period", "reason", "language", "created_at",
+              "next_attempt_at", "sent_at", "attempts", "last_error", "abandoned_at")
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_im_officer

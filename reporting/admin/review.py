@@ -276,6 +276,39 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
+PENDING_STATUSES = (
+    ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.RETURNED, ReportStatus.REOPENED,
+)
+
+
+def pending_reports(periods) -> list[dict]:
+    """Return, for each of `periods`, its reports not approved, by sector and status: what a
+    lock would freeze before it counts. Two queries whatever the number of periods."""
+    periods = list(periods)
+    reports = (
+        MonthlyReport.objects.filter(period__in=periods, status__in=PENDING_STATUSES)
+        .select_related("organisation", "sector")
+        .order_by("period_id", "sector__order", "sector__code", spanish("organisation__short_name"))
+    )
+    by_period: dict[int, dict] = {}
+    for report in reports:
+        sectors = by_period.setdefault(report.period_id, {})
+        row = sectors.setdefault(report.sector_id, {
+            "sector": report.sector, "counts": dict.fromkeys(PENDING_STATUSES, 0), "reports": [],
+        })
+        row["counts"][report.status] += 1
+        row["reports"].append(report)
+    summary = []
+    for period in sorted(periods, key=lambda p: p.month):
+        sectors = list(by_period.get(period.pk, {}).values())
+        for row in sectors:
+            row["counts"] = [row["counts"][status] for status in PENDING_STATUSES]
+        totals = [sum(row["counts"][i] for row in sectors) for i in range(len(PENDING_STATUSES))]
+        summary.append({"period": period, "sectors": sectors, "totals": totals,
+                        "count": sum(totals)})
+    return summary
+
+
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(NotFoundForOthers, admin.ModelAdmin):
     list_display = ("__str__", "month", "deadline", "lock_date", "status", "report_count")
@@ -309,6 +342,7 @@ class ReportingPeriodAdmin(NotFoundForOthers, admin.ModelAdmin):
         return ask_reason(
             self, request, queryset, action="lock_selected", title=_("Lock periods"),
             button=_("Lock"), form_class=OptionalReasonForm,
+            extra_context={"pending": pending_reports(queryset)},
             perform=lambda period, reason: workflow.lock_period(
                 period=period, by=request.user, reason=reason
             ),
