@@ -46,7 +46,8 @@ class LineSerializer(serializers.Serializer):
     new_beneficiaries = serializers.IntegerField()
     total_monthly = serializers.IntegerField()
     quantity = serializers.IntegerField(allow_null=True)
-    cash_usd = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    cash_usd = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True,
+                                        coerce_to_string=False)
     delivery_mechanism = serializers.ChoiceField(DeliveryMechanism.choices, allow_blank=True)
     rmrp_activity = serializers.BooleanField()
     activity_name = serializers.CharField(allow_blank=True)

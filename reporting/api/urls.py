@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
@@ -10,8 +10,7 @@ urlpatterns = [
     path("v1/lines/", views.LineList.as_view(), name="lines"),
     path("v1/lines/deleted/", views.DeletedList.as_view(), name="lines-deleted"),
     path("v1/figures/", views.FigureMonths.as_view(), name="figure-months"),
-    re_path(r"^v1/figures/(?P<month>[0-9]{4}-[0-9]{2})/$", views.Figures.as_view(),
-            name="figures"),
+    path("v1/figures/<str:month>/", views.Figures.as_view(), name="figures"),
     path("v1/sectors/", views.SectorList.as_view(), name="sectors"),
     path("v1/indicators/", views.IndicatorList.as_view(), name="indicators"),
     path("v1/organisations/", views.OrganisationList.as_view(), name="organisations"),
