@@ -157,6 +157,15 @@ def test_session_of_a_signed_in_user_reads_the_api(world, alice):
     assert [row["id"] for row in response.json()["results"]] == [world["a"].pk]
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_the_api_only_reads(world, method):
+    for url in ("/api/v1/lines/", "/api/v1/sectors/", "/api/v1/figures/2023-09/"):
+        response = getattr(Client(), method)(
+            url, HTTP_AUTHORIZATION=f"Token {world['keys']['ivan']}")
+        assert response.status_code == 405, url
+    assert ActivityLine.objects.count() == 2
+
+
 def test_root_and_browsable_page(world):
     assert "lines" in api(world, "anonymous", "/api/v1/").json()
     response = api(world, "alice", "/api/v1/lines/", HTTP_ACCEPT="text/html")
