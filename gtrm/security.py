@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
@@ -108,7 +109,9 @@ class SessionIdleTimeoutMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)  # after the view: signing in or out changed it
-        if session is not None and user is not None and user.is_authenticated:
+        # An API token signs in a request, not a session: no session row is made for it.
+        if (session is not None and user is not None and user.is_authenticated
+                and SESSION_KEY in session):
             now = int(time.time())
             refreshed_at = session.get(SESSION_REFRESHED_AT)
             stale = not isinstance(refreshed_at, int) or (

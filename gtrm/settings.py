@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "import_export",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
     "partners",
     "reporting",
 ]
@@ -366,3 +369,31 @@ CACHES = {
 # Lines above which the XLSX export is refused in favour of the CSV, which streams: a workbook
 # is assembled before it is sent, at about 7,000 rows a second.
 EXPORT_XLSX_MAX_LINES = int(os.environ.get("EXPORT_XLSX_MAX_LINES", "150000"))
+
+# The read API (/api/v1/, README "Connect from Power BI / Excel / R"). A token is read from the
+# Authorization header only; every request with one is throttled per user at this rate
+# ("<number>/<second|minute|hour|day>"), counted in the cache above.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "2000/hour")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "reporting.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["reporting.api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "GTRM Peru reporting API",
+    "DESCRIPTION": "Read-only access to activity lines, published figures and reference lists "
+                   "(DESIGN §7). Send `Authorization: Token <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"IndicatorTypeEnum": "reporting.models.IndicatorType"},
+}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", include("reporting.api.urls")),
     path("", include("partners.urls")),
     path("", include("reporting.urls")),
 ]

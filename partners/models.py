@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -356,3 +358,46 @@ class HeldInvitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+def hash_api_key(key: str) -> str:
+    """Return the SHA-256 of an API key: what is stored, so a copy of the database holds no key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> ApiTokenQuerySet:
+        """Return the tokens that still open the API: not revoked, of an active account."""
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A key to the read API (/api/v1/) for one user's Power BI, Excel or R: it sees what its
+    user sees. Only the key's hash and its first characters (to tell tokens apart) are kept."""
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100,
+                            help_text=_("What it is for, e.g. “Power BI dashboard”."))
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… · {self.name}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -12,4 +12,6 @@ urlpatterns = [
     path("team/<int:pk>/reactivate/", views.member_active, {"active": True},
          name="member-reactivate"),
     path("team/<int:pk>/resend/", views.member_resend, name="member-resend"),
+    path("account/api-tokens/", views.api_tokens, name="api-tokens"),
+    path("account/api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
 ]

@@ -1,4 +1,5 @@
-"""The focal point's team page (invite, deactivate, reactivate reporters) and password reset."""
+"""The focal point's team page (invite, deactivate, reactivate reporters), password reset, and
+everyone's API tokens."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gtrm.security import client_ip
 from reporting.models import COORDINATOR_NOTIFICATIONS, PARTNER_NOTIFICATIONS
 
-from . import limits, services
+from . import limits, services, tokens
 from .accounts import find_account
 from .forms import InviteForm, NotificationPreferencesForm
-from .models import HeldInvitation, User
+from .models import ApiToken, HeldInvitation, User
 
 NOT_SENT = gettext_lazy(
     "The account of %(email)s was created, but the invitation email could not be sent. "
@@ -180,3 +182,38 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # are counted under the account's username whatever spelling was typed.
         axes_reset(username=form.user.username)
         return response
+
+
+@login_required
+@never_cache
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """List the user's API tokens and create one; a new key is shown on this answer only."""
+    new_key = error = None
+    name = ""
+    if request.method == "POST":
+        name = request.POST.get("name", "")
+        try:
+            token, new_key = tokens.create_api_token(user=request.user, name=name)
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+        else:
+            name = ""
+            messages.success(request, _("Token “%(name)s” created.") % {"name": token.name})
+    return render(request, "partners/api_tokens.html", {
+        "tokens": ApiToken.objects.filter(user=request.user),
+        "new_key": new_key, "error": error, "name": name,
+        "api_root": request.build_absolute_uri("/api/v1/"),
+    })
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's own tokens: anyone else's is a 404."""
+    token = ApiToken.objects.filter(pk=pk, user=request.user).first()
+    if token is None:
+        raise Http404
+    if tokens.revoke_api_token(token=token):
+        messages.success(request, _("Token “%(name)s” revoked: it no longer opens the API.")
+                         % {"name": token.name})
+    return redirect("partners:api-tokens")

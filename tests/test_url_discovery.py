@@ -236,6 +236,7 @@ PK_BY_PREFIX = {
     "reports/": lambda w: w.report.pk,
     "team/": lambda w: w.alice.pk,
     "imports/": lambda w: w.batch.pk,
+    "account/api-tokens/": lambda w: w.alice.pk,  # POST only: any number is refused alike
 }
 
 # Values that make a page show something real (a month with data, a figure to explain...).
@@ -248,6 +249,7 @@ QUERIES = {
     "reporting:completeness": {"period": "2023-09"},
     "reporting:import-template": {"organisation": "HIAS", "period": "2023-09"},
     "reporting:export-summary": {"period": "2023-09"},
+    "api:lines-deleted": {"since": "2023-01-01T00:00:00Z"},
 }
 
 
@@ -345,6 +347,7 @@ def everyone(value) -> dict:
 
 SIGNED_IN_PAGE = each(LOGIN, 200, 200, 200, 200)
 POST_ONLY = each(LOGIN, 405, 405, 405, 405)  # require_POST, after login_required
+SIGNED_IN_API = each(401, 200, 200, 200, 200)  # an API answers 401, never a redirect
 
 APP_RULES = {
     # Signing in, resetting a password, the language: for everyone.
@@ -401,6 +404,22 @@ APP_RULES = {
     "reporting:import-confirm": POST_ONLY,
     "reporting:import-submit": POST_ONLY,
     "reporting:import-errors": each(LOGIN, 200, 404, 404, 200),
+    # Anyone's API tokens are on their own page.
+    "partners:api-tokens": SIGNED_IN_PAGE,
+    "partners:api-token-revoke": POST_ONLY,
+    # The read API (a signed-in browser reads it too; tokens are in tests/test_api.py): the
+    # published figures, the schema and the index are public, the rest answers 401 to the
+    # anonymous. The lines are each one's scope: A's draft line for alice and ivan only.
+    "api:root": everyone(200),
+    "api:schema": everyone(200),
+    "api:figure-months": everyone(200),
+    "api:figures": everyone(200),
+    "api:lines": SIGNED_IN_API,
+    "api:lines-deleted": SIGNED_IN_API,
+    "api:sectors": SIGNED_IN_API,
+    "api:indicators": SIGNED_IN_API,
+    "api:organisations": SIGNED_IN_API,
+    "api:locations": SIGNED_IN_API,
 }
 
 # The admin site's own pages. A signed-in partner gets 404 on every admin URL.

@@ -262,6 +262,16 @@ def as_contract_json(data: dict, language: str) -> dict:
     return result
 
 
+def public_json(edition: SitrepEdition, language: str) -> dict:
+    """Return a published edition as the public reads it in the `situation_report` JSON
+    contract: disclosure control applied, the edition's number and date added. The one builder
+    of both /sitreps/<month>/<n>/json/ and the API's figures/."""
+    payload = as_contract_json(disclosure.for_readers(edition.data, as_json=True), language)
+    payload["edition"] = {"number": edition.number,
+                          "published_at": edition.published_at.isoformat(timespec="seconds")}
+    return payload
+
+
 # --------------------------------------------------------------------------------------------
 # Editions
 # --------------------------------------------------------------------------------------------

@@ -404,7 +404,47 @@ def hostile_case(dataset: Dataset) -> list[Measure]:
     return [Measure(f"{label}; {_memory_note(run)}", run) for label, run in measures]
 
 
+def api_lines_case(dataset: Dataset) -> list[Measure]:
+    """Page through every line with the read API (lines/, limit 10,000, an IM officer's token,
+    through the test client: authentication, throttling, filters, rendering), as JSON following
+    `next` and as CSV by offset: to compare with the export case's CSV of the same lines."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from partners.models import Role
+    from partners.tokens import create_api_token
+
+    override_settings(ALLOWED_HOSTS=["testserver"], API_THROTTLE_RATE="1000000/hour").enable()
+    _token, key = create_api_token(user=_bench_user(Role.IM_OFFICER), name="benchmark")
+    client = Client(headers={"Authorization": f"Token {key}"})
+    total = ActivityLine.objects.count()
+    limit = 10_000
+
+    def json_pages() -> None:
+        url, seen = f"/api/v1/lines/?limit={limit}", 0
+        while url:
+            page = client.get(url).json()
+            seen += len(page["results"])
+            url = page["next"]
+        assert seen == total, (seen, total)
+
+    def csv_pages() -> None:
+        seen = 0
+        for offset in range(0, total, limit):
+            response = client.get(f"/api/v1/lines/?limit={limit}&offset={offset}&format=csv")
+            seen += response.content.count(b"\r\n") - 1
+        assert seen == total, (seen, total)
+
+    return [
+        Measure(f"API lines/ as JSON, {total:,} lines in pages of {limit:,} (IM token)",
+                json_pages),
+        Measure(f"API lines/ as CSV, {total:,} lines in pages of {limit:,} (IM token)",
+                csv_pages),
+    ]
+
+
 CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
+    "api-lines": api_lines_case,
     "aggregation": aggregation_case,
     "floor": floor_case,
     "sitrep": sitrep_case,

@@ -171,8 +171,5 @@ def public_edition_pdf(request: HttpRequest, month: dt.date, number: int) -> Htt
 def public_edition_json(request: HttpRequest, month: dt.date, number: int) -> JsonResponse:
     """Return a published edition's figures in the `situation_report` JSON contract."""
     edition = _edition(month, number)
-    payload = sitrep.as_contract_json(disclosure.for_readers(edition.data, as_json=True),
-                                      get_language() or "es")
-    payload["edition"] = {"number": edition.number,
-                          "published_at": edition.published_at.isoformat(timespec="seconds")}
+    payload = sitrep.public_json(edition, get_language() or "es")
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False, "indent": 2})

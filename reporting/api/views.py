@@ -1,0 +1,211 @@
+"""The API's resources: short views that ask the query layer what the caller may see."""
+
+from __future__ import annotations
+
+from django.db.models.functions import Greatest
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from partners.models import Organisation
+from reporting.models import (
+    ActivityLine,
+    Indicator,
+    LineChange,
+    Location,
+    LocationLevel,
+    MonthlyReport,
+    Sector,
+    SitrepEdition,
+    parse_month,
+)
+from reporting.numbers import sitrep
+
+from . import rows, serializers
+from .filters import DeletedFilter, LineFilter
+from .renderers import CSVRenderer
+
+NO_EDITION = _("No situation report of %(month)s has been published.")
+TABLE_RENDERERS = [JSONRenderer, CSVRenderer, BrowsableAPIRenderer]
+
+
+class LinePagination(LimitOffsetPagination):
+    """`limit` (default 1,000, at most 10,000) and `offset`; the answer's `count`, `next` and
+    `previous` say where the rest is, and so does a `Link` header for CSV readers."""
+
+    default_limit = 1000
+    max_limit = 10_000
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        links = [f'<{url}>; rel="{rel}"' for rel, url in
+                 (("next", self.get_next_link()), ("previous", self.get_previous_link())) if url]
+        if links:
+            response["Link"] = ", ".join(links)
+        response["X-Total-Count"] = str(self.count)
+        return response
+
+
+def _visible_reports(request) -> MonthlyReport:
+    return MonthlyReport.objects.visible_to(request.user)
+
+
+class LineList(generics.ListAPIView):
+    """Activity lines the token's user may see, as on the pages: a partner its organisation's,
+    a coordinator the submitted and reviewed reports of their sectors, the IM team all."""
+
+    serializer_class = serializers.LineSerializer
+    filterset_class = LineFilter
+    pagination_class = LinePagination
+    renderer_classes = TABLE_RENDERERS
+    csv_header = rows.LINE_COLUMNS
+
+    def get_queryset(self):
+        return (
+            ActivityLine.objects.filter(report__in=_visible_reports(self.request))
+            .annotate(changed_at=Greatest("updated_at", "report__updated_at"))
+            .order_by("pk")
+        )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        # The page's ids first, then their rows: the database skips `offset` index entries
+        # instead of joining the nine tables of a row for every line it skips.
+        ids = self.paginate_queryset(queryset.values_list("pk", flat=True))
+        page = (ActivityLine.objects.filter(pk__in=ids)
+                .annotate(changed_at=Greatest("updated_at", "report__updated_at"))
+                .order_by("pk").values(*rows.LINE_VALUES)) if ids else []
+        return self.get_paginated_response([rows.line_row(values) for values in page])
+
+
+class DeletedList(generics.ListAPIView):
+    """What an incremental refresh must drop since `since`: deleted lines, and reports whose
+    lines an upload replaced (their new lines come with lines/?updated_since=)."""
+
+    serializer_class = serializers.DeletedSerializer
+    filterset_class = DeletedFilter
+    pagination_class = LinePagination
+    renderer_classes = TABLE_RENDERERS
+    csv_header = ["kind", "id", "at"]
+
+    def get_queryset(self):
+        return (
+            LineChange.objects.filter(report__in=_visible_reports(self.request),
+                                      action__in=[LineChange.Action.DELETE,
+                                                  LineChange.Action.IMPORT])
+            .order_by("at", "pk")
+        )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values("action", "line_id", "report_id", "at"))
+        return self.get_paginated_response([rows.deleted_row(values) for values in page])
+
+
+class ReferenceList(generics.ListAPIView):
+    """A reference list, whole (they are short), for any signed-in user or token."""
+
+    pagination_class = None
+    renderer_classes = TABLE_RENDERERS
+    fields: dict[str, str] = {}
+
+    @property
+    def csv_header(self) -> list[str]:
+        return list(self.fields)
+
+    def list(self, request, *args, **kwargs):
+        values = self.get_queryset().values(*self.fields.values())
+        return Response([{name: row[source] for name, source in self.fields.items()}
+                         for row in values])
+
+
+class SectorList(ReferenceList):
+    serializer_class = serializers.SectorSerializer
+    queryset = Sector.objects.order_by("order", "code")
+    fields = {"code": "code", "name_es": "name_es", "name_en": "name_en",
+              "parent": "parent__code", "regional_name": "regional_name", "active": "active"}
+
+
+class IndicatorList(ReferenceList):
+    serializer_class = serializers.IndicatorSerializer
+    queryset = Indicator.objects.order_by("plan__first_month", "sector__order", "code")
+    fields = {"plan": "plan__code", "code": "code", "name_es": "name_es", "name_en": "name_en",
+              "sector": "sector__code", "type": "type", "unit": "unit", "active": "active",
+              "successor_plan": "successor__plan__code", "successor": "successor__code"}
+
+
+class OrganisationList(ReferenceList):
+    serializer_class = serializers.OrganisationSerializer
+    queryset = Organisation.objects.order_by("acronym")
+    fields = {"acronym": "acronym", "name": "name", "short_name": "short_name", "type": "type",
+              "is_partner": "is_partner", "active": "active"}
+
+
+class LocationList(ReferenceList):
+    serializer_class = serializers.LocationSerializer
+    queryset = Location.objects.filter(
+        level__in=[LocationLevel.DEPARTMENT, LocationLevel.PROVINCE]).order_by("code")
+    fields = {"code": "code", "name": "name", "level": "level", "parent": "parent__code"}
+
+
+class FigureMonths(APIView):
+    """The months with a published situation report, open to everyone."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+    @extend_schema(responses=serializers.FigureMonthSerializer(many=True))
+    def get(self, request):
+        months: dict[str, dict] = {}
+        editions = SitrepEdition.objects.order_by("-period__month", "-number").values(
+            "period__month", "number", "published_at")
+        for row in editions:
+            code = row["period__month"].strftime("%Y-%m")
+            months.setdefault(code, {
+                "month": code, "edition": row["number"], "published_at": row["published_at"],
+                "url": request.build_absolute_uri(reverse("api:figures", args=[code])),
+            })
+        return Response(list(months.values()))
+
+
+class Figures(APIView):
+    """The latest published situation report of a month, in the `situation_report` JSON of
+    DESIGN §5: approved data only, with disclosure control, as /sitreps/<month>/<n>/json/."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("month", str, OpenApiParameter.PATH, description="YYYY-MM")])
+    def get(self, request, month: str):
+        first_day = parse_month(month)
+        edition = (SitrepEdition.objects.select_related("period")
+                   .filter(period__month=first_day).order_by("-number").first()
+                   if first_day else None)
+        if edition is None:
+            raise Http404(NO_EDITION % {"month": month})
+        return Response(sitrep.public_json(edition, get_language() or "es"))
+
+
+class Root(APIView):
+    """The API's resources; send `Authorization: Token <key>` (README, "Connect from Power BI
+    / Excel / R"). The OpenAPI schema is at /api/schema/."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        names = ["lines", "lines-deleted", "figure-months", "sectors", "indicators",
+                 "organisations", "locations", "schema"]
+        return Response({name: request.build_absolute_uri(reverse(f"api:{name}"))
+                         for name in names})
