@@ -378,6 +378,7 @@ class _Planner:
         if cells.errors:
             self.errors.extend(cells.errors)
         else:
+            line.sheet_row = row.number  # where the preview places R4V's warnings on it
             self.groups[key].lines.append(line)
 
     def _read(self, cells: _Cells) -> _Read:
