@@ -19,6 +19,7 @@ from .factories import LineFactory
 from .test_line_rules import form_data
 from .test_upload_views import batch_of, csv_bytes, row, upload
 
+
 def new_zero(language: str = "en") -> str:
     """R4V's warning on a Direct Assistance line without new people (a request leaves its own
     language active, so the language is named)."""
