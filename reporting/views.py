@@ -6,11 +6,14 @@ organisation's report is a 404 whatever the URL.
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Window
+from django.forms.models import construct_instance
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +36,7 @@ from .models import (
     ReviewEvent,
     Sector,
 )
+from .regional.entry import flagged_lines, warnings_of
 
 REPORT_RELATED = ("organisation", "sector", "period")
 
@@ -166,11 +170,13 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )[::-1]
         change_count = changes[0].trail_length if changes else 0
     actions = workflow.allowed_actions(report=report, user=request.user)
+    numbers = {line.pk: number for number, line in enumerate(lines, start=1)}
     return render(
         request,
         "reporting/report_detail.html",
         {
             "report": report,
+            "r4v_flagged": [(numbers[item.line.pk], item) for item in flagged_lines(lines)],
             "rows": display.line_rows(lines, report_pk=report.pk),
             "totals": display.totals_row(lines),
             "events": events,
@@ -186,11 +192,30 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _line_form_page(request, report, form, line=None) -> HttpResponse:
+    # R4V's warnings on what the form holds: the line as saved, or as just typed (a form
+    # re-rendered with our errors has the valid fields on its instance).
+    shown = line
+    if form.is_bound:
+        # The form stops before filling its instance when a field is wrong: judge a copy with
+        # the fields that are right, and say nothing of the wrong ones (our error is there).
+        shown = construct_instance(form, copy.copy(form.instance)) if form.errors else form.instance
     return render(
         request,
         "reporting/line_form.html",
-        {"report": report, "form": form, "line": line},
+        {"report": report, "form": form, "line": line,
+         "r4v_warnings": _r4v_warnings(form, shown) if shown is not None else []},
     )
+
+
+def _r4v_warnings(form, line: ActivityLine) -> list[tuple[str, str]]:
+    """Return R4V's warnings on `line` as (the form's field label, message), leaving out the
+    fields the form already marks as wrong."""
+    return [
+        (str(form.fields[flag.field].label) if flag.field in form.fields else flag.column,
+         flag.message)
+        for flag in warnings_of(line)
+        if not (form.is_bound and flag.field in form.errors)
+    ]
 
 
 @login_required
@@ -226,6 +251,11 @@ def _line_save(request: HttpRequest, report: MonthlyReport, line: ActivityLine) 
         messages.error(request, str(error))
         return redirect("reporting:report-detail", pk=report.pk)
     messages.success(request, _("Line added.") if adding else _("Line saved."))
+    warnings = _r4v_warnings(form, form.instance)
+    if warnings:
+        messages.warning(request, _("R4V's checks would flag this line (it is saved; correct "
+                                    "it if the figures are wrong): %(warnings)s") % {
+            "warnings": "; ".join(f"{label}: {message}" for label, message in warnings)})
     if adding and "save_and_add" in request.POST:
         return redirect("reporting:line-add", pk=report.pk)
     return redirect("reporting:report-detail", pk=report.pk)

@@ -28,6 +28,7 @@ from reporting.models import (
     ReviewEvent,
     Sector,
 )
+from reporting.regional.entry import flagged_lines
 
 from .actions import ask_reason, run_transition
 from .filters import (
@@ -273,6 +274,12 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
                 "admin:reporting_monthlyreport_review", args=[obj.pk]
             )
             context["report"] = obj
+            # R4V's flags on the report's lines: one query for all of them, whatever their number.
+            lines = list(obj.lines.with_related())
+            numbers = {line.pk: number for number, line in enumerate(lines, start=1)}
+            context["r4v_flagged"] = [
+                (numbers[item.line.pk], item) for item in flagged_lines(lines)
+            ]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 

@@ -83,13 +83,14 @@ class Reference:
         self.organisations = _Index()
         for organisation in Organisation.objects.all():
             self.organisations.add(
-                organisation, organisation.acronym, organisation.name, organisation.short_name
+                organisation, organisation.acronym, organisation.name, organisation.short_name,
+                organisation.r4v_name,  # R4V's regional template names it so
             )
         self.sectors = _Index()
         sectors = {sector.pk: sector for sector in Sector.objects.all()}
         for sector in sectors.values():
             sector.parent = sectors.get(sector.parent_id)
-            self.sectors.add(sector, sector.code, sector.name_es, sector.name_en)
+            self.sectors.add(sector, sector.code, sector.name_es, sector.name_en, sector.r4v_name)
         # One index per plan: a row's indicator is looked up in the plan in force in its month.
         self.plans: list[tuple[dt.date, int]] = []
         self.indicators_by_plan: dict[int, _Index] = {}
@@ -99,7 +100,8 @@ class Reference:
             if index is None:
                 index = self.indicators_by_plan[indicator.plan_id] = _Index()
                 self.plans.append((indicator.plan.first_month, indicator.plan_id))
-            index.add(indicator, indicator.code, indicator.name_es, indicator.name_en)
+            index.add(indicator, indicator.code, indicator.name_es, indicator.name_en,
+                      indicator.r4v_name)
         self.plans.sort(reverse=True)
 
         self.locations: dict[str, Location] = {}
@@ -112,7 +114,7 @@ class Reference:
             location.parent = by_pk.get(location.parent_id)
             self.locations[location.code] = location
             if location.level == LocationLevel.DEPARTMENT:
-                self.departments.add(location, location.name)
+                self.departments.add(location, location.name, location.r4v_name)
                 continue
             self.children.setdefault(location.parent.code, _Index()).add(location, location.name)
             if location.level == LocationLevel.DISTRICT:

@@ -185,15 +185,21 @@ COUNT_FIELDS = (*DISAGGREGATION_FIELDS, "new_beneficiaries", "total_monthly", "q
 class _Cells:
     """One sheet row's cells, read (each distinct value once per file), and its errors."""
 
-    def __init__(self, row: SheetRow, cache: dict[tuple, object]):
+    def __init__(self, row: SheetRow, cache: dict[tuple, object],
+                 headers: dict[str, str] | None = None):
         self.row = row
         self.cache = cache
+        self.headers = headers  # the file's own headers by field (R4V's template), or ours
         self.errors: list[RowError] = []
+        for field_name, message in row.problems:
+            self.fail(field_name, message)
 
     def fail(self, field_name: str | None, message) -> None:
         """Record an error on the cell of `field_name`, or on the whole row."""
         raw = self.row.values.get(field_name) if field_name else None
-        column = BY_FIELD[field_name].header if field_name else None
+        column = None
+        if field_name:
+            column = (self.headers or {}).get(field_name) or BY_FIELD[field_name].header
         self.errors.append(RowError(self.row.number, field_name, column, as_text(raw),
                                     str(message)))
 
@@ -368,7 +374,7 @@ class _Planner:
     def _check_row(self, row: SheetRow) -> None:
         """Read a row's cells, match its names to the reference data, build its line and check
         it: the line goes to its report's group, or the row's errors to the plan's."""
-        cells = _Cells(row, self.cache)
+        cells = _Cells(row, self.cache, self.table.field_headers)
         read = self._read(cells)
         matched = self._match(cells, read.month)
         key = self._group(cells, read.month, matched)
@@ -378,6 +384,7 @@ class _Planner:
         if cells.errors:
             self.errors.extend(cells.errors)
         else:
+            line.sheet_row = row.number  # where the preview places R4V's warnings on it
             self.groups[key].lines.append(line)
 
     def _read(self, cells: _Cells) -> _Read:

@@ -29,7 +29,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from reporting import texts
+from reporting.regional.columns import SHEET_NAME as R4V_SHEET_NAME
 
+from . import r4v_template
 from .archive import (
     Extent,
     FileRejected,
@@ -45,7 +47,7 @@ from .columns import COLUMNS, REQUIRED_COLUMNS, fold
 # Sheets formatted far below their data yield rows of nothing; stop looking after this many.
 MAX_BLANK_RUN = 1000
 
-DATA_SHEET_NAMES = ("activities", "actividades")
+DATA_SHEET_NAMES = ("activities", "actividades", R4V_SHEET_NAME.casefold())
 TEXT_EXTENSIONS = ("", ".csv", ".txt")
 DELIMITERS = (",", ";", "\t")
 
@@ -96,6 +98,9 @@ SPANISH_HEADERS = {
 class SheetRow:
     number: int  # as the user sees it: the header is row 1, an HXL row row 2
     values: dict[str, object]  # Column.field -> raw value; strings stripped, "" -> None
+    # What reading the row found wrong before its values are checked, as (field, message):
+    # a row of R4V's template spread over several population types.
+    problems: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class Table:
     has_hxl: bool  # the second row was HXL hashtags, and was skipped
     rows: list[SheetRow]  # data rows; blank rows skipped, their numbers not reused
     extent: Extent | None = None  # for xlsx: what the whole workbook holds
+    # The header each field's errors name, when it is not our template's (R4V's template).
+    field_headers: dict[str, str] | None = None
 
 
 def column_letter(index: int) -> str:
@@ -264,6 +271,8 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
     headers = ["" if value is None else str(value) for value in header]
     while headers and not headers[-1].strip():
         headers.pop()
+    if r4v_template.is_r4v_header(headers):
+        return _r4v_table(kind, sheet, headers, rows, extent=extent)
     columns = _match_headers(headers)
     width = len(headers)
     headerless = [index for index, text in enumerate(headers) if not text.strip()]
@@ -390,3 +399,42 @@ def _quoted_list(names: list[str]) -> str:
     return get_text_list([f"“{name}”" for name in names], _("and"))
 
 
+
+
+def _r4v_table(kind: str, sheet: str | None, headers: list[str], rows: Iterator[tuple], *,
+               extent: Extent | None) -> Table:
+    """Return the Table of a file in R4V's regional template: each row as the values of our
+    template's row (`r4v_template.row_values`), its errors placed on R4V's columns."""
+    found, missing = r4v_template.header_columns(headers)
+    if missing:
+        raise FileRejected(r4v_template.MISSING_COLUMNS % {"columns": _quoted_list(missing)})
+    columns = {field: found[column] for field, column in r4v_template.FIELD_COLUMNS.items()}
+    width = len(headers)
+    padding = (None,) * width
+    max_rows = settings.IMPORT_MAX_ROWS
+    table_rows: list[SheetRow] = []
+    number = 1
+    blank_run = 0
+    for row in rows:
+        number += 1
+        if len(row) < width:
+            row = (*row, *padding[len(row):])
+        cells = {
+            column: (row[index].strip() or None) if row[index].__class__ is str else row[index]
+            for column, index in found.items()
+        }
+        if all(value is None for value in cells.values()):
+            blank_run += 1
+            if blank_run >= MAX_BLANK_RUN:
+                break
+            continue
+        blank_run = 0
+        if len(table_rows) == max_rows:
+            raise FileRejected(texts.TOO_MANY_ROWS % {"limit": integer_text(max_rows)})
+        values, problems = r4v_template.row_values(cells)
+        table_rows.append(SheetRow(number=number, values=values, problems=tuple(problems)))
+    if not table_rows:
+        raise FileRejected(texts.NO_ROWS)
+    return Table(kind=kind, sheet=sheet, headers=headers, columns=columns, has_hxl=False,
+                 rows=table_rows, extent=extent,
+                 field_headers=dict(r4v_template.FIELD_COLUMNS))

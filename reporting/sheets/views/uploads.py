@@ -40,6 +40,7 @@ from reporting.models import (
     MonthlyReport,
     ReportingPeriod,
 )
+from reporting.regional.entry import plan_warnings
 from reporting.sheets import planner, reading, uploads
 from reporting.sheets.marked_copy import error_filename, mark_errors
 from reporting.sheets.replaced import replaced_lines
@@ -289,6 +290,8 @@ def _preview_page(request, batch, *, table=None, plan=None, rejected="", status=
             removed=sum(lines.removed for lines in replaced.values()),
             errors=errors[:ERRORS_SHOWN],
             errors_hidden=max(0, len(errors) - ERRORS_SHOWN),
+            r4v_warnings=(warnings := plan_warnings(plan))[:ERRORS_SHOWN],
+            r4v_warnings_hidden=max(0, len(warnings) - ERRORS_SHOWN),
             can_confirm=(
                 plan.ok and batch.status == ImportStatus.PREVIEWED
                 and batch.uploaded_by_id == request.user.pk
