@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from gtrm.cells import neutralise
 from partners.models import Organisation
 from reporting.models import (
     CASH_MODALITIES,
@@ -46,7 +47,6 @@ from reporting.models import (
     ReportStatus,
     Sector,
 )
-from reporting.sheets.columns import neutralise
 
 from . import columns as c
 from .rules import Flag, Row, counts_new_people, flags

@@ -12,6 +12,8 @@ from enum import Enum
 
 from django.utils.translation import gettext_lazy as _
 
+from gtrm.cells import FORMULA_TRIGGERS, neutralise  # noqa: F401 (the column contract's)
+
 
 class Kind(Enum):
     MONTH = "month"  # YYYY-MM
@@ -107,9 +109,6 @@ BY_HEADER = {column.header.casefold(): column for column in COLUMNS}
 BY_FIELD = {column.field: column for column in COLUMNS}
 REQUIRED_COLUMNS = tuple(column for column in COLUMNS if not column.optional_column)
 
-# OWASP "CSV injection": a text cell starting with one of these is read as a formula by
-# spreadsheet programs; exports prefix it with an apostrophe.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def fold(text: str) -> str:
@@ -127,9 +126,3 @@ def restore(text: str) -> str:
     return text
 
 
-def neutralise(value):
-    """Return `value` safe for a spreadsheet cell: text that a spreadsheet would run as a
-    formula gets a leading apostrophe; numbers and everything else are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
