@@ -31,7 +31,9 @@ def paths_by_code(root: ET.Element) -> dict[str, ET.Element]:
 def test_it_draws_one_bar_per_row_in_the_given_order_with_grouped_values():
     root = parse(charts.bar_chart([("Health", 12000), ("Protection", 3400)], title="By sector"))
     assert root.get("role") == "img"
-    assert root.get("aria-label") == "By sector"
+    # Named by its <title> and described by its <desc>, the figures (issue 17).
+    assert root.get("aria-labelledby") == root.find(f"{NS}title").get("id")
+    assert root.get("aria-describedby") == root.find(f"{NS}desc").get("id")
     assert root.find(f"{NS}title").text == "By sector"
     assert root.find(f"{NS}desc").text == "Health: 12,000; Protection: 3,400"
     assert texts(root) == ["Health", "12,000", "Protection", "3,400"]
@@ -50,7 +52,7 @@ def test_it_escapes_the_labels_of_bars():
     markup = str(charts.bar_chart([("<script>alert(1)</script>", 5)], title='"><script>'))
     assert "<script>" not in markup
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
-    assert parse(markup).get("aria-label") == '"><script>'
+    assert parse(markup).find(f"{NS}title").text == '"><script>'
 
 
 def test_it_breaks_a_long_label_onto_two_lines_and_keeps_it_whole_in_the_hover_title():
@@ -233,3 +235,15 @@ def test_it_draws_an_empty_line_chart_with_a_note():
     root = parse(charts.line_chart([], [], title="Trend"))
     assert "No data" in texts(root)
     assert list(root.iter(f"{NS}circle")) == []
+
+
+def test_two_charts_on_one_page_name_themselves_by_different_ids():
+    # Issue 17: aria-labelledby must point at this chart's own <title>, not another chart's.
+    first = parse(charts.bar_chart([("Health", 1)], title="Month"))
+    second = parse(charts.bar_chart([("Health", 2)], title="Year"))
+    assert first.get("aria-labelledby") != second.get("aria-labelledby")
+    a_map = parse(charts.department_map({"15": 40}, title="Map", names={"15": "Lima"}))
+    assert a_map.get("role") == "img"
+    assert a_map.find(f"{NS}title").get("id") == a_map.get("aria-labelledby")
+    assert "Lima: 40" in a_map.find(f"{NS}desc").text
+    assert a_map.find(f"{NS}desc").get("id") == a_map.get("aria-describedby")

@@ -402,6 +402,9 @@ class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     for a figure's source or a coordinator checking a sector's month. Read-only: lines change
     through the partner's report or an upload, which keep the audit trail of each change."""
 
+    # The change link on the indicator, not around the report's own link (an <a> inside an <a>
+    # leaves the outer one without a name: axe, issue 17).
+    list_display_links = ("indicator_code",)
     list_display = ("report_link", "indicator_code", "department", "population_type", "modality",
                     "new_beneficiaries", "total_monthly", "status")
     list_filter = (LinePeriodFilter, LineSectorFilter, LineDepartmentFilter, "population_type",

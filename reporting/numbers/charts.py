@@ -8,6 +8,7 @@ escapes it; numbers are formatted in the active language (`number_format`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -76,18 +77,29 @@ def _lines(text: str, size: float, room: float) -> list[str]:
 
 def _svg(width: float, height: float, title: str, body: Iterable[SafeString],
          desc: str = "") -> SafeString:
-    label = title or desc
+    """Wrap `body` in an <svg> that says what it shows to a screen reader: role="img", named by
+    its <title> and described by its <desc> (the figures), through ids unique to the chart (a
+    page may show several; the same chart drawn twice gets the same ids, which is harmless as
+    only one of them is ever displayed)."""
+    body = list(body)
+    key = hashlib.sha1(
+        "\x1f".join([title, desc, _n(width), _n(height), *map(str, body)]).encode()
+    ).hexdigest()[:10]
+    title_id, desc_id = f"chart-{key}-title", f"chart-{key}-desc"
+    labelled_by = title_id if title else desc_id if desc else ""
     head = format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-        'viewBox="0 0 {w} {h}" role="img" aria-label="{label}" font-family="{font}" '
+        'viewBox="0 0 {w} {h}" role="img"{labelled}{described} font-family="{font}" '
         'style="max-width:100%;height:auto">',
-        w=_n(width), h=_n(height), label=label, font=FONT,
+        w=_n(width), h=_n(height), font=FONT,
+        labelled=format_html(' aria-labelledby="{}"', labelled_by) if labelled_by else "",
+        described=format_html(' aria-describedby="{}"', desc_id) if title and desc else "",
     )
     parts = [head]
     if title:
-        parts.append(format_html("<title>{}</title>", title))
+        parts.append(format_html('<title id="{}">{}</title>', title_id, title))
     if desc:
-        parts.append(format_html("<desc>{}</desc>", desc))
+        parts.append(format_html('<desc id="{}">{}</desc>', desc_id, desc))
     parts.extend(body)
     parts.append(mark_safe("</svg>"))
     return mark_safe("".join(parts))

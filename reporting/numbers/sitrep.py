@@ -479,6 +479,8 @@ def css_string(text: str) -> SafeString:
 
 SVG_AUTO_HEIGHT = re.compile(r"(<svg\b[^>]*?style=\"[^\"]*?);?\s*height:\s*auto")
 SVG_GENERIC_FONT = 'font-family="sans-serif"'
+SVG_TITLE = re.compile(r"(<title\b[^>]*>)(.*?)(</title>)", re.S)
+SVG_DESC = re.compile(r"<desc\b[^>]*>(.*?)</desc>", re.S)
 PDF_FONT = 'font-family="Liberation Sans, Arial, Helvetica, sans-serif"'
 
 
@@ -488,6 +490,13 @@ def _for_weasyprint(svg: str) -> SafeString:
     rather than the wider DejaVu Sans its generic sans-serif resolves to."""
     svg = SVG_AUTO_HEIGHT.sub(r"\1", svg, count=1)
     svg = svg.replace(SVG_GENERIC_FONT, PDF_FONT)
+    # The tagged PDF's alternative text for a figure is its SVG <title> (WeasyPrint reads
+    # nothing else): the title followed by the figures of the <desc>, so that a screen reader
+    # reads the chart and the map, not only their names.
+    desc = SVG_DESC.search(svg)
+    if desc:
+        svg = SVG_TITLE.sub(lambda m: f"{m.group(1)}{m.group(2)}. {desc.group(1)}{m.group(3)}",
+                            svg, count=1)
     return mark_safe(svg)
 
 
@@ -521,7 +530,9 @@ def render_pdf(data: dict, *, edition: SitrepEdition | None = None) -> bytes:
     from weasyprint import HTML
 
     html = render_standalone(data, edition=edition, for_pdf=True)
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    # PDF/UA-1: a tagged PDF (headings, paragraphs, tables and figures in a structure tree),
+    # the document's language from <html lang>, the figures' alternative text (issue 17).
+    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def pdf_filename(period_code: str, edition_number: int | None = None) -> str:
