@@ -12,8 +12,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from .test_no_sideways_scroll import CHROMIUM, LANGUAGES, ROLES, WIDTHS, html_pages
-from .test_no_sideways_scroll import seeded, server  # noqa: F401  (fixtures)
+from .test_no_sideways_scroll import CHROMIUM, LANGUAGES, ROLES, WIDTHS, html_pages, seeded, server  # noqa: F401  (fixtures)
 from .test_url_discovery import build_world
 
 pytestmark = pytest.mark.skipif(
