@@ -74,6 +74,7 @@ RULE_COLUMNS = {
     "quantity": "quantity",
     "cash_usd": "cash_usd",
     "delivery_mechanism": "delivery_mechanism",
+    "modality": "modality",
 }
 
 
