@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from partners.models import Organisation, OrganisationType
 from reporting import texts as msg
@@ -149,8 +150,12 @@ def test_applying_replaces_the_reports_lines_and_writes_one_audit_entry(alice, r
     assert change.action == LineChange.Action.IMPORT
     assert change.line_id == 0
     assert change.by == alice
-    assert change.summary == "Spreadsheet upload: 2 lines replaced 1"
+    assert change.summary == "septiembre.xlsx"  # no sentence in the uploader's language
     assert change.changes == {"file": "septiembre.xlsx", "removed": 1, "added": 2}
+    with translation.override("es"):
+        assert change.display_summary() == "Carga de hoja de cálculo: 2 líneas reemplazaron 1"
+    with translation.override("en"):
+        assert change.display_summary() == "Spreadsheet upload: 2 lines replaced 1"
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT
     assert report.updated_at == change.at

@@ -563,8 +563,10 @@ def _save(plan: ImportPlan, *, user: User, as_approved: bool, filename: str) -> 
     LineChange.objects.bulk_create([
         LineChange(
             report=report_plan.report, line_id=0, action=LineChange.Action.IMPORT,
-            summary=str(msg.IMPORT_SUMMARY % {"added": len(report_plan.lines),
-                                              "removed": report_plan.existing_lines})[:255],
+            # What happened is stored as data (`changes`) and worded in the reader's language
+            # when shown (LineChange.display_summary); the summary keeps only the file's name,
+            # which reads the same in every language and stays searchable.
+            summary=filename[:255],
             changes={"file": filename, "removed": report_plan.existing_lines,
                      "added": len(report_plan.lines)},
             by=user, at=now,
