@@ -948,7 +948,7 @@ class ActivityLine(models.Model):
 
     def row_errors(
         self, *, sector: Sector | None = None, accept_inactive: bool = False,
-        require_mechanism: bool = True,
+        require_mechanism: bool = True, accept_any_modality: bool = False,
     ) -> dict[str, list[ValidationError]]:
         """Return the rules this line breaks on its own, by field (empty when it is valid).
 
@@ -956,8 +956,9 @@ class ActivityLine(models.Model):
         can be checked before its report exists. Nothing is queried for a new line whose
         indicator (with its sector), department and location are set: the spreadsheet
         import checks thousands of lines this way. `accept_inactive` lets an indicator no
-        longer in use through, and `require_mechanism=False` a cash line without its delivery
-        mechanism (historic data loaded as it was reported)."""
+        longer in use through, `require_mechanism=False` a cash line without its delivery
+        mechanism, and `accept_any_modality` a modality its indicator does not allow (historic
+        data loaded as it was reported)."""
         errors: dict[str, list[ValidationError]] = {}
 
         def add(field: str, message, **params) -> None:
@@ -988,6 +989,10 @@ class ActivityLine(models.Model):
         indicator = self.indicator if self.indicator_id else None
         if indicator is not None:
             self._check_indicator(indicator, sector, accept_inactive, add)
+            if (not accept_any_modality and self.modality in Modality.values
+                    and not indicator.allows(self.modality)):
+                add("modality", msg.MODALITY_NOT_ALLOWED, indicator=indicator.code,
+                    modality=Modality(self.modality).label, allowed=indicator.modality_labels())
 
         if self.department_id and self.location_id:
             department, location = self.department, self.location
@@ -1020,9 +1025,6 @@ class ActivityLine(models.Model):
         if (not indicator.active and not accept_inactive
                 and (self._state.adding or self._indicator_changed())):
             add("indicator", msg.INDICATOR_INACTIVE, indicator=indicator.code)
-        if self.modality in Modality.values and not indicator.allows(self.modality):
-            add("modality", msg.MODALITY_NOT_ALLOWED, indicator=indicator.code,
-                modality=Modality(self.modality).label, allowed=indicator.modality_labels())
         if indicator.measures_people:
             if self.quantity is not None:
                 add("quantity", msg.QUANTITY_NOT_APPLICABLE, indicator=indicator.code)

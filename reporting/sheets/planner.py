@@ -503,7 +503,7 @@ class _Planner:
         before it: a line is in a report once."""
         for rule_field, rule_errors in line.row_errors(
             sector=matched.sector, accept_inactive=self.as_approved,
-            require_mechanism=not self.as_approved,
+            require_mechanism=not self.as_approved, accept_any_modality=self.as_approved,
         ).items():
             if rule_field == NON_FIELD_ERRORS:
                 target = None
