@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
@@ -97,6 +99,12 @@ class ActivityLineForm(forms.ModelForm):
         self.fields["indicator"].queryset = indicators.filter(
             Q(active=True) | Q(pk=current) if current else Q(active=True)
         ).order_by("sector__order", "code")
+        # The modality list offers only what the chosen indicator allows (static/js/
+        # line_form.js); the server's check (row_errors) stays the rule.
+        self.fields["indicator"].widget.attrs["data-modalities"] = json.dumps(
+            {str(pk): modalities for pk, modalities
+             in self.fields["indicator"].queryset.values_list("pk", "modalities")})
+        self.fields["modality"].widget.attrs["data-follows-indicator"] = "id_indicator"
         if not self.instance.other_unknown_age:
             # New entry records other people by age; the figure without one is shown only on
             # a line that still has people there, so that they can be moved into an age.

@@ -188,6 +188,62 @@ R4V_INDICATOR_TYPES = {
 }
 
 
+# The modalities an indicator's name points to, when its file does not say (seed files and
+# new plans without a `modalities` column): cash and vouchers for what names them, in kind for
+# kits, baskets, meals and tickets, service or in kind for equipment, supplies and transport,
+# service otherwise. Migration 0013 applies a frozen copy of this rule.
+_CASH_WORDS = ("cash", "voucher", "seed capital")
+_IN_KIND_WORDS = ("in-kind", "basket", "hot meals", "non-food", "tickets")
+_SERVICE_OR_KIND_WORDS = ("equipment", "supplies", "supplementation", "improvements",
+                          "transportation", "safe water", "livelihoods")
+
+
+def modalities_from_name(name_en: str, unit: str = "people") -> list[str]:
+    """Return the modalities (codes, in the choices' order) an indicator called `name_en`
+    plausibly allows."""
+    text = (name_en or "").lower()
+    if any(word in text for word in _CASH_WORDS):
+        return ["cash", "voucher"]
+    if (unit == "kits" or re.search(r"\bkits?\b", text)
+            or any(word in text for word in _IN_KIND_WORDS)):
+        return ["in_kind"]
+    if any(word in text for word in _SERVICE_OR_KIND_WORDS):
+        return ["service", "in_kind"]
+    return ["service"]
+
+
+class ModalitiesField(models.JSONField):
+    """A list of modality codes (a JSON list on SQLite and PostgreSQL alike), edited as
+    check boxes; at least one, each a known modality, kept in the choices' order."""
+
+    def deconstruct(self):
+        # Migrations store a plain JSONField: they import nothing of the project.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return forms.TypedMultipleChoiceField(
+            choices=Modality.choices, required=not self.blank, label=self.verbose_name,
+            help_text=self.help_text, widget=forms.CheckboxSelectMultiple,
+        )
+
+    def validate(self, value, model_instance) -> None:
+        super().validate(value, model_instance)
+        if not isinstance(value, list) or any(code not in Modality.values for code in value):
+            raise ValidationError(msg.MODALITIES_UNKNOWN, params={
+                "values": ", ".join(map(str, value if isinstance(value, list) else [value])),
+                "allowed": ", ".join(Modality.values)})
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, list | tuple):
+            value = [code for code in Modality.values if code in value]
+            setattr(model_instance, self.attname, value)
+        return value
+
+
 class IndicatorQuerySet(models.QuerySet):
     def for_sector(self, sector: Sector) -> IndicatorQuerySet:
         """Return the indicators of `sector` and of its sub-sectors."""
@@ -216,6 +272,11 @@ class Indicator(Bilingual):
             "R4V's indicator type. Only Direct Assistance counts people reached; trainings of "
             "staff are Capacity Building, awareness sessions and campaigns Mechanism/Advocacy."
         ),
+    )
+    modalities = ModalitiesField(
+        _("allowed modalities"), default=list,
+        help_text=_("How this indicator's assistance may be delivered; a line's modality must "
+                    "be one of these."),
     )
     active = models.BooleanField(_("active"), default=True)
     regional_name = models.CharField(
@@ -260,6 +321,23 @@ class Indicator(Bilingual):
     @property
     def measures_people(self) -> bool:
         return self.unit == IndicatorUnit.PEOPLE
+
+    def clean(self) -> None:
+        if self.pk and isinstance(self.modalities, list):
+            stranded = set(self.lines.exclude(modality__in=self.modalities)
+                           .values_list("modality", flat=True).distinct())
+            labels = [str(Modality(code).label) for code in Modality.values if code in stranded]
+            if labels:
+                raise ValidationError({"modalities": ValidationError(
+                    msg.MODALITIES_IN_USE, params={"modalities": ", ".join(labels)})})
+
+    def allows(self, modality: str) -> bool:
+        return modality in (self.modalities or ())
+
+    def modality_labels(self) -> str:
+        """Return the allowed modalities' names in the page's language, joined."""
+        return ", ".join(str(label) for code, label in Modality.choices
+                         if code in (self.modalities or ()))
 
     @property
     def r4v_name(self) -> str:
@@ -870,7 +948,7 @@ class ActivityLine(models.Model):
 
     def row_errors(
         self, *, sector: Sector | None = None, accept_inactive: bool = False,
-        require_mechanism: bool = True,
+        require_mechanism: bool = True, accept_any_modality: bool = False,
     ) -> dict[str, list[ValidationError]]:
         """Return the rules this line breaks on its own, by field (empty when it is valid).
 
@@ -878,8 +956,9 @@ class ActivityLine(models.Model):
         can be checked before its report exists. Nothing is queried for a new line whose
         indicator (with its sector), department and location are set: the spreadsheet
         import checks thousands of lines this way. `accept_inactive` lets an indicator no
-        longer in use through, and `require_mechanism=False` a cash line without its delivery
-        mechanism (historic data loaded as it was reported)."""
+        longer in use through, `require_mechanism=False` a cash line without its delivery
+        mechanism, and `accept_any_modality` a modality its indicator does not allow (historic
+        data loaded as it was reported)."""
         errors: dict[str, list[ValidationError]] = {}
 
         def add(field: str, message, **params) -> None:
@@ -910,6 +989,10 @@ class ActivityLine(models.Model):
         indicator = self.indicator if self.indicator_id else None
         if indicator is not None:
             self._check_indicator(indicator, sector, accept_inactive, add)
+            if (not accept_any_modality and self.modality in Modality.values
+                    and not indicator.allows(self.modality)):
+                add("modality", msg.MODALITY_NOT_ALLOWED, indicator=indicator.code,
+                    modality=Modality(self.modality).label, allowed=indicator.modality_labels())
 
         if self.department_id and self.location_id:
             department, location = self.department, self.location

@@ -20,6 +20,15 @@ INDICATOR_OUTSIDE_SECTOR = _(
     "(%(sector)s) or its sub-sectors."
 )
 INDICATOR_INACTIVE = _("Indicator %(indicator)s is no longer in use; choose a current one.")
+MODALITY_NOT_ALLOWED = _(
+    "Indicator %(indicator)s is not delivered as %(modality)s; its modalities are: "
+    "%(allowed)s."
+)
+MODALITIES_IN_USE = _(
+    "Lines already reported under this indicator use %(modalities)s; keep it allowed (or "
+    "correct those lines first)."
+)
+MODALITIES_UNKNOWN = _("Unknown modality in “%(values)s”; the modalities are %(allowed)s.")
 CASH_WITHOUT_CASH_MODALITY = _(
     "Cash USD is only for cash or voucher modality; this line's modality is %(modality)s."
 )

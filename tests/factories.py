@@ -67,16 +67,22 @@ class ReportFactory(DjangoModelFactory):
     period = factory.SubFactory(PeriodFactory)
 
 
+def _first_allowing(sector, modality) -> Indicator:
+    candidates = list(Indicator.objects.filter(
+        sector=sector, type=IndicatorType.DIRECT_ASSISTANCE).order_by("code"))
+    return next((i for i in candidates if i.allows(modality)), candidates[0])
+
+
 class LineFactory(DjangoModelFactory):
     """A valid line of a people-counting indicator of the report's sector, in Lima."""
 
     class Meta:
         model = ActivityLine
 
+    # The first one that allows the line's modality (service unless a test says otherwise;
+    # the first one for a modality none allows, as a test of a broken line writes).
     indicator = factory.LazyAttribute(
-        lambda line: Indicator.objects.filter(
-            sector=line.report.sector, type=IndicatorType.DIRECT_ASSISTANCE
-        ).order_by("code").first()
+        lambda line: _first_allowing(line.report.sector, line.modality)
     )
     department = factory.LazyFunction(lambda: Location.objects.get(code="15"))
     location = factory.LazyAttribute(lambda line: line.department)

@@ -123,7 +123,8 @@ def dataset(transactional_db):
     browser = Client()
     browser.force_login(reporter)
     for name in ("julio.csv", "septiembre.csv"):
-        data = table_bytes(row, {**row, "department": "13", "modality": "cash", "cash_usd": "50.5",
+        data = table_bytes(row, {**row, "department": "13", "indicator": "PRO-05",
+                               "modality": "cash", "cash_usd": "50.5",
                                "delivery_mechanism": "mobile_money"})
         assert browser.post("/imports/", {"file": SimpleUploadedFile(name, data)}).status_code == 302
     first = ImportBatch.objects.order_by("pk").first()

@@ -17,6 +17,7 @@ from reporting.models import (
     R4V_DELIVERY_MECHANISMS,
     ActivityLine,
     DeliveryMechanism,
+    Indicator,
     Modality,
     ReportStatus,
     Sector,
@@ -30,6 +31,13 @@ from .factories import LineFactory, ReportFactory
 from .test_imports import row
 from .test_line_rules import form_data
 from .test_other_by_age import csv_of, migrate
+
+
+@pytest.fixture(autouse=True)
+def _pro01_in_every_modality(db):
+    """These tests are about the delivery mechanism of each modality, written on PRO-01's rows:
+    let PRO-01 take every modality (the modality rule has its own tests in test_line_rules)."""
+    Indicator.objects.filter(code="PRO-01").update(modalities=Modality.values)
 
 R4V_WORDS = [
     "Beneficiary Bank Account", "Mobile Money", "Prepaid Card",

@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from partners.models import Organisation, OrganisationType
 from reporting import texts as msg
@@ -149,8 +150,12 @@ def test_applying_replaces_the_reports_lines_and_writes_one_audit_entry(alice, r
     assert change.action == LineChange.Action.IMPORT
     assert change.line_id == 0
     assert change.by == alice
-    assert change.summary == "Spreadsheet upload: 2 lines replaced 1"
+    assert change.summary == "septiembre.xlsx"  # no sentence in the uploader's language
     assert change.changes == {"file": "septiembre.xlsx", "removed": 1, "added": 2}
+    with translation.override("es"):
+        assert change.display_summary() == "Carga de hoja de cálculo: 2 líneas reemplazaron 1"
+    with translation.override("en"):
+        assert change.display_summary() == "Spreadsheet upload: 2 lines replaced 1"
     report.refresh_from_db()
     assert report.status == ReportStatus.DRAFT
     assert report.updated_at == change.at
@@ -182,7 +187,8 @@ def test_reports_not_in_the_file_are_left_alone(alice, report, line, org_a, peri
 
 
 def test_the_same_file_twice_leaves_the_same_data(alice, report, line):
-    rows = [row(), row(population_type="transit", modality="cash", cash_usd="1250.50"),
+    rows = [row(), row(population_type="transit", indicator="PRO-05", modality="cash",
+                       cash_usd="1250.50"),
             row(indicator="PRO-07", girls=None, boys=None, women=None, men=None, other_adults=None,
                 new_beneficiaries=None, total_monthly=None, quantity="4")]
     apply_import(table(*rows), user=alice)
@@ -335,6 +341,7 @@ def test_an_unknown_indicator_suggests_close_codes(alice, report):
 def test_population_types_and_modalities_take_a_code_or_a_label_in_either_language(
     field, written, code, alice, report
 ):
+    Indicator.objects.filter(code="PRO-01").update(modalities=["service", "in_kind"])
     plan = plan_import(table(row(**{field: written})), user=alice)
     assert plan.ok, plan.errors
     assert getattr(plan.reports[0].lines[0], field) == code
@@ -432,7 +439,8 @@ def test_a_whole_number_is_read_from_text_an_integer_or_a_workbook_float(written
     (1250.5, "1250.50"), (1250, "1250.00"), ("0", "0.00"),
 ])
 def test_cash_is_read_with_a_decimal_point_or_comma(written, amount, alice, report):
-    plan = plan_import(table(row(modality="cash", cash_usd=written)), user=alice)
+    plan = plan_import(table(row(indicator="PRO-05", modality="cash", cash_usd=written)),
+                       user=alice)
     assert plan.ok, plan.errors
     assert plan.reports[0].lines[0].cash_usd == Decimal(amount)
 
@@ -491,11 +499,14 @@ def test_the_total_is_required_for_a_people_indicator(alice, report):
     ({"total_monthly": "79"}, "Total monthly beneficiaries", msg.TOTAL_BELOW_NEW,
      {"total": 79, "new": 80}),
     ({"cash_usd": "100"}, "Cash USD", msg.CASH_WITHOUT_CASH_MODALITY, {"modality": "Service"}),
-    ({"modality": "voucher"}, "Cash USD", msg.CASH_REQUIRED, None),
+    ({"indicator": "PRO-05", "modality": "voucher"}, "Cash USD", msg.CASH_REQUIRED, None),
+    ({"indicator": "PRO-05", "modality": "in_kind"}, "Modality", msg.MODALITY_NOT_ALLOWED,
+     {"indicator": "PRO-05", "modality": "In kind", "allowed": "Cash, Voucher"}),
     ({"indicator": "PRO-07"}, "Quantity", msg.QUANTITY_REQUIRED,
      {"indicator": "PRO-07", "unit": "sessions"}),
     ({"quantity": "5"}, "Quantity", msg.QUANTITY_NOT_APPLICABLE, {"indicator": "PRO-01"}),
-], ids=["total-below-new", "cash-for-service", "cash-missing", "quantity-missing",
+], ids=["total-below-new", "cash-for-service", "cash-missing", "modality-not-allowed",
+        "quantity-missing",
         "quantity-for-people"])
 def test_the_line_rules_of_the_form_apply_to_each_row(overrides, column, message, params,
                                                       alice, report):
@@ -785,8 +796,8 @@ def xlsx_row(**overrides) -> list:
 def test_an_xlsx_with_numbers_as_numbers_imports(alice, report):
     data = workbook(xlsx_row(department=15, province=1501, girls=10, boys=12, women=30, men=25,
                              other_adults=3, new_beneficiaries=80, total_monthly=95.0),
-                    xlsx_row(department=2, population_type="transit", modality="cash",
-                             cash_usd=99.5))
+                    xlsx_row(department=2, population_type="transit", indicator="PRO-05",
+                             modality="cash", cash_usd=99.5))
     plan = apply_import(read_table(data, "hias.xlsx"), user=alice)
     assert plan.ok
     assert [(line.location.code, line.cash_usd) for line in report.lines.order_by("pk")] == [

@@ -115,10 +115,45 @@ def test_cash_is_only_for_cash_or_voucher(report):
 
 @pytest.mark.parametrize(("modality", "mechanism"), [("cash", "mobile_money"), ("voucher", "")])
 def test_a_cash_or_voucher_line_states_the_amount(modality, mechanism, report):
-    assert errors_for(report, modality=modality, delivery_mechanism=mechanism) == {
-        "cash_usd": [str(msg.CASH_REQUIRED)]}
-    assert errors_for(report, modality=modality, delivery_mechanism=mechanism,
+    cash = Indicator.objects.get(code="PRO-05").pk  # cash or vouchers for protection outcomes
+    assert errors_for(report, indicator=cash, modality=modality,
+                      delivery_mechanism=mechanism) == {"cash_usd": [str(msg.CASH_REQUIRED)]}
+    assert errors_for(report, indicator=cash, modality=modality, delivery_mechanism=mechanism,
                       cash_usd="2500.50") == {}
+
+
+def test_a_line_modality_must_be_one_its_indicator_allows(report):
+    """SHE-01-like: a cash indicator refuses in kind, naming the indicator and what it allows."""
+    cash = Indicator.objects.get(code="PRO-05")
+    assert cash.modalities == ["cash", "voucher"]
+    errors = errors_for(report, indicator=cash.pk, modality="in_kind")
+    assert errors["modality"] == [msg.MODALITY_NOT_ALLOWED % {
+        "indicator": "PRO-05", "modality": "In kind", "allowed": "Cash, Voucher"}]
+    assert "modality" not in errors_for(report, indicator=cash.pk, modality="cash",
+                                        delivery_mechanism="mobile_money", cash_usd="10")
+
+
+def test_an_indicator_cannot_drop_a_modality_its_lines_use(report, line):
+    indicator = line.indicator
+    indicator.modalities = ["in_kind"]
+    with pytest.raises(Exception) as caught:
+        indicator.full_clean()
+    assert caught.value.message_dict["modalities"] == [
+        msg.MODALITIES_IN_USE % {"modalities": "Service"}]
+    indicator.modalities = ["in_kind", "service"]
+    indicator.full_clean()
+
+
+def test_an_indicator_needs_known_modalities(report):
+    indicator = Indicator.objects.get(code="PRO-07")
+    indicator.modalities = ["service", "barter"]
+    with pytest.raises(Exception) as caught:
+        indicator.full_clean()
+    assert "modalities" in caught.value.message_dict
+    indicator.modalities = []
+    with pytest.raises(Exception) as caught:
+        indicator.full_clean()
+    assert "modalities" in caught.value.message_dict
 
 
 def test_quantity_is_required_for_a_non_people_unit(report):
@@ -193,6 +228,8 @@ def test_two_lines_may_not_share_indicator_place_population_modality_and_partner
     ids=["population", "modality", "department", "province"],
 )
 def test_a_line_differing_in_one_key_is_not_a_duplicate(change, report, line):
+    line.indicator.modalities = ["service", "in_kind"]
+    line.indicator.save()
     assert errors_for(report, indicator=line.indicator_id, **change) == {}
 
 

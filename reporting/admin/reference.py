@@ -59,7 +59,8 @@ class SectorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin
 @admin.register(Indicator)
 class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAdmin):
     resource_classes = (IndicatorResource,)
-    list_display = ("code", "name_es", "name_en", "sector", "unit", "type", "plan", "active")
+    list_display = ("code", "name_es", "name_en", "sector", "unit", "type", "modality_list",
+                    "plan", "active")
     list_filter = ("plan", "sector", "unit", "type", "active")
     raw_id_fields = ("successor",)
     search_fields = ("code", "name_es", "name_en", "regional_name")
@@ -74,6 +75,10 @@ class IndicatorAdmin(NotFoundForOthers, ImportExportForImOfficers, admin.ModelAd
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("allowed modalities"))
+    def modality_list(self, obj) -> str:
+        return obj.modality_labels()
 
 
 @admin.register(Location)

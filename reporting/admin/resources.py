@@ -145,6 +145,17 @@ class UbigeoWidget(widgets.CharWidget):
         return "" if is_blank(value) else normalise_ubigeo(force_str(value))
 
 
+class ModalitiesWidget(widgets.Widget):
+    """An indicator's allowed modalities as codes joined by `;` (`service;in_kind`), as in
+    seeds/indicators.csv; the model's validation names an unknown code."""
+
+    def clean(self, value, row=None, **kwargs):
+        return read_codes(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return ";".join(value or ())
+
+
 class YesNoWidget(widgets.Widget):
     """A yes/no column, read as load_seeds reads it (reference/files.py)."""
 
@@ -381,10 +392,12 @@ class SectorResource(CodeMatchedResource):
 
 class IndicatorResource(CodeMatchedResource):
     sector = fields.Field(attribute="sector", column_name="sector", widget=CodeWidget(Sector))
+    modalities = fields.Field(attribute="modalities", column_name="modalities",
+                              widget=ModalitiesWidget())
 
     class Meta:
         model = Indicator
-        fields = (*FILE_COLUMNS["indicators.csv"], "active", "regional_name")
+        fields = (*FILE_COLUMNS["indicators.csv"], "modalities", "active", "regional_name")
         import_id_fields = ("code",)
 
     def get_queryset(self):

@@ -128,12 +128,18 @@ def weighted(rng: random.Random, weights: dict):
 
 
 def random_modality(indicator: Indicator, rng: random.Random) -> str:
+    """Return a modality the indicator allows (the draws stay as before, so the demo's other
+    figures do not move)."""
     text = indicator.name_en.lower()
     if "cash" in text or "voucher" in text:
-        return Modality.VOUCHER if rng.random() < 0.25 else Modality.CASH
-    if indicator.unit == IndicatorUnit.KITS or "kit" in text or "in-kind" in text:
-        return Modality.IN_KIND
-    return Modality.SERVICE if rng.random() < 0.85 else Modality.IN_KIND
+        drawn = Modality.VOUCHER if rng.random() < 0.25 else Modality.CASH
+    elif indicator.unit == IndicatorUnit.KITS or "kit" in text or "in-kind" in text:
+        drawn = Modality.IN_KIND
+    else:
+        drawn = Modality.SERVICE if rng.random() < 0.85 else Modality.IN_KIND
+    if indicator.modalities and not indicator.allows(drawn):
+        return indicator.modalities[0]
+    return drawn
 
 
 def random_line(report, indicator, department, location, population, modality, partner, rng,

@@ -26,11 +26,22 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from reporting.models import Indicator, IndicatorType, IndicatorUnit, Plan, Sector, parse_month
+from reporting.models import (
+    Indicator,
+    IndicatorType,
+    IndicatorUnit,
+    Plan,
+    Sector,
+    modalities_from_name,
+    parse_month,
+)
 
 from . import files
 
 PLAN_COLUMNS = ("plan", "first_month", "name_es", "name_en")
+# `modalities` (codes joined by “;”) may be left out: each indicator then allows what its
+# English name points to (reporting.models.modalities_from_name).
+OPTIONAL_COLUMNS = ("modalities",)
 INDICATOR_COLUMNS = ("sector", "code", "name_es", "name_en", "regional_name", "type", "unit",
                      "replaces")
 
@@ -120,7 +131,7 @@ def _table_row(header: tuple[int, list[str]], row: tuple[int, list[str]],
         errors.append(PlanError(number, "", "Columns missing: " + ", ".join(missing) + "."))
         return row[0], {}
     values = {column: (row[1][names.index(column)] if names.index(column) < len(row[1]) else "")
-              for column in columns}
+              for column in (*columns, *(c for c in OPTIONAL_COLUMNS if c in names))}
     return row[0], values
 
 
@@ -170,6 +181,10 @@ def _apply(plan_row: int, values: dict, indicator_rows: list[tuple[int, dict]],
         indicator.name_es, indicator.name_en = row["name_es"], row["name_en"]
         indicator.regional_name, indicator.type, indicator.unit = (
             row["regional_name"], row["type"], row["unit"])
+        indicator.modalities = (files.read_codes(row.get("modalities", ""))
+                                or modalities_from_name(row["name_en"], row["unit"]))
+        if not is_new:  # never strand a line already stored with another modality
+            indicator.modalities = _with_used(indicator, indicator.modalities)
         if not _validate(indicator, number, errors):
             continue
         indicator.save()
@@ -197,3 +212,9 @@ def _validate(obj, number: int, errors: list[PlanError]) -> bool:
                 errors.append(PlanError(number, field if field != "__all__" else "", message))
         return False
     return True
+
+
+def _with_used(indicator: Indicator, modalities: list[str]) -> list[str]:
+    """Return `modalities` with those the indicator's stored lines already use."""
+    used = set(indicator.lines.values_list("modality", flat=True).distinct())
+    return list(dict.fromkeys([*modalities, *sorted(used - set(modalities))]))

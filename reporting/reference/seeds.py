@@ -25,7 +25,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partners.models import Organisation
-from reporting.models import Indicator, Location, LocationLevel, Plan, Sector
+from reporting.models import (
+    ActivityLine,
+    Indicator,
+    Location,
+    LocationLevel,
+    Modality,
+    Plan,
+    Sector,
+    modalities_from_name,
+)
 
 from . import files
 
@@ -271,6 +280,10 @@ def _load_indicators(rows, sectors, report: SeedReport) -> None:
     plan, _ = Plan.objects.get_or_create(
         code=SEED_PLAN["code"], defaults={k: v for k, v in SEED_PLAN.items() if k != "code"})
     existing = {indicator.code: indicator for indicator in Indicator.objects.filter(plan=plan)}
+    used_modalities: dict[int, set[str]] = {}
+    for indicator_id, modality in (ActivityLine.objects.filter(indicator__plan=plan)
+                                   .values_list("indicator_id", "modality").distinct()):
+        used_modalities.setdefault(indicator_id, set()).add(modality)
     for number, row in enumerate(rows, start=2):
         sector = sectors.get(row["sector"])
         if sector is None:
@@ -281,8 +294,16 @@ def _load_indicators(rows, sectors, report: SeedReport) -> None:
             "name_en": row["name_en"],
             "unit": row["unit"],
             "type": row["type"],
+            # Optional column: without it, what the name points to.
+            "modalities": (files.read_codes(row.get("modalities", ""))
+                           or modalities_from_name(row["name_en"], row["unit"])),
         }
         indicator = existing.get(row["code"])
+        if indicator is not None:
+            # Never strand a stored line: keep the modalities its lines already use.
+            used = used_modalities.get(indicator.pk, set())
+            values["modalities"] = [code for code in Modality.values
+                                    if code in set(values["modalities"]) | used]
         if indicator is None:
             indicator = Indicator(plan=plan, code=row["code"], **values)
             _save(indicator, "indicators.csv", number)

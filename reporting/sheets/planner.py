@@ -74,6 +74,7 @@ RULE_COLUMNS = {
     "quantity": "quantity",
     "cash_usd": "cash_usd",
     "delivery_mechanism": "delivery_mechanism",
+    "modality": "modality",
 }
 
 
@@ -509,7 +510,7 @@ class _Planner:
         before it: a line is in a report once."""
         for rule_field, rule_errors in line.row_errors(
             sector=matched.sector, accept_inactive=self.as_approved,
-            require_mechanism=not self.as_approved,
+            require_mechanism=not self.as_approved, accept_any_modality=self.as_approved,
         ).items():
             if rule_field == NON_FIELD_ERRORS:
                 target = None
@@ -569,8 +570,10 @@ def _save(plan: ImportPlan, *, user: User, as_approved: bool, filename: str) -> 
     LineChange.objects.bulk_create([
         LineChange(
             report=report_plan.report, line_id=0, action=LineChange.Action.IMPORT,
-            summary=str(msg.IMPORT_SUMMARY % {"added": len(report_plan.lines),
-                                              "removed": report_plan.existing_lines})[:255],
+            # What happened is stored as data (`changes`) and worded in the reader's language
+            # when shown (LineChange.display_summary); the summary keeps only the file's name,
+            # which reads the same in every language and stays searchable.
+            summary=filename[:255],
             changes={"file": filename, "removed": report_plan.existing_lines,
                      "added": len(report_plan.lines)},
             by=user, at=now,

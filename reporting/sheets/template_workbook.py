@@ -370,10 +370,11 @@ def _blocks(*, organisation: Organisation, month: dt.date) -> list[_Block]:
                [(organisation.acronym, organisation.name)]),
         _Block(SECTOR_LIST, (bilingual("Sector"), name_es, name_en),
                [(s.code, s.name_es, s.name_en) for s in sectors]),
+        # Each indicator's allowed modalities, last: the modality drop-down offers them all.
         _Block(INDICATOR_LIST, (bilingual("Indicator"), bilingual("Sector"), bilingual("Unit"),
-                                name_es, name_en),
-               [(i.code, top_code[i.sector.parent_id or i.sector_id], i.unit, i.name_es, i.name_en)
-                for i in indicators],
+                                name_es, name_en, bilingual("Allowed modalities")),
+               [(i.code, top_code[i.sector.parent_id or i.sector_id], i.unit, i.name_es, i.name_en,
+                 "; ".join(i.modalities)) for i in indicators],
                INDICATORS_OF, lambda row: row[1]),
         _Block(DEPARTMENT_LIST, (bilingual("Department"), name_es),
                [(c, n) for c, _parent, n in places[LocationLevel.DEPARTMENT]]),
@@ -496,6 +497,9 @@ def _instruction_paragraphs(organisation: Organisation, month: dt.date,
           "beneficiaries; cash USD is for cash and voucher modalities only, and required for "
           "them; indicators counted in kits, sessions or other units need a quantity, those "
           "counted in people leave it empty."),
+        _("Each indicator allows only some modalities (cash for rent is paid in cash or "
+          "vouchers; kits are in kind): the Lists sheet names them in the last column of the "
+          "indicators' list, and the upload refuses any other."),
         _("One line per indicator × place × population type × modality × implementing "
           "partner: add the figures up rather than repeating a combination."),
         _("Upload the file on the platform. You first see a preview: the lines each monthly "

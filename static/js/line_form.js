@@ -47,4 +47,31 @@
     };
     parts.forEach(function (input) { input.addEventListener("input", update); });
   }
+
+  // The modality list offers only what the chosen indicator allows; the server checks anyway.
+  var modality = document.querySelector("select[data-follows-indicator]");
+  var indicator = modality && document.getElementById(modality.dataset.followsIndicator);
+  if (indicator && indicator.dataset.modalities) {
+    var allowed = JSON.parse(indicator.dataset.modalities);
+    // On opening, a stored line keeps its modality shown (the server names the problem).
+    var restrict = function (opening) {
+      var codes = allowed[indicator.value];
+      Array.prototype.forEach.call(modality.options, function (option) {
+        var off = Boolean(codes && option.value && codes.indexOf(option.value) === -1 &&
+                          !(opening === true && option.value === modality.value));
+        option.disabled = off;
+        option.hidden = off;
+      });
+      if (opening === true) { return; }
+      if (codes && modality.value && codes.indexOf(modality.value) === -1) {
+        modality.value = codes.length === 1 ? codes[0] : "";
+        modality.dispatchEvent(new Event("change"));
+      } else if (codes && codes.length === 1 && !modality.value) {
+        modality.value = codes[0];
+        modality.dispatchEvent(new Event("change"));
+      }
+    };
+    indicator.addEventListener("change", restrict);
+    restrict(true);
+  }
 })();
