@@ -199,3 +199,33 @@ def test_demo_consolidated_equals_year_to_date(demo, db):
     _table, checks = csv_rows(dt.date(2023, 1, 1), SEPTEMBER)
     assert checks.rows > 0
     assert checks.consolidated == month_figures(SEPTEMBER).people_assisted_ytd
+
+
+def test_page_for_im_officers_only(approved, client, ivan, alice, paula):
+    LineFactory(report=approved)
+    for user in (alice, paula):
+        client.force_login(user)
+        assert client.get("/exports/regional-5w/?from=2023-09").status_code == 403
+    client.force_login(ivan)
+    page = client.get("/exports/regional-5w/?from=2023-09&to=2023-09")
+    assert page.status_code == 200
+    consolidated = month_figures(SEPTEMBER).people_assisted_ytd
+    assert "Consolidated figure R4V will compute" in page.content.decode()
+    assert str(consolidated) in page.content.decode()
+    xlsx = client.get("/exports/regional-5w/?from=2023-09&download=1")
+    assert xlsx["Content-Type"] == export_content_type()
+    assert "5W_R4V_Peru_2023-09.xlsx" in xlsx["Content-Disposition"]
+    csv_file = client.get("/exports/regional-5w/?from=2023-09&format=csv&preview=1&download=1")
+    assert csv_file["Content-Type"] == "text/csv; charset=utf-8"
+    assert "PREVIEW" in csv_file["Content-Disposition"]
+    body = b"".join(csv_file.streaming_content).decode("utf-8")
+    assert body.lstrip("\ufeff").splitlines()[0].split(",")[0] == HEADER[0]
+    assert client.get("/exports/regional-5w/?from=2023-09&to=2023-08").status_code == 400
+    client.cookies["django_language"] = "es"
+    spanish = client.get("/exports/regional-5w/?from=2023-09")
+    assert "Cifra consolidada que calculará R4V" in spanish.content.decode()
+
+
+def export_content_type():
+    from reporting.sheets.exports import XLSX_CONTENT_TYPE
+    return XLSX_CONTENT_TYPE
