@@ -185,22 +185,6 @@ def test_command_rejects_bad_months(db, tmp_path, args, message):
         call_command("regional_5w", *args, "-o", str(tmp_path / "x.xlsx"))
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo, built once for the module and rolled back afterwards."""
-    from django.db import transaction
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("demo_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-def test_demo_consolidated_equals_year_to_date(demo, db):
-    _table, checks = csv_rows(dt.date(2023, 1, 1), SEPTEMBER)
-    assert checks.rows > 0
-    assert checks.consolidated == month_figures(SEPTEMBER).people_assisted_ytd
-
-
 def test_page_for_im_officers_only(approved, client, ivan, alice, paula):
     LineFactory(report=approved)
     for user in (alice, paula):
@@ -229,3 +213,21 @@ def test_page_for_im_officers_only(approved, client, ivan, alice, paula):
 def export_content_type():
     from reporting.sheets.exports import XLSX_CONTENT_TYPE
     return XLSX_CONTENT_TYPE
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, built once and rolled back afterwards (the last tests of the module: the
+    fixture stays open until the module ends)."""
+    from django.db import transaction
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo_data", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+def test_demo_consolidated_equals_year_to_date(demo, db):
+    _table, checks = csv_rows(dt.date(2023, 1, 1), SEPTEMBER)
+    assert checks.rows > 0
+    assert checks.consolidated == month_figures(SEPTEMBER).people_assisted_ytd
+
