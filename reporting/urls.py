@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from reporting.numbers.views import completeness, dashboard, sitrep, trend
-from reporting.sheets.views import exports, template_workbook, uploads
+from reporting.sheets.views import exports, regional, template_workbook, uploads
 
 from . import converters, views
 
@@ -39,6 +39,7 @@ urlpatterns = [
     path("imports/<int:pk>/submit/", uploads.submit_all, name="import-submit"),
     path("imports/<int:pk>/errors.xlsx", uploads.error_workbook, name="import-errors"),
     path("exports/", exports.index, name="export-index"),
+    path("exports/regional-5w/", regional.regional_5w, name="export-regional-5w"),
     path("exports/lines.<str:fmt>", exports.lines, name="export-lines"),
     path("exports/<str:kind>.xlsx", exports.summary, name="export-summary"),
     # Published situation reports, open to everyone: frozen editions and nothing else.

@@ -236,6 +236,8 @@ APP_URLS = {
     "export-index": ("GET", "/exports/", "reporting:export-index"),
     "export-lines": ("GET", "/exports/lines.csv", "reporting:export-lines"),
     "export-summary": ("GET", "/exports/sectors.xlsx?period=2023-09", "reporting:export-summary"),
+    "export-regional-5w": ("GET", "/exports/regional-5w/?from=2023-09",
+                           "reporting:export-regional-5w"),
     "password-change": ("GET", "/accounts/password_change/", "password_change"),
     "password-change-done": ("GET", "/accounts/password_change/done/", "password_change_done"),
 }

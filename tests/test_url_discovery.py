@@ -377,6 +377,7 @@ APP_RULES = {
     "reporting:export-index": SIGNED_IN_PAGE,
     "reporting:export-lines": SIGNED_IN_PAGE,
     "reporting:export-summary": SIGNED_IN_PAGE,
+    "reporting:export-regional-5w": each(LOGIN, 403, 403, 403, 200),
     "reporting:report-start": POST_ONLY,
     # A's report: A and the IM team see it; nobody else learns it exists. Only A edits lines.
     "reporting:report-detail": each(LOGIN, 200, 404, 404, 200),

@@ -1,305 +1,224 @@
-"""The regional 5W export (DESIGN §6): our approved lines as R4V's template rows.
+"""The regional 5W (DESIGN §6): our lines of a range of months as R4V's template's rows.
 
-One row per month × organisation × implementing partner × department × province × indicator
-× modality and delivery mechanism × RMRP flag × activity name and description (and the report's
-sector, which is the sector our counting and R4V's consolidated figure use), the population
-types of its lines pivoted into the five population columns (of new beneficiaries), every other
-figure summed. The database does the grouping: one query returns a row per group and
-population type, ordered so that a group's population types come together, and the rows stream
-from it — a year of a million lines never sits in memory.
-
-Beside the rows, what R4V's quality rules would flag in each (`rules.flags`) and the
-consolidated figure R4V will compute: over Direct Assistance rows that are RMRP activities, per
-Admin1 × population type, the largest sector figure of new beneficiaries (summed over the
-export's months), summed — for an export from January to month M, our year-to-date people
-assisted of M.
+One row per month × organisation × implementing partner × department × province × indicator ×
+modality and delivery mechanism × RMRP flag × activity name and description; the five
+population types pivoted into their columns, every other figure summed. The database groups and
+sums (one query, read with an iterator), so the export streams whatever the number of lines.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
-from django.db.models import Case, Count, F, IntegerField, QuerySet, Sum, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from gtrm.cells import neutralise
-from partners.models import Organisation
 from reporting.models import (
     CASH_MODALITIES,
     R4V_DELIVERY_MECHANISMS,
     SEX_AND_AGE_FIELDS,
     ActivityLine,
-    Indicator,
     IndicatorType,
-    Location,
+    IndicatorUnit,
     LocationLevel,
-    Plan,
     ReportStatus,
-    Sector,
 )
+from reporting.regional import columns as c
+from reporting.regional.rules import Flag, Row, counts_new_people, flags
 
-from . import columns as c
-from .rules import Flag, Row, counts_new_people, flags
-
-GROUP = ("month", "organisation", "partner", "sector", "admin1", "province", "indicator_pk",
-         "modality", "delivery_mechanism", "rmrp_activity", "activity_name", "description")
-SUMMED = ("new_beneficiaries", "total_monthly", "quantity", "cash_usd", *SEX_AND_AGE_FIELDS,
-          "other_unknown_age")
-CHECKS_SHEET = "Checks"
+COUNTRY_NAME = "Peru"
 
 
-def lines_for(first: dt.date, last: dt.date, *, preview: bool = False) -> QuerySet:
-    """Return the lines of the months from `first` to `last`: approved ones, or every status
-    for an IM officer's preview."""
+def _r4v(prefix: str, fallback: str) -> Coalesce:
+    """The R4V name in SQL: the regional name when set, else `fallback` (as `r4v_name` does)."""
+    return Coalesce(NullIf(F(f"{prefix}regional_name"), Value("")), F(f"{prefix}{fallback}"))
+
+
+KEYS = {
+    "k_month": F("report__period__month"),
+    "k_organisation_id": F("report__organisation_id"),
+    "k_organisation": _r4v("report__organisation__", "name"),
+    "k_partner_id": F("implementing_partner_id"),
+    "k_partner": _r4v("implementing_partner__", "name"),
+    "k_admin1": _r4v("department__", "name"),
+    "k_admin2": Case(
+        When(location__level=LocationLevel.PROVINCE, then=F("location__name")),
+        When(location__parent__level=LocationLevel.PROVINCE, then=F("location__parent__name")),
+        default=Value(""), output_field=CharField()),
+    "k_sector": _r4v("report__sector__", "name_en"),
+    "k_sector_id": F("report__sector_id"),
+    "k_indicator": _r4v("indicator__", "name_en"),
+    "k_indicator_type": F("indicator__type"),
+    "k_unit": F("indicator__unit"),
+    "k_activity": F("activity_name"),
+    "k_description": F("description"),
+    "k_rmrp": F("rmrp_activity"),
+    "k_modality": F("modality"),
+    "k_mechanism": F("delivery_mechanism"),
+}
+SUMS = {
+    "new": Sum("new_beneficiaries"),
+    "total": Sum("total_monthly"),
+    "qty": Sum("quantity"),
+    "usd": Sum("cash_usd"),
+    **{f"sa_{name}": Sum(name) for name in SEX_AND_AGE_FIELDS},
+    **{f"pop_{p}": Sum("new_beneficiaries", filter=Q(population_type=p))
+       for p in c.POPULATION_COLUMNS},
+}
+
+
+def export_lines(first: dt.date, last: dt.date, *, preview: bool = False) -> QuerySet:
+    """Return the lines of months `first`..`last`: approved ones, or every status in preview."""
     lines = ActivityLine.objects.filter(report__period__month__gte=first.replace(day=1),
                                         report__period__month__lte=last.replace(day=1))
     return lines if preview else lines.filter(report__status=ReportStatus.APPROVED)
 
 
 def grouped(lines: QuerySet) -> QuerySet:
-    """One row per group and population type, summed, in group order (one query)."""
-    province = Case(
-        When(location__level=LocationLevel.PROVINCE, then=F("location_id")),
-        When(location__level=LocationLevel.DISTRICT, then=F("location__parent_id")),
-        default=None, output_field=IntegerField(),
-    )
-    keys = {"month": F("report__period__month"), "organisation": F("report__organisation_id"),
-            "partner": F("implementing_partner_id"), "sector": F("report__sector_id"),
-            "admin1": F("department_id"), "province": province,
-            "indicator_pk": F("indicator_id")}
-    plain = ("modality", "delivery_mechanism", "rmrp_activity", "activity_name", "description",
-             "population_type")
-    return (lines.order_by().values(*plain, **keys)
-            .annotate(lines=Count("pk"), **{f"sum_{name}": Sum(name) for name in SUMMED})
-            .order_by(*GROUP, "population_type"))
-
-
-@dataclass
-class Names:
-    """Everything a row names, read once (small tables) rather than joined per row."""
-
-    organisations: dict[int, str]
-    sectors: dict[int, str]
-    locations: dict[int, str]
-    indicators: dict[int, Indicator]
-    plan_of_month: dict[dt.date, int | None] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls) -> Names:
-        return cls(
-            organisations={o.pk: o.r4v_name for o in Organisation.objects.all()},
-            sectors={s.pk: s.r4v_name for s in Sector.objects.all()},
-            locations={loc.pk: (loc.r4v_name if loc.level == LocationLevel.DEPARTMENT
-                                else loc.name)
-                       for loc in Location.objects.exclude(level=LocationLevel.DISTRICT)},
-            indicators={i.pk: i for i in Indicator.objects.all()},
-        )
-
-    def plan(self, month: dt.date) -> int | None:
-        if month not in self.plan_of_month:
-            plan = Plan.objects.in_force(month)
-            self.plan_of_month[month] = plan.pk if plan else None
-        return self.plan_of_month[month]
+    """Return the export's rows as dicts: one grouped query, in a stable order."""
+    return (lines.order_by().values(**KEYS).annotate(**SUMS)
+            .order_by("k_month", "k_organisation", "k_partner", "k_admin1", "k_admin2", "k_sector",
+                      "k_indicator", "k_modality", "k_mechanism", "k_rmrp", "k_activity",
+                      "k_description"))
 
 
 @dataclass
 class ExportRow:
-    values: list  # the 29 cells, in HEADER's order
-    row: Row  # as R4V's checks read it
-    month: dt.date
+    """One row of the 5W: the cells in HEADER's order and the row R4V's checks read."""
+
+    cells: list
+    row: Row
     admin1: str
-    sector: str
-    flags: list[Flag]
+    sector_id: int
+    counts: bool  # Direct Assistance and an RMRP activity: R4V counts its people
 
 
-def _blank(value):
-    return "" if value is None else value
+def to_row(data: dict) -> ExportRow:
+    """Turn one grouped row into the 5W's cells, mapping figures as `rules.row_of_line` does."""
+    kind = data["k_indicator_type"]
+    measures_people = data["k_unit"] == IndicatorUnit.PEOPLE
+    people = counts_new_people(kind)
+    new = int(data["new"] or 0) if people else None
+    total = int(data["total"] or 0) if measures_people else None
+    population = {p: int(data[f"pop_{p}"] or 0) for p in c.POPULATION_COLUMNS
+                  if data[f"pop_{p}"] is not None} if people else {}
+    sex_and_age = {n: int(data[f"sa_{n}"] or 0) for n in SEX_AND_AGE_FIELDS} if people else {}
+    cva = data["k_modality"] in CASH_MODALITIES
+    usd = data["usd"] if cva else None
+    mechanism = R4V_DELIVERY_MECHANISMS.get(data["k_mechanism"], "") if cva else ""
+    qty = data["qty"]
+    row = Row(indicator_type=kind, new_beneficiaries=new, total_monthly=total,
+              population=population, sex_and_age=sex_and_age, quantity=qty, cva=cva,
+              value_usd=usd, delivery_mechanism=mechanism)
+    partner_id = data["k_partner_id"]
+    set_up = partner_id is not None and partner_id != data["k_organisation_id"]
 
+    def blank(value):
+        return "" if value is None else value
 
-def _merge(group: list[dict], names: Names) -> ExportRow:
-    first = group[0]
-    indicator = names.indicators[first["indicator_pk"]]
-    people = counts_new_people(indicator)
-    sums = {name: sum(g[f"sum_{name}"] or 0 for g in group) for name in SUMMED}
-    any_quantity = any(g["sum_quantity"] is not None for g in group)
-    population: dict[str, int] = defaultdict(int)
-    for g in group:
-        population[g["population_type"]] += g["sum_new_beneficiaries"] or 0
-    cva = first["modality"] in CASH_MODALITIES
-    mechanism = R4V_DELIVERY_MECHANISMS.get(first["delivery_mechanism"], "") if cva else ""
-    new = sums["new_beneficiaries"] if people else None
-    total = sums["total_monthly"] if indicator.measures_people else None
-    sex_and_age = {name: sums[name] for name in SEX_AND_AGE_FIELDS} if people else {}
-    row = Row(
-        indicator_type=indicator.type, new_beneficiaries=new, total_monthly=total,
-        population=dict(population) if people else {}, sex_and_age=sex_and_age,
-        quantity=sums["quantity"] if any_quantity else None, cva=cva,
-        value_usd=Decimal(sums["cash_usd"]) if cva else None, delivery_mechanism=mechanism,
-        indicator_in_plan=indicator.plan_id == names.plan(first["month"]),
-    )
-    organisation = names.organisations.get(first["organisation"], "")
-    partner_id = first["partner"]
-    set_up = partner_id is not None and partner_id != first["organisation"]
-    admin1 = names.locations.get(first["admin1"], "")
-    sector = names.sectors.get(first["sector"], "")
-    cells = {
-        c.COUNTRY: "Peru",
-        c.ADMIN1: admin1,
-        c.ADMIN2: names.locations.get(first["province"], "") if first["province"] else "",
-        c.APPEALING_ORGANISATION: organisation,
-        c.IMPLEMENTATION_SET_UP: "Yes" if set_up else "No",
-        c.IMPLEMENTING_PARTNER: names.organisations.get(partner_id, "") if set_up
-        else organisation,
-        c.MONTH: first["month"].strftime("%Y-%m"),
-        c.SECTOR: sector,
-        c.INDICATOR: indicator.r4v_name,
-        c.ACTIVITY_NAME: first["activity_name"],
-        c.ACTIVITY_DESCRIPTION: first["description"],
-        c.RMRP_ACTIVITY: "Yes" if first["rmrp_activity"] else "No",
-        c.CVA: "Yes" if cva else "No",
-        c.VALUE_USD: _blank(row.value_usd),
-        c.DELIVERY_MECHANISM: mechanism,
-        c.QUANTITY: _blank(row.quantity),
-        c.TOTAL_MONTHLY: _blank(total),
-        c.NEW_BENEFICIARIES: _blank(new),
-        **{column: (population.get(code, 0) if people else "")
-           for code, column in c.POPULATION_COLUMNS.items()},
-        **{column: (sums[name] if people else "")
-           for name, column in c.SEX_AND_AGE_COLUMNS.items()},
-    }
-    return ExportRow([cells[header] for header in c.HEADER], row, first["month"], admin1,
-                     sector, flags(row))
-
-
-def export_rows(lines: QuerySet, names: Names | None = None) -> Iterator[ExportRow]:
-    """Yield the 5W rows of `lines`, streamed from one grouped query."""
-    names = names or Names.load()
-    group: list[dict] = []
-    key = None
-    for record in grouped(lines).iterator(chunk_size=5000):
-        record_key = tuple(record[k] for k in GROUP)
-        if group and record_key != key:
-            yield _merge(group, names)
-            group = []
-        key = record_key
-        group.append(record)
-    if group:
-        yield _merge(group, names)
+    cells = [
+        COUNTRY_NAME, data["k_admin1"], data["k_admin2"], data["k_organisation"],
+        "Yes" if set_up else "No",
+        data["k_partner"] if set_up else data["k_organisation"],
+        data["k_month"].strftime("%Y-%m"), data["k_sector"], data["k_indicator"],
+        data["k_activity"], data["k_description"], "Yes" if data["k_rmrp"] else "No",
+        "Yes" if cva else "No", blank(usd), mechanism, blank(qty), blank(total), blank(new),
+        *(blank(population.get(p)) if people else "" for p in c.POPULATION_COLUMNS),
+        *(blank(sex_and_age.get(n)) if people else "" for n in SEX_AND_AGE_FIELDS),
+    ]
+    return ExportRow(cells=cells, row=row, admin1=data["k_admin1"], sector_id=data["k_sector_id"],
+                     counts=kind == IndicatorType.DIRECT_ASSISTANCE and bool(data["k_rmrp"]))
 
 
 @dataclass
 class Checks:
-    """What the export's check sheet says: R4V's flags row by row, and the consolidated
-    figure R4V will compute from the rows."""
+    """What R4V's checks find in the export: every flag by row, and the consolidated figure."""
 
     rows: int = 0
     flagged: list[tuple[int, Flag]] = field(default_factory=list)
-    _cells: dict = field(default_factory=lambda: defaultdict(int))
+    # (Admin1, population type) -> sector id -> new beneficiaries of the counted rows.
+    cells: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
 
-    def add(self, number: int, row: ExportRow) -> None:
+    def add(self, number: int, export_row: ExportRow) -> None:
         self.rows += 1
-        self.flagged.extend((number, flag) for flag in row.flags)
-        values = dict(zip(c.HEADER, row.values, strict=True))
-        if row.row.indicator_type == IndicatorType.DIRECT_ASSISTANCE \
-                and values[c.RMRP_ACTIVITY] == "Yes":
-            for column in c.POPULATION_COLUMNS.values():
-                if values[column]:
-                    self._cells[row.admin1, column, row.sector] += values[column]
+        self.flagged.extend((number, flag) for flag in flags(export_row.row))
+        if export_row.counts:
+            for population, people in export_row.row.population.items():
+                self.cells[export_row.admin1, population][export_row.sector_id] += people
 
     @property
     def consolidated(self) -> int:
-        """Σ over Admin1 × population type of the largest sector figure of new beneficiaries
-        over the whole export (the year-to-date rule of DESIGN §4)."""
-        largest: dict = defaultdict(int)
-        for (admin1, population, _sector), value in self._cells.items():
-            cell = (admin1, population)
-            largest[cell] = max(largest[cell], value)
-        return sum(largest.values())
+        """R4V's figure: per Admin1 × population type the largest sector's new beneficiaries
+        over Direct Assistance rows of RMRP activities, summed (DESIGN §6)."""
+        return sum(max(sectors.values()) for sectors in self.cells.values() if sectors)
 
 
-def write_csv(lines: QuerySet, out: IO[str]) -> Checks:
-    """Write the 5W rows as CSV (UTF-8 with a byte-order mark, for Excel) and return the
-    checks."""
-    checks = Checks()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(c.HEADER)
-    for number, row in enumerate(export_rows(lines), start=2):
-        writer.writerow(row.values)
-        checks.add(number, row)
-    return checks
-
-
-def csv_blocks(lines: QuerySet) -> Iterator[str]:
-    """The CSV in blocks, for a streaming response."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(c.HEADER)
-    for number, row in enumerate(export_rows(lines), start=1):
-        writer.writerow(row.values)
-        if number % 2000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def write_xlsx(lines: QuerySet, *, first: dt.date, last: dt.date, preview: bool = False
-               ) -> tuple[IO[bytes], Checks]:
-    """Return a temporary file holding the XLSX (the 5W sheet named as R4V's, exactly the
-    template's header; then the check sheet) and the checks."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(c.SHEET_NAME)
-    sheet.append(list(c.HEADER))
-    checks = Checks()
-    for number, row in enumerate(export_rows(lines), start=2):
-        sheet.append([_safe(value) for value in row.values])
-        checks.add(number, row)
-    report = workbook.create_sheet(_(CHECKS_SHEET))
-    for line in check_lines(checks, first=first, last=last, preview=preview):
-        report.append([_safe(value) for value in line])
-    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
-    try:
-        workbook.save(output)
-    except BaseException:
-        output.close()
-        raise
-    output.seek(0)
-    return output, checks
+def rows(first: dt.date, last: dt.date, *, preview: bool = False,
+         checks: Checks | None = None) -> Iterator[list]:
+    """Yield the 5W's data rows (without header), recording each in `checks` if given. The
+    first data row is row 2 of the sheet."""
+    for number, data in enumerate(grouped(export_lines(first, last, preview=preview))
+                                  .iterator(chunk_size=2000), start=2):
+        export_row = to_row(data)
+        if checks is not None:
+            checks.add(number, export_row)
+        yield [_safe(value) for value in export_row.cells]
 
 
 def _safe(value):
-    """A cell a spreadsheet would run as a formula is written as text; XML's illegal control
-    characters are dropped (the platform's own exports do the same)."""
+    """A text cell a spreadsheet would run as a formula is written as text, and XML's illegal
+    control characters are dropped, as in the platform's own exports."""
     if isinstance(value, str):
-        value = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
-def check_lines(checks: Checks, *, first: dt.date, last: dt.date, preview: bool) -> list[list]:
-    """The check sheet's rows, in the active language."""
+def file_name(first: dt.date, last: dt.date, extension: str, *, preview: bool) -> str:
     span = first.strftime("%Y-%m") if first == last else \
-        f"{first.strftime('%Y-%m')} – {last.strftime('%Y-%m')}"
-    lines: list[list] = [
-        [_("Regional 5W of GTRM Peru"), span],
-        [_("Lines"), _("PREVIEW: every status, not for R4V") if preview
-         else _("approved reports only")],
-        [_("Rows"), checks.rows],
-        [_("Rows R4V's checks would flag"), len({number for number, _flag in checks.flagged})],
-        [_("Consolidated figure R4V will compute (people assisted)"), checks.consolidated],
-        [],
-        [_("Row"), _("Column"), _("What R4V's checks would flag")],
-    ]
-    lines.extend([number, flag.column, flag.message] for number, flag in checks.flagged)
-    return lines
+        f"{first.strftime('%Y-%m')}_{last.strftime('%Y-%m')}"
+    marker = "_PREVIEW-all-statuses" if preview else ""
+    return f"5W_R4V_Peru_{span}{marker}.{extension}"
+
+
+def write_csv(out: IO[str], first: dt.date, last: dt.date, *, preview: bool = False) -> Checks:
+    """Write the 5W as CSV (UTF-8 with BOM, as our other CSV exports) to text stream `out`."""
+    checks = Checks()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(c.HEADER)
+    for cells in rows(first, last, preview=preview, checks=checks):
+        writer.writerow(cells)
+    return checks
+
+
+def write_xlsx(path_or_file, first: dt.date, last: dt.date, *, preview: bool = False) -> Checks:
+    """Write the 5W as XLSX (write-only, streamed): the 5W sheet, then the check sheet."""
+    from openpyxl import Workbook
+
+    checks = Checks()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(c.SHEET_NAME)
+    sheet.append(list(c.HEADER))
+    for cells in rows(first, last, preview=preview, checks=checks):
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in cells])
+    check_sheet = book.create_sheet(_("Checks"))
+    if preview:
+        check_sheet.append([_("Preview: lines of every status, not only approved ones.")])
+    check_sheet.append([_("Rows"), checks.rows])
+    check_sheet.append([_("Flags"), len(checks.flagged)])
+    check_sheet.append([_("Consolidated figure R4V will compute"), checks.consolidated])
+    check_sheet.append([])
+    check_sheet.append([_("Row"), _("Column"), _("Rule"), _("Message")])
+    for number, flag in checks.flagged:
+        check_sheet.append([number, flag.column, flag.rule, flag.message])
+    book.save(path_or_file)
+    return checks

@@ -158,9 +158,11 @@ def _check_sums(row: Row, found: list[Flag], *, population: bool) -> None:
         found.append(_flag("sex_and_age_sum", sum=total, new=new))
 
 
-def counts_new_people(indicator) -> bool:
-    """Whether R4V's template wants new beneficiaries for `indicator`'s rows."""
-    return indicator.type in (IndicatorType.DIRECT_ASSISTANCE, IndicatorType.CAPACITY_BUILDING)
+def counts_new_people(indicator_type) -> bool:
+    """Whether R4V's template wants new beneficiaries (and the six sex-and-age figures) for rows
+    of an indicator of this type (an Indicator or its type)."""
+    kind = getattr(indicator_type, "type", indicator_type)
+    return kind in (IndicatorType.DIRECT_ASSISTANCE, IndicatorType.CAPACITY_BUILDING)
 
 
 def row_of_line(line: ActivityLine, *, indicator_in_plan: bool = True,
