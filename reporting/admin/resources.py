@@ -42,6 +42,7 @@ from reporting.models import (
     Plan,
     ReportingPeriod,
     Sector,
+    modalities_from_name,
     normalise_ubigeo,
 )
 from reporting.reference.files import (
@@ -407,6 +408,15 @@ class IndicatorResource(CodeMatchedResource):
 
     def init_instance(self, row=None):
         return Indicator(plan=Plan.objects.last())
+
+    def import_instance(self, instance, row, **kwargs):
+        # A file without the column (one written before indicators declared their modalities)
+        # gives a new indicator the modalities its name suggests, as load_seeds does; an
+        # existing one keeps its own.
+        if "modalities" not in row and not instance.modalities:
+            instance.modalities = modalities_from_name(
+                str(row.get("name_en") or ""), str(row.get("unit") or "people"))
+        super().import_instance(instance, row, **kwargs)
 
     def locked_fields(self, instance):
         # As in the admin: approved figures were counted with these.
