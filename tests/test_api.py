@@ -492,3 +492,39 @@ def test_the_account_page_needs_a_sign_in(db):
     response = Client().get("/account/api-tokens/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+# --------------------------------------------------------------------------------------------
+# regional-5w/: the regional 5W's rows, for IM officers
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona, status", [
+    ("anonymous", 401), ("alice", 403), ("bob", 403), ("paula", 403), ("carl", 403),
+    ("ivan", 200)])
+def test_the_regional_5w_is_the_im_team_s(world, persona, status):
+    assert api(world, persona, "/api/v1/regional-5w/?month=2023-09").status_code == status
+
+
+def test_the_regional_5w_gives_the_export_s_rows_of_approved_lines(world):
+    from reporting.models import ReportStatus
+    from reporting.regional.columns import HEADER
+
+    line = world["a"]
+    line.report.status = ReportStatus.APPROVED
+    line.report.save(update_fields=["status"])
+    body = api(world, "ivan", "/api/v1/regional-5w/?month=2023-09").json()
+    assert body["count"] == 1  # B's draft is not exported
+    (row,) = body["results"]
+    assert list(row) == list(HEADER)
+    assert row["Country Admin1"] == line.department.r4v_name
+    assert row["Month"] == "2023-09"
+    assert row["New beneficiaries of the month"] == line.new_beneficiaries
+    csv_text = api(world, "ivan", "/api/v1/regional-5w/?month=2023-09&format=csv").content
+    assert csv_text.decode("utf-8-sig").splitlines()[0] == ",".join(HEADER)
+
+
+@pytest.mark.parametrize("query", ["", "?month=2023-13", "?month=2023-09&month_to=2023-01"])
+def test_the_regional_5w_names_a_bad_month(world, query):
+    response = api(world, "ivan", f"/api/v1/regional-5w/{query}")
+    assert response.status_code == 400

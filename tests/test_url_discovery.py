@@ -250,6 +250,7 @@ QUERIES = {
     "reporting:import-template": {"organisation": "HIAS", "period": "2023-09"},
     "reporting:export-summary": {"period": "2023-09"},
     "api:lines-deleted": {"since": "2023-01-01T00:00:00Z"},
+    "api:regional-5w": {"month": "2023-09"},
 }
 
 
@@ -417,6 +418,7 @@ APP_RULES = {
     "api:figures": everyone(200),
     "api:lines": SIGNED_IN_API,
     "api:lines-deleted": SIGNED_IN_API,
+    "api:regional-5w": each(401, 403, 403, 403, 200),  # IM officers, as /exports/regional-5w/
     "api:sectors": SIGNED_IN_API,
     "api:indicators": SIGNED_IN_API,
     "api:organisations": SIGNED_IN_API,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("v1/lines/deleted/", views.DeletedList.as_view(), name="lines-deleted"),
     path("v1/figures/", views.FigureMonths.as_view(), name="figure-months"),
     path("v1/figures/<str:month>/", views.Figures.as_view(), name="figures"),
+    path("v1/regional-5w/", views.RegionalFiveW.as_view(), name="regional-5w"),
     path("v1/sectors/", views.SectorList.as_view(), name="sectors"),
     path("v1/indicators/", views.IndicatorList.as_view(), name="indicators"),
     path("v1/organisations/", views.OrganisationList.as_view(), name="organisations"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -29,6 +30,8 @@ from reporting.models import (
     parse_month,
 )
 from reporting.numbers import sitrep
+from reporting.regional import columns as regional_columns
+from reporting.regional import export as regional
 
 from . import rows, serializers
 from .filters import DeletedFilter, LineFilter
@@ -196,6 +199,36 @@ class Figures(APIView):
         return Response(sitrep.public_json(edition, get_language() or "es"))
 
 
+class RegionalFiveW(generics.GenericAPIView):
+    """The rows of the regional 5W (DESIGN §6) for `month` (YYYY-MM), or from `month` to
+    `month_to`: approved lines only, R4V's 29 columns as keys, as /exports/regional-5w/ gives
+    them. For IM officers, as that page is. Paged like `lines/`: a page costs a count and one
+    grouped query whatever the table's size."""
+
+    pagination_class = LinePagination
+    renderer_classes = TABLE_RENDERERS
+    csv_header = list(regional_columns.HEADER)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, parameters=[
+        OpenApiParameter("month", str, description="YYYY-MM, the first month", required=True),
+        OpenApiParameter("month_to", str, description="YYYY-MM, the last month (default: month)"),
+    ])
+    def get(self, request):
+        if not request.user.is_im_officer:
+            raise PermissionDenied(_("The regional 5W is for IM officers."))
+        first = parse_month(request.query_params.get("month", ""))
+        last = parse_month(request.query_params.get("month_to", "")) \
+            if request.query_params.get("month_to") else first
+        if first is None or last is None:
+            raise ValidationError({"month": _("Give the month as YYYY-MM (month, month_to).")})
+        if last < first:
+            raise ValidationError({"month_to": _("month_to comes before month.")})
+        page = self.paginate_queryset(regional.grouped(regional.export_lines(first, last)))
+        header = regional_columns.HEADER
+        return self.get_paginated_response(
+            [dict(zip(header, regional.to_row(data).cells, strict=True)) for data in page])
+
+
 class Root(APIView):
     """The API's resources; send `Authorization: Token <key>` (README, "Connect from Power BI
     / Excel / R"). The OpenAPI schema is at /api/schema/."""
@@ -205,7 +238,7 @@ class Root(APIView):
 
     @extend_schema(exclude=True)
     def get(self, request):
-        names = ["lines", "lines-deleted", "figure-months", "sectors", "indicators",
-                 "organisations", "locations", "schema"]
+        names = ["lines", "lines-deleted", "figure-months", "regional-5w", "sectors",
+                 "indicators", "organisations", "locations", "schema"]
         return Response({name: request.build_absolute_uri(reverse(f"api:{name}"))
                          for name in names})
