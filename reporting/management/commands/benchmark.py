@@ -443,6 +443,38 @@ def api_lines_case(dataset: Dataset) -> list[Measure]:
     ]
 
 
+def regional_case(dataset: Dataset) -> list[Measure]:
+    """Time the regional 5W of the dataset's last year (January to December, approved lines)
+    as CSV and as XLSX (with its check sheet) to a temporary file; the label carries the rows,
+    the lines they group and the peak of Python allocations of one untimed CSV run."""
+    import tempfile
+
+    from reporting.regional import export as regional
+
+    year = dataset.month.year
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 1)
+    lines = regional.export_lines(first, last).count()
+
+    def as_csv() -> None:
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+            regional.write_csv(out, first, last)
+
+    def as_xlsx() -> None:
+        with tempfile.TemporaryFile() as out:
+            regional.write_xlsx(out, first, last)
+
+    def discarded() -> None:
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            regional.write_csv(sink, first, last)
+
+    memory = _memory_note(discarded)
+    return [
+        Measure(f"regional 5W {year}, CSV, {lines:,} approved lines ({memory})", as_csv),
+        Measure(f"regional 5W {year}, XLSX with the check sheet, {lines:,} approved lines",
+                as_xlsx),
+    ]
+
+
 CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
     "api-lines": api_lines_case,
     "aggregation": aggregation_case,
@@ -451,6 +483,7 @@ CASES: dict[str, Callable[[Dataset], list[Measure]]] = {
     "pages": pages_case,
     "import": import_case,
     "export": export_case,
+    "regional-5w": regional_case,
     "hostile": hostile_case,
 }
 # The order cases run in by default: the quick reads first, the export (which reads every line)
