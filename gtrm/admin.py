@@ -42,12 +42,15 @@ def admin_url_if_permitted(field: AdminReadonlyField, remote_field, remote_obj):
     request = _current_request.get()
     model_admin = field.model_admin.admin_site._registry.get(remote_field.model) if (
         field.model_admin is not None) else None
-    if (
-        request is None
-        or model_admin is None
-        or not model_admin.has_view_or_change_permission(request, remote_obj)
-        or not model_admin.get_queryset(request).filter(pk=remote_obj.pk).exists()
-    ):
+    if request is None or model_admin is None:
+        return str(remote_obj)
+    # One check per object and page: a review page lists many events by the same few people.
+    known = request.__dict__.setdefault("_gtrm_admin_links", {})
+    key = (remote_field.model, remote_obj.pk)
+    if key not in known:
+        known[key] = (model_admin.has_view_or_change_permission(request, remote_obj)
+                      and model_admin.get_queryset(request).filter(pk=remote_obj.pk).exists())
+    if not known[key]:
         return str(remote_obj)
     return _django_admin_url(field, remote_field, remote_obj)
 

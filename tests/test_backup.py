@@ -156,6 +156,10 @@ def dataset(transactional_db):
                  "--file", str(fts / "fts_requirements_funding_cluster_per.csv"),
                  stdout=io.StringIO())
 
+    # An API token of the IM team (only its hash is stored).
+    from partners.tokens import create_api_token
+    create_api_token(user=im, name="Power BI")
+
     # Reminders, as the daily cron job sends them after the deadline.
     call_command("send_reminders", "--date", "2023-10-17", "--period", "2023-09",
                  stdout=io.StringIO())

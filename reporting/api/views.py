@@ -180,7 +180,7 @@ class FigureMonths(APIView):
         return Response(list(months.values()))
 
 
-class Figures(APIView):
+class MonthFigures(APIView):
     """The latest published situation report of a month, in the `situation_report` JSON of
     DESIGN §5: approved data only, with disclosure control, as /sitreps/<month>/<n>/json/."""
 

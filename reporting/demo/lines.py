@@ -114,9 +114,12 @@ def non_rmrp_lines(report, catalogue: Catalogue, lines: list[ActivityLine],
     population = weighted(rng, POPULATION_WEIGHTS)
     taken = {(line.indicator_id, line.location_id, line.population_type, line.modality,
               line.implementing_partner_id) for line in lines}
-    if (indicator.pk, department.pk, population, Modality.SERVICE, None) in taken:
+    # A service or in-kind line, as the indicator allows (none of its lines is cash).
+    modality = next((m for m in (Modality.SERVICE, Modality.IN_KIND)
+                     if not indicator.modalities or m in indicator.modalities), None)
+    if modality is None or (indicator.pk, department.pk, population, modality, None) in taken:
         return []
-    line = random_line(report, indicator, department, department, population, Modality.SERVICE,
+    line = random_line(report, indicator, department, department, population, modality,
                        None, rng, reporter)
     line.rmrp_activity = False
     line.description = NON_RMRP_DESCRIPTION

@@ -368,7 +368,27 @@ def delivery_mechanism(modality: str, key: str) -> str:
 def _september_modality(indicator: str, stream: Stream, rng: random.Random) -> str:
     if stream.cash:
         return Modality.VOUCHER if rng.random() < 0.2 else Modality.CASH
-    return Modality.IN_KIND if indicator in IN_KIND_INDICATORS else Modality.SERVICE
+    drawn = Modality.IN_KIND if indicator in IN_KIND_INDICATORS else Modality.SERVICE
+    # The indicator's own modalities (issue 14 point 8): a non-cash line stays non-cash, so
+    # the cash figures (CBI) and every other figure of the seed stay as they were.
+    allowed = _allowed_modalities().get(indicator)
+    if allowed and drawn not in allowed:
+        other = [m for m in allowed if m in (Modality.SERVICE, Modality.IN_KIND)]
+        if other:
+            return other[0]
+    return drawn
+
+
+_ALLOWED: dict[str, list[str]] = {}
+
+
+def _allowed_modalities() -> dict[str, list[str]]:
+    """The modalities each indicator code allows, read once per build."""
+    from reporting.models import Indicator
+
+    if not _ALLOWED:
+        _ALLOWED.update(Indicator.objects.values_list("code", "modalities"))
+    return _ALLOWED
 
 
 def _people(total: int, indicator: str, rng: random.Random) -> tuple[int, int, int, int, int, int]:
