@@ -209,6 +209,14 @@ def _sortable(value) -> int | float:
     return value if isinstance(value, int | float) else 0
 
 
+def funding_rows_named(rows: list[dict], language: str) -> list[dict]:
+    """The funding rows by sector, each named for a reader of `language`: our sectors by their
+    name, FTS's other clusters by FTS's, and FTS's funding to no sector as "Not specified"."""
+    return [{**row, "name": _("Not specified") if row["code"] is None
+             and row["fts_name"] == FTS_NOT_SPECIFIED else in_language(row, language)}
+            for row in rows]
+
+
 def funding_origin(key: KeyFigures | None) -> dict:
     """Where the funding figures came from, and FTS's figures by sector (one query): each
     sector FTS funds, the clusters that are none of ours under FTS's name, and the funding FTS
@@ -451,11 +459,7 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
             row.get("month_true", row["month"]))),
         "disclosure_note": disclosure.footnote(data),
         "disclosure_marks": _marks(data, names, language),
-        "funding_sectors": [
-            {**row, "name": _("Not specified") if row["code"] is None
-             and row["fts_name"] == FTS_NOT_SPECIFIED else in_language(row, language)}
-            for row in funding.get("sectors", [])
-        ],
+        "funding_sectors": funding_rows_named(funding.get("sectors", []), language),
         "funding_overridden": funding.get("origin") == "override",
     }
 

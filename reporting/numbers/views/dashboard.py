@@ -32,7 +32,7 @@ from reporting.numbers.explain import (
     rule,
 )
 from reporting.numbers.forms import ExplainForm, FiguresForm
-from reporting.numbers.sitrep import funding_origin, in_language
+from reporting.numbers.sitrep import funding_origin, funding_rows_named
 
 PEOPLE_COLOUR = "#00558C"
 SUM_COLOUR = "#E8853D"
@@ -230,11 +230,8 @@ def _funding(period: ReportingPeriod) -> dict | None:
     key = KeyFigures.objects.filter(period=period).first()
     if key is None or key.funding_required_usd is None:
         return None
-    language = translation.get_language() or "es"
     origin = funding_origin(key)
-    for row in origin["sectors"]:
-        row["name"] = (_("Not specified") if row["code"] is None and row["fts_name"] == "Not specified"
-                       else in_language(row, language))
+    origin["sectors"] = funding_rows_named(origin["sectors"], translation.get_language() or "es")
     return {"key": key, **origin}
 
 
