@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import json
 
 import pytest
 from django.core.cache import cache
@@ -428,6 +429,18 @@ def test_the_schema_is_served(db):
     response = Client().get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/figures/" in response.content
+
+
+def test_the_reference_page_lays_out_every_route_of_the_schema(db, tmp_path):
+    call_command("spectacular", "--format", "openapi-json", "--file", str(tmp_path / "s.json"))
+    paths = json.loads((tmp_path / "s.json").read_text())["paths"]
+    page = Client().get("/api/docs/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    for path in paths:
+        assert f"GET {path}</code>" in page
+    # The parameters and the row fields come from the schema, the chrome in the reader's language.
+    assert "<code>updated_since</code>" in page and "<code>new_beneficiaries</code>" in page
+    assert "Parámetros" in page
+    assert "Parameters" in Client().get("/api/docs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_the_command_prints_a_key_once_and_revokes(alice):

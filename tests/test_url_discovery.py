@@ -414,6 +414,7 @@ APP_RULES = {
     # anonymous. The lines are each one's scope: A's draft line for alice and ivan only.
     "api:root": everyone(200),
     "api:schema": everyone(200),
+    "api:docs": everyone(200),
     "api:figure-months": everyone(200),
     "api:figures": everyone(200),
     "api:lines": SIGNED_IN_API,

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import reference, views
 
 app_name = "api"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("v1/organisations/", views.OrganisationList.as_view(), name="organisations"),
     path("v1/locations/", views.LocationList.as_view(), name="locations"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", reference.reference, name="docs"),
 ]

@@ -231,7 +231,7 @@ class RegionalFiveW(generics.GenericAPIView):
 
 class Root(APIView):
     """The API's resources; send `Authorization: Token <key>` (README, "Connect from Power BI
-    / Excel / R"). The OpenAPI schema is at /api/schema/."""
+    / Excel / R"). The OpenAPI schema is at /api/schema/, laid out for people at /api/docs/."""
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
@@ -239,6 +239,6 @@ class Root(APIView):
     @extend_schema(exclude=True)
     def get(self, request):
         names = ["lines", "lines-deleted", "figure-months", "regional-5w", "sectors",
-                 "indicators", "organisations", "locations", "schema"]
+                 "indicators", "organisations", "locations", "schema", "docs"]
         return Response({name: request.build_absolute_uri(reverse(f"api:{name}"))
                          for name in names})
