@@ -13,7 +13,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import IO
 
 from django.db.models import Case, CharField, F, Q, QuerySet, Sum, Value, When
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from gtrm.cells import neutralise
+from gtrm.xlsx_stream import StreamedWorkbook
 from reporting.models import (
     CASH_MODALITIES,
     R4V_DELIVERY_MECHANISMS,
@@ -201,24 +201,22 @@ def write_csv(out: IO[str], first: dt.date, last: dt.date, *, preview: bool = Fa
 
 
 def write_xlsx(path_or_file, first: dt.date, last: dt.date, *, preview: bool = False) -> Checks:
-    """Write the 5W as XLSX (write-only, streamed): the 5W sheet, then the check sheet."""
-    from openpyxl import Workbook
-
+    """Write the 5W as XLSX, streamed row by row (gtrm.xlsx_stream: a year of a million lines is
+    too many cells for openpyxl's pace): the 5W sheet, then the check sheet."""
     checks = Checks()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(c.SHEET_NAME)
-    sheet.append(list(c.HEADER))
-    for cells in rows(first, last, preview=preview, checks=checks):
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in cells])
-    check_sheet = book.create_sheet(_("Checks"))
-    if preview:
-        check_sheet.append([_("Preview: lines of every status, not only approved ones.")])
-    check_sheet.append([_("Rows"), checks.rows])
-    check_sheet.append([_("Flags"), len(checks.flagged)])
-    check_sheet.append([_("Consolidated figure R4V will compute"), checks.consolidated])
-    check_sheet.append([])
-    check_sheet.append([_("Row"), _("Column"), _("Rule"), _("Message")])
-    for number, flag in checks.flagged:
-        check_sheet.append([number, flag.column, flag.rule, flag.message])
-    book.save(path_or_file)
+    with StreamedWorkbook(path_or_file) as book:
+        with book.sheet(c.SHEET_NAME) as sheet:
+            sheet.append(c.HEADER)
+            for cells in rows(first, last, preview=preview, checks=checks):
+                sheet.append(cells)
+        with book.sheet(_("Checks"), header=False) as check_sheet:
+            if preview:
+                check_sheet.append([_("Preview: lines of every status, not only approved ones.")])
+            check_sheet.append([_("Rows"), checks.rows])
+            check_sheet.append([_("Flags"), len(checks.flagged)])
+            check_sheet.append([_("Consolidated figure R4V will compute"), checks.consolidated])
+            check_sheet.append([])
+            check_sheet.append([_("Row"), _("Column"), _("Rule"), _("Message")])
+            for number, flag in checks.flagged:
+                check_sheet.append([number, _safe(flag.column), flag.rule, _safe(flag.message)])
     return checks
