@@ -540,6 +540,15 @@ def test_the_benchmark_measures_what_hostile_files_cost(db, settings):
         assert what in label
 
 
+def test_the_benchmark_can_page_the_api_as_csv_alone(db):
+    out = io.StringIO()
+    call_command("benchmark", "--case", "api-lines-csv", "--case", "regional-5w", "--lines", "40",
+                 "--runs", "1", stdout=out)
+    labels = [line for line in out.getvalue().splitlines() if line.startswith("api-lines-csv ")]
+    assert len(labels) == 1 and "API lines/ as CSV, 40 lines" in labels[0]
+    assert "XLSX with the check sheet" in out.getvalue() and "peak" in out.getvalue()
+
+
 def test_the_benchmark_refuses_to_run_beside_organisations_named_like_its_own(db):
     Organisation.objects.create(acronym="BENCH-001", name="Bench", short_name="Bench",
                                 type="nngo")
