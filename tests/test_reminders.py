@@ -360,3 +360,19 @@ def test_in_spanish_the_email_carries_an_english_copy_below(september, mailoutbo
     assert "- Protección:" in spanish and "- Alojamiento:" in spanish
     assert "- Protection: not started." in english and "- Shelter: returned" in english
     assert f"{BASE}/?period=2023-09" in spanish and f"{BASE}/?period=2023-09" in english
+
+
+def test_a_recipient_who_chose_a_language_gets_that_language_alone(september, mailoutbox,
+                                                                   settings, alice, fiona):
+    settings.LANGUAGE_CODE = "es"
+    alice.language = "en"
+    alice.save(update_fields=["language"])
+    fiona.language = "es"
+    fiona.save(update_fields=["language"])
+    run("--date=2023-10-07")
+    english = email_to(mailoutbox, "alice")
+    assert "- Protection: not started." in english.body and "Protección" not in english.body
+    assert "\nEnglish\n" not in english.body
+    assert '<html lang="en">' in english.alternatives[0][0]
+    spanish = email_to(mailoutbox, "fiona").body
+    assert "- Protección:" in spanish and "- Protection:" not in spanish

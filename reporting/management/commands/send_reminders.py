@@ -87,10 +87,11 @@ def _context(plan: PlannedReminder, *, base_url: str, today: dt.date) -> dict:
 
 
 def render_reminder(plan: PlannedReminder, *, base_url: str, today: dt.date) -> EmailMultiAlternatives:
-    """Return the email of `plan`, in the site's language with an English copy below it (users
-    have no language of their own)."""
+    """Return the email of `plan` in the language its recipient chose on their page; for one
+    who chose none, in the site's language with an English copy below it."""
     context = _context(plan, base_url=base_url, today=today)
-    with translation.override(settings.LANGUAGE_CODE):
+    context["english_copy"] = not plan.recipient.language
+    with translation.override(plan.recipient.email_language):
         subject = " ".join(render_to_string("reporting/email/reminder_subject.txt", context).split())
         context["subject"] = subject
         text = _tidy(render_to_string("reporting/email/reminder.txt", context))
