@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -1164,11 +1164,26 @@ class LineChange(models.Model):
                 rows.append((field_name, *_before_after(self.action, value)))
                 continue
             before, after = _before_after(self.action, value)
-            if field.choices:
-                labels = dict(field.flatchoices)
-                before, after = labels.get(before, before), labels.get(after, after)
-            rows.append((str(field.verbose_name), before, after))
+            rows.append((str(field.verbose_name), _readable(field, before),
+                         _readable(field, after)))
         return rows
+
+
+def _readable(field: models.Field, value) -> object:
+    """A value of the trail as the reader reads it: a choice's label, yes or no, a figure
+    in the reader's number format; None for nothing, so that it shows as a dash."""
+    if value is None or value == "":
+        return None
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.BooleanField):
+        return _("Yes") if value else _("No")
+    if isinstance(field, (models.IntegerField, models.DecimalField)):
+        try:
+            return number_format(Decimal(str(value)), force_grouping=True)
+        except ArithmeticError:  # a value written by hand into the trail: show it as it is
+            return value
+    return value
 
 
 def _before_after(action: str, value) -> tuple[object, object]:

@@ -12,14 +12,16 @@ Skipped only where /usr/bin/chromium is absent (CI installs it: .ci/run).
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from reporting.models import Sector
+from reporting.models import Location, LocationLevel, Modality, PopulationType, Sector
 
+from .factories import LineFactory
 from .test_url_discovery import ROUTES, build_urls, build_world
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -119,3 +121,58 @@ def in_browser(browser, base: str, client: Client, language: str, urls: list[str
         return overflowing(context.new_page(), base, urls)
     finally:
         context.close()
+
+
+# Issue 14: a wide table may scroll in its own box, but the report's lines must not need to:
+# at 1280 px every column of the partner's table and of the admin's inline is in view.
+TABLES = {
+    "alice": ("/reports/{pk}/", ".table-lines"),
+    # The review page of the admin; the IM officer's, as a coordinator never sees a draft.
+    "ivan": ("/admin/reporting/monthlyreport/{pk}/change/", "#lines-group table"),
+}
+
+
+def test_the_lines_tables_show_every_column_at_1280_px(server, alice, ivan, bob, report):
+    # The widest lines a report holds: every figure column filled, large figures, an
+    # implementing partner, a district, the unknown-age column, a long description.
+    district = Location.objects.filter(level=LocationLevel.DISTRICT,
+                                       code__startswith="15").order_by("code").first()
+    LineFactory(report=report, created_by=alice, location=district, girls=12345, boys=23456,
+                women=34567, men=45678, other_under_18=1234, other_adults=2345,
+                other_unknown_age=3456, implementing_partner=bob.organisation,
+                modality=Modality.CASH, cash_usd=Decimal("1234567.89"), quantity=987654,
+                description="Entrega de kits de higiene y orientación legal " * 4)
+    LineFactory(report=report, created_by=alice, population_type=PopulationType.HOST)
+    clients = {}
+    for name, person in (("alice", alice), ("ivan", ivan)):
+        clients[name] = Client()
+        clients[name].force_login(person)
+        assert clients[name].get(TABLES[name][0].format(pk=report.pk)).status_code == 200
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    hidden = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        for name, (url, selector) in TABLES.items():
+            for language in LANGUAGES:
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                context.add_cookies([
+                    {"name": "django_language", "value": language, "url": server.url},
+                    {"name": "sessionid", "value": clients[name].cookies["sessionid"].value,
+                     "url": server.url},
+                ])
+                page = context.new_page()
+                page.goto(server.url + url.format(pk=report.pk), wait_until="load")
+                widths = page.evaluate(
+                    """selector => { const table = document.querySelector(selector);
+                    if (!table) return null; const box = table.parentElement;
+                    return [box.scrollWidth, box.clientWidth, table.rows[1].cells.length]; }""",
+                    selector)
+                context.close()
+                assert widths is not None, f"[{language}] {url}: no {selector}"
+                scroll, client, cells = widths
+                assert cells >= 10, widths  # the line's row, not an empty table
+                if scroll > client:
+                    hidden.append(f"[{language}] {name}: {scroll} px of columns in {client} px")
+        browser.close()
+    assert not hidden, "tables with columns off-screen:\n" + "\n".join(hidden)

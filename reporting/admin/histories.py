@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gtrm.admin import NotFoundForOthers
@@ -17,6 +19,25 @@ from reporting.models import (
 from .filters import PeriodFilter
 from .inlines import LineChangeDisplay
 from .permissions import ReadOnly
+
+
+class LineChangesInHistory:
+    """Show the audit trail of lines on an object's "History" page, worded for the reader
+    (field: before → after): lines change through the partner's pages and uploads, never
+    through this admin, so Django's own log of admin edits is empty for them."""
+
+    object_history_template = "admin/reporting/history_with_line_changes.html"
+
+    def line_changes_for(self, request, obj) -> QuerySet[LineChange]:
+        raise NotImplementedError
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        changes = [] if obj is None else (
+            self.line_changes_for(request, obj).select_related("by").order_by("-at", "-pk"))
+        return super().history_view(request, object_id, extra_context={
+            **(extra_context or {}), "line_changes": changes,
+        })
 
 
 @admin.register(ReviewEvent)

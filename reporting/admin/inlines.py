@@ -4,6 +4,8 @@ a period's lock history (read-only); a sector's indicators (their names and use)
 from __future__ import annotations
 
 from django.contrib import admin
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -37,18 +39,24 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class ActivityLineInline(ReadOnlyInline):
+    """A report's lines, one compact row each that fits a 1280 px window (issue 14): the
+    population, modality and partner share a cell, as do the three "other" counts; the delivery
+    mechanism, activity name and RMRP flag are on the line's own page, one click away."""
+
     model = ActivityLine
+    # The row's own change link sits in the caption that admin.css hides: the indicator links.
     show_change_link = False
     fields = (
-        "indicator_code", "place", "population_type", "modality", "implementing_partner",
-        "girls", "boys", "women", "men", "other_under_18", "other_adults", "other_unknown_age",
-        "new_beneficiaries", "total_monthly", "quantity", "cash_usd", "delivery_mechanism",
-        "activity_name", "description", "rmrp_activity",
+        "indicator_code", "place", "population_display",
+        "girls", "boys", "women", "men", "others_display",
+        "new_beneficiaries", "total_monthly", "quantity", "cash_usd", "description_short",
     )
     readonly_fields = fields
 
-    indicator_code = admin.display(description=_("indicator"))(
-        lambda self, obj: indicator_code(obj))
+    @admin.display(description=_("indicator"))
+    def indicator_code(self, obj):
+        url = reverse("admin:reporting_activityline_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, indicator_code(obj))
 
     @admin.display(description=_("location"))
     def place(self, obj):
@@ -58,6 +66,27 @@ class ActivityLineInline(ReadOnlyInline):
         if obj.district:
             names.append(obj.district.name)
         return " · ".join(names)
+
+    @admin.display(description=_("population · modality · partner"))
+    def population_display(self, obj):
+        parts = [obj.get_population_type_display(), obj.get_modality_display()]
+        if obj.implementing_partner_id:
+            parts.append(obj.implementing_partner.acronym)
+        return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
+
+    @admin.display(description=_("other: 0–17 · 18+ · age not recorded"))
+    def others_display(self, obj):
+        fields = ("other_under_18", "other_adults", "other_unknown_age")
+        return format_html_join(mark_safe("<br>"), '<span title="{}">{}</span>', (
+            (capfirst(ActivityLine._meta.get_field(name).verbose_name), getattr(obj, name))
+            for name in fields))
+
+    @admin.display(description=_("description"))
+    def description_short(self, obj):
+        if not obj.description:
+            return self.get_empty_value_display()
+        return format_html('<span title="{}">{}</span>', obj.description,
+                           truncatechars(obj.description, 120))
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()

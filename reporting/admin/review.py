@@ -22,6 +22,7 @@ from gtrm.collation import spanish
 from reporting import workflow
 from reporting.models import (
     ActivityLine,
+    LineChange,
     MonthlyReport,
     ReportingPeriod,
     ReportStatus,
@@ -42,6 +43,7 @@ from .filters import (
     UnknownAgeFilter,
 )
 from .forms import OptionalReasonForm
+from .histories import LineChangesInHistory
 from .inlines import (
     ActivityLineInline,
     LineChangeInline,
@@ -70,7 +72,7 @@ def _per_report(aggregate, *, counts_people: bool = False) -> Coalesce:
 
 
 @admin.register(MonthlyReport)
-class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
+class MonthlyReportAdmin(LineChangesInHistory, NotFoundForOthers, admin.ModelAdmin):
     list_display = (
         "organisation", "sector", "period_code", "status_badge", "line_count", "people_month",
         "submitted", "waiting",
@@ -110,6 +112,9 @@ class MonthlyReportAdmin(NotFoundForOthers, admin.ModelAdmin):
         if Sector.objects.reviewable_by(request.user).count() == 1:
             return tuple(field for field in self.list_display if field != "sector")
         return self.list_display
+
+    def line_changes_for(self, request, obj):
+        return obj.line_changes.all()
 
     def has_add_permission(self, request):
         return False
@@ -397,7 +402,7 @@ class EstimatedCountPaginator(Paginator):
 
 
 @admin.register(ActivityLine)
-class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
+class ActivityLineAdmin(LineChangesInHistory, NotFoundForOthers, ReadOnly, admin.ModelAdmin):
     """Every line the viewer reviews, across reports, newest first: for an IM officer looking
     for a figure's source or a coordinator checking a sector's month. Read-only: lines change
     through the partner's report or an upload, which keep the audit trail of each change."""
@@ -423,6 +428,9 @@ class ActivityLineAdmin(NotFoundForOthers, ReadOnly, admin.ModelAdmin):
         if request.user.is_im_officer:
             return queryset
         return queryset.filter(report__in=MonthlyReport.objects.reviewable_by(request.user))
+
+    def line_changes_for(self, request, obj):
+        return LineChange.objects.filter(report_id=obj.report_id, line_id=obj.pk)
 
     @admin.display(description=_("report"))
     def report_link(self, obj):
