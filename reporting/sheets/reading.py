@@ -42,7 +42,7 @@ from .archive import (
     refuse_extent,
     refuse_merged_cells,
 )
-from .columns import COLUMNS, REQUIRED_COLUMNS, fold
+from .columns import COLUMNS, REQUIRED_COLUMNS, SPANISH, fold
 
 # Sheets formatted far below their data yield rows of nothing; stop looking after this many.
 MAX_BLANK_RUN = 1000
@@ -62,8 +62,8 @@ BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"B
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-# Spanish labels partners may use instead of the template's headers: never accepted (one
-# vocabulary for files), only used to suggest the right header.
+# Other Spanish labels partners may use instead of the template's headers: not accepted,
+# only used to suggest the right header (columns.SPANISH holds the accepted ones).
 SPANISH_HEADERS = {
     "Mes": "Month",
     "Organización": "Organisation",
@@ -318,6 +318,7 @@ def _match_headers(headers: list[str]) -> dict[str, int]:
     """Return field -> column index for the header row, or refuse it naming every missing,
     unknown and repeated column."""
     by_folded = {fold(column.header): column for column in COLUMNS}
+    by_folded.update({fold(SPANISH[column.field]): column for column in COLUMNS})
     columns: dict[str, int] = {}
     seen: dict[str, list[int]] = {}
     unknown: list[tuple[int, str]] = []
