@@ -788,3 +788,13 @@ def test_small_size_caps_are_given_in_kilobytes(settings):
     settings.IMPORT_MAX_BYTES = 100 * 1024
 
     assert refusal(b"x" * (150 * 1024), "a.csv") == "The file is 150 KB; the limit is 100 KB."
+
+
+def test_a_spanish_files_columns_are_named_in_spanish():
+    headers = list(HEADERS)
+    headers[9] = "Modalidad"
+
+    table = reading.read_table(xlsx(headers, ROW), "a.xlsx")
+
+    assert table.field_headers == {"modality": "Modalidad"}
+    assert reading.read_table(xlsx(list(HEADERS), ROW), "a.xlsx").field_headers is None

@@ -42,7 +42,7 @@ from .archive import (
     refuse_extent,
     refuse_merged_cells,
 )
-from .columns import COLUMNS, REQUIRED_COLUMNS, SPANISH, fold
+from .columns import BY_FIELD, COLUMNS, REQUIRED_COLUMNS, SPANISH, fold
 
 # Sheets formatted far below their data yield rows of nothing; stop looking after this many.
 MAX_BLANK_RUN = 1000
@@ -310,8 +310,11 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
         table_rows.append(SheetRow(number=number, values=values))
     if not table_rows:
         raise FileRejected(texts.NO_ROWS)
+    # Errors name a column as the file does: in Spanish when its header is the Spanish one.
+    spanish = {field: SPANISH[field] for field, index in columns.items()
+               if fold(headers[index]) == fold(SPANISH[field]) != fold(BY_FIELD[field].header)}
     return Table(kind=kind, sheet=sheet, headers=headers, columns=columns, has_hxl=has_hxl,
-                 rows=table_rows, extent=extent)
+                 rows=table_rows, extent=extent, field_headers=spanish or None)
 
 
 def _match_headers(headers: list[str]) -> dict[str, int]:
