@@ -313,25 +313,39 @@ def test_every_missing_column_is_named():
 
 def test_a_renamed_column_is_refused_with_a_suggestion():
     headers = list(HEADERS)
-    headers[5] = "Departamento"
+    headers[5] = "Departamnto"
     headers[11] = "Boyz"
 
     message = refusal(xlsx(headers, ROW))
 
     assert message == (
         "Columns missing from the file: “Department” and “Boys”. "
-        "Column F, “Departamento”, is not one of the template's; did you mean “Department”? "
+        "Column F, “Departamnto”, is not one of the template's; did you mean “Department”? "
         "Column L, “Boyz”, is not one of the template's; did you mean “Boys”?"
     )
 
 
-def test_spanish_headers_are_refused_pointing_to_the_english_ones():
+def test_spanish_headers_are_read_as_the_english_ones():
+    # A Spanish template's headers (columns.SPANISH), mixed with English ones.
     headers = list(HEADERS)
     headers[9] = "Modalidad"
+    headers[5] = "DEPARTAMENTO"
+    headers[11] = "Ninos"
+
+    table = reading.read_table(xlsx(headers, ROW), "a.xlsx")
+
+    assert table.columns["modality"] == 9
+    assert table.columns["department"] == 5
+    assert table.columns["boys"] == 11
+
+
+def test_other_spanish_labels_are_refused_pointing_to_the_english_ones():
+    headers = list(HEADERS)
+    headers[9] = "Modalidades"
 
     message = refusal(xlsx(headers, ROW))
 
-    assert "Column J, “Modalidad”, is not one of the template's; did you mean “Modality”?" in message
+    assert "Column J, “Modalidades”, is not one of the template's; did you mean “Modality”?" in message
 
 
 def test_an_extra_column_is_refused():
@@ -774,3 +788,13 @@ def test_small_size_caps_are_given_in_kilobytes(settings):
     settings.IMPORT_MAX_BYTES = 100 * 1024
 
     assert refusal(b"x" * (150 * 1024), "a.csv") == "The file is 150 KB; the limit is 100 KB."
+
+
+def test_a_spanish_files_columns_are_named_in_spanish():
+    headers = list(HEADERS)
+    headers[9] = "Modalidad"
+
+    table = reading.read_table(xlsx(headers, ROW), "a.xlsx")
+
+    assert table.field_headers == {"modality": "Modalidad"}
+    assert reading.read_table(xlsx(list(HEADERS), ROW), "a.xlsx").field_headers is None

@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from partners.models import Organisation, OrganisationType, Role
 from reporting import texts
@@ -26,7 +27,7 @@ from reporting.models import (
     ReportingPeriod,
     Sector,
 )
-from reporting.sheets import columns, planner, reading
+from reporting.sheets import columns, matching, planner, reading
 from reporting.sheets.template_workbook import build_template, template_filename
 
 from .factories import LineFactory, PeriodFactory, ReportFactory, UserFactory
@@ -120,9 +121,11 @@ class TestTheWorkbook:
         assert "PRO-CP" not in listed(workbook, "SECTOR_LIST")  # sub-sectors report in PRO
         assert len(listed(workbook, "DEPARTMENT_LIST")) == 25
         assert "01" in listed(workbook, "DEPARTMENT_LIST")  # as text, with its leading zero
-        assert set(listed(workbook, "POPULATION_TYPE_LIST")) == {
+        assert {code.split(" · ")[0] for code in listed(workbook, "POPULATION_TYPE_LIST")} == {
             "destination", "transit", "host", "pendular", "returnee"}
-        assert listed(workbook, "MODALITY_LIST") == ["service", "in_kind", "cash", "voucher"]
+        assert [code.split(" · ")[0] for code in listed(workbook, "MODALITY_LIST")] == [
+            "service", "in_kind", "cash", "voucher"]
+        assert "in_kind · In kind" in listed(workbook, "MODALITY_LIST")
         assert "CARITAS" in listed(workbook, "PARTNER_LIST")
 
     def test_dependent_lists_narrow_indicators_and_places(self, org_a):
@@ -203,7 +206,8 @@ class TestTheWorkbook:
         text = "\n".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
         assert "Instrucciones (español)" in text
         assert "Instructions (English)" in text
-        assert text.index("Instrucciones (español)") < text.index("Instructions (English)")
+        # The template's language first (English here).
+        assert text.index("Instructions (English)") < text.index("Instrucciones (español)")
         for column in columns.COLUMNS:
             for language in ("es", "en"):
                 with translation.override(language):
@@ -260,7 +264,7 @@ class TestPrefill:
         description = columns.TEMPLATE_HEADERS.index("Description") + 1
         assert sheet.cell(row=4, column=description).data_type == "s"
         assert health_row["Sector"] == "HEA"
-        assert health_row["Modality"] == "cash"
+        assert health_row["Modality"] == "cash · Cash"  # as its drop-down offers it
         assert health_row["Cash USD"] == pytest.approx(120.5)
         assert health_row["Province"] is None
         assert sheet.cell(row=3, column=1).number_format == "@"
@@ -522,3 +526,61 @@ class TestTheDownload:
         client.force_login(alice)
 
         assert client.post(URL).status_code == 405
+
+
+@pytest.mark.django_db
+class TestTheTemplateInTheUsersLanguage:
+    def test_a_spanish_template_has_spanish_sheets_headers_and_drop_downs(self, org_a, period):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER,
+                                                language="es"))
+
+        assert workbook.sheetnames == ["Actividades", "Instrucciones", "Listas"]
+        headers = [cell.value for cell in workbook["Actividades"][1]]
+        assert headers[:3] == ["Mes", "Organización", "Socio implementador"]
+        assert "Nuevos beneficiarios" in headers
+        assert "in_kind · En especie" in listed(workbook, "MODALITY_LIST")
+        text = "\n".join(str(cell.value) for row in workbook["Instrucciones"].iter_rows()
+                         for cell in row if cell.value)
+        assert text.index("Instrucciones (español)") < text.index("Instructions (English)")
+
+    def test_the_breakdown_sum_is_checked_in_the_sheet(self, org_a, period):
+        sheet = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))["Activities"]
+
+        letter = {header: get_column_letter(index)
+                  for index, header in enumerate(columns.TEMPLATE_HEADERS, start=1)}
+        new = letter["New beneficiaries"]
+        rules = [(str(area.sqref), rule) for area in sheet.conditional_formatting
+                 for rule in area.rules]
+        assert len(rules) == 1
+        area, rule = rules[0]
+        assert area.startswith(f"{new}3:")
+        formula = rule.formula[0]
+        for header in ("Girls", "Boys", "Women", "Men", "Other under 18", "Other 18+"):
+            assert f"${letter[header]}3" in formula
+        assert f"<>N(${new}3)" in formula
+
+    def test_a_filled_spanish_template_uploads(self, org_a, period):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER,
+                                                language="es"))
+        sheet = workbook["Actividades"]
+        headers = [cell.value for cell in sheet[1]]
+        values = {"Mes": "2023-09", "Organización": "HIAS", "Sector": "PRO",
+                  "Departamento": "15 · Lima", "Tipo de población": "destination · En destino",
+                  "Modalidad": "service · Servicio", "Niñas": 1, "Mujeres": 2,
+                  "Nuevos beneficiarios": 3, "Total de beneficiarios mensuales": 3}
+        for header, value in values.items():
+            sheet.cell(row=3, column=headers.index(header) + 1, value=value)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+
+        table = reading.read_table(buffer.getvalue(), "plantilla.xlsx")
+
+        assert table.sheet == "Actividades"
+        assert table.columns["new_beneficiaries"] == headers.index("Nuevos beneficiarios")
+        assert len(table.rows) == 1
+        assert table.rows[0].values["department"] == "15 · Lima"
+        index = matching.Reference()
+        assert index.department("15 · Lima").code == "15"
+        assert index.population_type("destination · En destino") == "destination"
+        assert index.population_type("In destination") == "destination"
+        assert index.modality("service · Service") == "service"

@@ -100,6 +100,38 @@ COLUMNS: tuple[Column, ...] = (
            _("Optional free text.")),
 )
 
+# The Spanish header of each column: the template a Spanish speaker downloads uses these,
+# and the import reads them as well as the English ones (files already out there keep loading).
+SPANISH = {
+    "month": "Mes", "organisation": "Organización", "implementing_partner": "Socio implementador",
+    "sector": "Sector", "indicator": "Indicador", "department": "Departamento",
+    "province": "Provincia", "district": "Distrito", "population_type": "Tipo de población",
+    "modality": "Modalidad", "girls": "Niñas", "boys": "Niños", "women": "Mujeres",
+    "men": "Hombres", "other_under_18": "Otros menores de 18", "other_adults": "Otros 18+",
+    "other_unknown_age": "Otros", "new_beneficiaries": "Nuevos beneficiarios",
+    "total_monthly": "Total de beneficiarios mensuales", "quantity": "Cantidad",
+    "cash_usd": "Efectivo USD", "rmrp_activity": "Actividad RMRP",
+    "delivery_mechanism": "Mecanismo de entrega", "activity_name": "Nombre de la actividad",
+    "description": "Descripción",
+}
+# Between a code and its name in the template's drop-downs ("15 · Lima"); the import reads
+# the code alone, the name alone or both.
+CODE_NAME_SEPARATOR = " · "
+
+
+def header_in(column: Column, language: str | None) -> str:
+    """Return the header of `column` in `language` (Spanish when it starts with "es")."""
+    if language and language.startswith("es"):
+        return SPANISH[column.field]
+    return column.header
+
+
+def code_part(text: str) -> str:
+    """Return the code of a "code · name" drop-down value; any other text unchanged."""
+    head, separator, _name = text.partition(CODE_NAME_SEPARATOR)
+    return head.strip() if separator and head.strip() else text
+
+
 HEADERS = tuple(column.header for column in COLUMNS)
 HXL_TAGS = tuple(column.hxl for column in COLUMNS)
 # What the template offers for new entry: every column but the legacy ones.

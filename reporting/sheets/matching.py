@@ -39,7 +39,7 @@ def fold(text: str) -> str:
     """Return `text` as values are compared: case, accents and spacing ignored."""
     folded = _FOLDED.get(text)
     if folded is None:
-        folded = columns.fold(text)
+        folded = columns.fold(columns.code_part(text))
         if len(_FOLDED) < 50_000:
             _FOLDED[text] = folded
     return folded
@@ -200,6 +200,7 @@ class Reference:
 
     def _place(self, text: str, level: str, names: _Index | None, unknown) -> Location:
         """Return the location of `level` written as `text`, a ubigeo or a name among `names`."""
+        text = columns.code_part(text)
         code = normalise_ubigeo(text)
         if code.isdigit():
             location = self.locations.get(code)

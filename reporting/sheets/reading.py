@@ -42,7 +42,7 @@ from .archive import (
     refuse_extent,
     refuse_merged_cells,
 )
-from .columns import COLUMNS, REQUIRED_COLUMNS, fold
+from .columns import BY_FIELD, COLUMNS, REQUIRED_COLUMNS, SPANISH, fold
 
 # Sheets formatted far below their data yield rows of nothing; stop looking after this many.
 MAX_BLANK_RUN = 1000
@@ -62,8 +62,8 @@ BINARY_MAGICS = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"B
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-# Spanish labels partners may use instead of the template's headers: never accepted (one
-# vocabulary for files), only used to suggest the right header.
+# Other Spanish labels partners may use instead of the template's headers: not accepted,
+# only used to suggest the right header (columns.SPANISH holds the accepted ones).
 SPANISH_HEADERS = {
     "Mes": "Month",
     "Organización": "Organisation",
@@ -310,14 +310,18 @@ def _table(kind: str, sheet: str | None, rows: Iterator[tuple], *,
         table_rows.append(SheetRow(number=number, values=values))
     if not table_rows:
         raise FileRejected(texts.NO_ROWS)
+    # Errors name a column as the file does: in Spanish when its header is the Spanish one.
+    spanish = {field: SPANISH[field] for field, index in columns.items()
+               if fold(headers[index]) == fold(SPANISH[field]) != fold(BY_FIELD[field].header)}
     return Table(kind=kind, sheet=sheet, headers=headers, columns=columns, has_hxl=has_hxl,
-                 rows=table_rows, extent=extent)
+                 rows=table_rows, extent=extent, field_headers=spanish or None)
 
 
 def _match_headers(headers: list[str]) -> dict[str, int]:
     """Return field -> column index for the header row, or refuse it naming every missing,
     unknown and repeated column."""
     by_folded = {fold(column.header): column for column in COLUMNS}
+    by_folded.update({fold(SPANISH[column.field]): column for column in COLUMNS})
     columns: dict[str, int] = {}
     seen: dict[str, list[int]] = {}
     unknown: list[tuple[int, str]] = []

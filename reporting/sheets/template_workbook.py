@@ -1,8 +1,11 @@
 """The activity template: the column contract (DESIGN §5) as a workbook partners fill in.
 
 Three sheets: "Activities" (the contract's headers, the HXL row, drop-down lists and number
-formats, optionally last month's lines), "Instructions" (Spanish, then English) and "Lists"
-(hidden: the live reference codes behind the drop-downs, one workbook-level name per list).
+formats, optionally last month's lines; new beneficiaries turn red when the breakdown does not
+add up to them),
+"Instructions" (the user's language, then the other) and "Lists" (hidden: the live reference
+codes behind the drop-downs, one workbook-level name per list). A Spanish template names its
+sheets and headers in Spanish (columns.SPANISH), and the import reads either.
 
 Rows are not pre-filled with the month and organisation: the importer skips blank rows, but a
 row holding only those two values is not blank and would fail as incomplete. The two columns
@@ -24,6 +27,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -32,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from partners.models import Organisation
 from reporting.models import (
+    DISAGGREGATION_FIELDS,
     ActivityLine,
     DeliveryMechanism,
     Indicator,
@@ -48,6 +53,11 @@ from .columns import COLUMNS, TEMPLATE_COLUMNS, Kind
 ACTIVITIES = "Activities"
 INSTRUCTIONS = "Instructions"
 LISTS = "Lists"
+# The sheet names of a Spanish template (the import finds "Actividades" as it finds "Activities").
+SHEET_NAMES = {
+    "en": (ACTIVITIES, INSTRUCTIONS, LISTS),
+    "es": ("Actividades", "Instrucciones", "Listas"),
+}
 FIRST_DATA_ROW = 3  # row 1: headers, row 2: HXL hashtags
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -115,27 +125,32 @@ def build_template(
     month: dt.date,
     prefill_from: dt.date | None = None,
     rows: int = 500,
+    language: str = "en",
 ) -> bytes:
     """Return the activity template of `organisation` for `month` as an .xlsx file, with the
-    lines it reported for `prefill_from` copied into `month` when that is given."""
+    lines it reported for `prefill_from` copied into `month` when that is given. Headers,
+    sheet names and the population type and modality drop-downs are in `language` (es or en).
+    """
+    language = "es" if language.startswith("es") else "en"
+    activities_name, instructions_name, lists_name = SHEET_NAMES[language]
     month = month.replace(day=1)
     lines = _lines_of(organisation, prefill_from.replace(day=1)) if prefill_from else []
     last_row = FIRST_DATA_ROW - 1 + max(rows, len(lines))
 
     workbook = Workbook()
     activities = workbook.active
-    activities.title = ACTIVITIES
-    instructions = workbook.create_sheet(INSTRUCTIONS)
-    lists = workbook.create_sheet(LISTS)
+    activities.title = activities_name
+    instructions = workbook.create_sheet(instructions_name)
+    lists = workbook.create_sheet(lists_name)
     lists.sheet_state = "hidden"  # not "veryHidden": the instructions tell people to unhide it
 
-    _write_lists(workbook, lists, organisation=organisation, month=month)
+    _write_lists(workbook, lists, organisation=organisation, month=month, language=language)
     # The legacy "Other" (age not recorded) only when a copied line still has people there,
     # so that the copy loses nothing and the upload asks for their age.
     shown = COLUMNS if any(line.other_unknown_age for line in lines) else TEMPLATE_COLUMNS
     _write_activities(activities, organisation=organisation, month=month, lines=lines,
-                      last_row=last_row, shown=shown)
-    _write_instructions(instructions, organisation=organisation, month=month,
+                      last_row=last_row, shown=shown, language=language)
+    _write_instructions(instructions, organisation=organisation, month=month, language=language,
                         prefill_from=prefill_from if lines else None)
 
     workbook.active = 0
@@ -160,7 +175,14 @@ def _lines_of(organisation: Organisation, month: dt.date) -> list[ActivityLine]:
     )
 
 
-def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.date) -> dict:
+def _choice_value(choices, value: str, language: str) -> str:
+    """Return `value` as its drop-down offers it: "code · name" in `language`."""
+    with translation.override(language):
+        return f"{value}{columns.CODE_NAME_SEPARATOR}{choices(value).label}"
+
+
+def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.date,
+                 language: str = "en") -> dict:
     province, district = line.province, line.district
     return {
         "month": f"{month:%Y-%m}",
@@ -171,8 +193,8 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
         "department": line.department.code,
         "province": province.code if province else None,
         "district": district.code if district else None,
-        "population_type": line.population_type,
-        "modality": line.modality,
+        "population_type": _choice_value(PopulationType, line.population_type, language),
+        "modality": _choice_value(Modality, line.modality, language),
         "girls": line.girls,
         "boys": line.boys,
         "women": line.women,
@@ -208,11 +230,11 @@ def _number_format(column: columns.Column) -> str:
 
 def _write_activities(sheet: Worksheet, *, organisation: Organisation, month: dt.date,
                       lines: list[ActivityLine], last_row: int,
-                      shown: tuple[columns.Column, ...]) -> None:
+                      shown: tuple[columns.Column, ...], language: str = "en") -> None:
     for index, column in enumerate(shown, start=1):
         letter = get_column_letter(index)
         font, fill = HEADER_REQUIRED if column.required else HEADER_OPTIONAL
-        header = sheet.cell(row=1, column=index, value=column.header)
+        header = sheet.cell(row=1, column=index, value=columns.header_in(column, language))
         header.font, header.fill = font, fill
         header.alignment = Alignment(wrap_text=True, vertical="center")
         header.comment = _header_comment(column)
@@ -227,12 +249,29 @@ def _write_activities(sheet: Worksheet, *, organisation: Organisation, month: dt
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
 
     for row, line in enumerate(lines, start=FIRST_DATA_ROW):
-        values = _line_values(line, organisation=organisation, month=month)
+        values = _line_values(line, organisation=organisation, month=month, language=language)
         for index, column in enumerate(shown, start=1):
             _put(sheet, row, index, values.get(column.field), _number_format(column))
 
     for validation in _validations(last_row, shown):
         sheet.add_data_validation(validation)
+    _write_sum_check(sheet, last_row=last_row, shown=shown, language=language)
+
+
+def _write_sum_check(sheet: Worksheet, *, last_row: int, shown: tuple[columns.Column, ...],
+                     language: str) -> None:
+    """Flag, as the form does (ActivityLine.clean), a "New beneficiaries" cell that differs from
+    the sum of its row's sex-and-age breakdown: conditional formatting paints it red, so the
+    cells stay empty and the import reads the sheet as before."""
+    letters = {column.field: get_column_letter(i) for i, column in enumerate(shown, start=1)}
+    breakdown = [letters[field] for field in DISAGGREGATION_FIELDS if field in letters]
+    new = f"{letters['new_beneficiaries']}{FIRST_DATA_ROW}"
+    cells = ",".join(f"${letter}{FIRST_DATA_ROW}" for letter in breakdown)
+    formula = f"AND(COUNT({cells},${new})>0,SUM({cells})<>N(${new}))"
+    area = f"{new}:{letters['new_beneficiaries']}{last_row}"
+    sheet.conditional_formatting.add(area, FormulaRule(
+        formula=[formula], fill=PatternFill("solid", fgColor="F8D7DA"),
+        font=Font(bold=True, color="B02A37"), stopIfTrue=True))
 
 
 def _header_comment(column: columns.Column) -> Comment:
@@ -332,18 +371,21 @@ class _Block:
     parent_of: Callable[[tuple], str] | None = None  # the parent code of a row
 
 
-def _choice_rows(choices) -> list[tuple]:
+def _choice_rows(choices, language: str = "en") -> list[tuple]:
+    """Rows of a choice list: "code · name" in `language` first (what the drop-down offers and
+    the import reads), then the Spanish and English names."""
     rows = []
     for value, label in choices.choices:
         with translation.override("es"):
             spanish = str(label)
         with translation.override("en"):
             english = str(label)
-        rows.append((value, spanish, english))
+        name = spanish if language == "es" else english
+        rows.append((f"{value}{columns.CODE_NAME_SEPARATOR}{name}", spanish, english))
     return rows
 
 
-def _blocks(*, organisation: Organisation, month: dt.date) -> list[_Block]:
+def _blocks(*, organisation: Organisation, month: dt.date, language: str = "en") -> list[_Block]:
     name_es, name_en = "Nombre", "Name"
     sectors = list(Sector.objects.top_level().filter(active=True).order_by("order", "code"))
     sector_order = {sector.pk: position for position, sector in enumerate(sectors)}
@@ -383,18 +425,18 @@ def _blocks(*, organisation: Organisation, month: dt.date) -> list[_Block]:
         _Block(DISTRICT_LIST, (bilingual("District"), bilingual("Province"), name_es),
                places[LocationLevel.DISTRICT], DISTRICTS_OF, lambda row: row[1]),
         _Block(POPULATION_TYPE_LIST, (bilingual("Population type"), name_es, name_en),
-               _choice_rows(PopulationType)),
-        _Block(MODALITY_LIST, (bilingual("Modality"), name_es, name_en), _choice_rows(Modality)),
+               _choice_rows(PopulationType, language)),
+        _Block(MODALITY_LIST, (bilingual("Modality"), name_es, name_en), _choice_rows(Modality, language)),
         _Block(PARTNER_LIST, (bilingual("Implementing partner"), name_es),
                list(partners.values_list("acronym", "name"))),
     ]
 
 
 def _write_lists(workbook: Workbook, sheet: Worksheet, *, organisation: Organisation,
-                 month: dt.date) -> None:
-    title = quote_sheetname(LISTS)
+                 month: dt.date, language: str = "en") -> None:
+    title = quote_sheetname(sheet.title)
     first_column = 1
-    for block in _blocks(organisation=organisation, month=month):
+    for block in _blocks(organisation=organisation, month=month, language=language):
         letter = get_column_letter(first_column)
         for offset, header in enumerate(block.headers):
             cell = sheet.cell(row=1, column=first_column + offset, value=header)
@@ -435,7 +477,7 @@ def _define(workbook: Workbook, name: str, reference: str) -> None:
 
 
 def _write_instructions(sheet: Worksheet, *, organisation: Organisation, month: dt.date,
-                        prefill_from: dt.date | None) -> None:
+                        prefill_from: dt.date | None, language: str = "en") -> None:
     widths = {"A": 28, "B": 100, "C": 24}
     for letter, width in widths.items():
         sheet.column_dimensions[letter].width = width
@@ -449,8 +491,10 @@ def _write_instructions(sheet: Worksheet, *, organisation: Organisation, month: 
         sheet.row_dimensions[row].height = 15 * math.ceil(len(text) / 100)
 
     row = 1
-    for language, heading in (("es", "Instrucciones (español)"), ("en", "Instructions (English)")):
-        with translation.override(language):
+    sections = [("es", "Instrucciones (español)"), ("en", "Instructions (English)")]
+    sections.sort(key=lambda section: section[0] != language)  # the user's language first
+    for section_language, heading in sections:
+        with translation.override(section_language):
             sheet.cell(row=row, column=1, value=heading).font = Font(bold=True, size=14, color=NAVY)
             row += 1
             for text in _instruction_paragraphs(organisation, month, prefill_from):
@@ -461,7 +505,8 @@ def _write_instructions(sheet: Worksheet, *, organisation: Organisation, month: 
                 sheet.cell(row=row, column=column, value=value).font = Font(bold=True, color=NAVY)
             row += 1
             for column in COLUMNS:
-                sheet.cell(row=row, column=1, value=column.header).font = Font(bold=column.required)
+                sheet.cell(row=row, column=1, value=columns.header_in(column, section_language)
+                           ).font = Font(bold=column.required)
                 text_row(row, 2, _explained(column))
                 _put(sheet, row, 3, column.hxl)
                 row += 1

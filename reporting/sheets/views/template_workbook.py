@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -53,7 +54,8 @@ def template(request: HttpRequest) -> HttpResponse:
             raise Http404
     prefill_from = previous_month(period.month) if request.GET.get("prefill") == "1" else None
     content = build_template(
-        organisation=organisation, month=period.month, prefill_from=prefill_from
+        organisation=organisation, month=period.month, prefill_from=prefill_from,
+        language=translation.get_language() or "en",  # the user's language (headers, sheets)
     )
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(
