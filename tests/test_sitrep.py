@@ -556,3 +556,28 @@ def test_the_footnote_ends_its_sentence_once(data, period, ivan, language):
     assert provenance == {"en": "Figures from the reports approved as of Oct. 13, 2023 at 17:00.",
                           "es": "Cifras de los reportes aprobados al 13 de octubre de 2023 a las "
                                 "17:00."}[language]
+
+
+MAP_TABLE = re.compile(r'<details class="sitrep-map-table".*?</details>', re.S)
+MAP_PATH_TITLE = re.compile(r'data-code="\d+"><title>([^<]+): ([^<]+)</title>')
+TABLE_ROW = re.compile(r'<tr><th scope="row">([^<]+)</th><td class="num">([^<]+)</td></tr>')
+
+
+def test_the_map_has_its_figures_as_a_table_next_to_it(client, data, period, ivan):
+    publish(period, ivan)
+    page = html_of(client.get(EDITION_1))
+    table = MAP_TABLE.search(page)
+    assert table, "no table of the map's figures"
+    rows = TABLE_ROW.findall(table.group(0))
+    # Largest first: Tumbes 400 (Cáritas' food, in transit), Lima 300 + 50.
+    assert rows == [("Tumbes", "400"), ("Lima", "350")]
+    shaded = {name: value for name, value in MAP_PATH_TITLE.findall(page) if value != "0"}
+    assert dict(rows) == shaded
+    assert "Show as a table" in table.group(0)
+
+
+def test_the_pdf_keeps_the_map_without_its_table(data, period):
+    with translation.override("en"):
+        source = sitrep.render_standalone(sitrep.build_report(period), for_pdf=True)
+    assert "sitrep-map" in source
+    assert "sitrep-map-table" not in source

@@ -428,8 +428,9 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
         # Compact, so that the chart follows its table on the first page of the PDF.
         width=CHART_WIDTH, font=9.5, row=17,
     )
+    map_values = {row["code"]: row.get("month_true", row["month"]) for row in data["departments"]}
     peru_map = department_map(
-        {row["code"]: row.get("month_true", row["month"]) for row in data["departments"]},
+        map_values,
         title=_("People assisted directly per department, %(month)s") % {"month": month_label},
         legend_title=_("People assisted"),
         names=names,
@@ -454,6 +455,13 @@ def document_context(data: dict, *, edition: SitrepEdition | None = None) -> dic
         "coordination": _text(data["narratives"]["coordination"], language),
         "bar_chart": chart,
         "department_map": peru_map,
+        # The map's figures as a table next to it (WCAG 1.1.1): the departments it shades or
+        # marks as withheld, largest first, withheld last.
+        "map_rows": [
+            (names.get(code, code), value) for code, value in sorted(
+                map_values.items(), key=lambda item: -_sortable(item[1]))
+            if value or isinstance(value, str)
+        ],
         # Largest first; figures hidden from the public ("< 5", "…") last.
         "departments": sorted(data["departments"], key=lambda row: -_sortable(
             row.get("month_true", row["month"]))),
@@ -509,6 +517,9 @@ def render_standalone(data: dict, *, edition: SitrepEdition | None = None,
     """Return the document as one self-contained HTML file (CSS inlined, no external URL), in
     the active language: the command's HTML, or with `for_pdf` the source of the PDF."""
     context = document_context(data, edition=edition)
+    # The PDF's side column holds the map and nothing more on the first page; its alternative
+    # text carries the figures (below).
+    context["for_pdf"] = for_pdf
     if for_pdf:
         for key in ("bar_chart", "department_map"):
             context[key] = _for_weasyprint(context[key])

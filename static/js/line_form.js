@@ -21,12 +21,17 @@
   document.querySelectorAll("select[data-children]").forEach(function (parent) {
     var child = document.getElementById("id_" + parent.dataset.children);
     if (!child) { return; }
+    // Typing a name in the list (or holding an arrow key) changes it once per key: only the
+    // answer for the value chosen last may fill the child list, whatever order answers come in.
+    var latest = 0;
     parent.addEventListener("change", function () {
+      var asked = ++latest;
       if (!parent.value) { clear(child); return; }
       var url = parent.dataset.childrenUrl + "?parent=" + encodeURIComponent(parent.value);
       fetch(url, { credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (data) {
+          if (asked !== latest) { return; }
           refill(child, data.children);
           child.dispatchEvent(new Event("change"));
         });
