@@ -124,6 +124,23 @@ def test_an_upload_reads_the_mechanism_by_code_or_by_r4vs_name(alice, report):
         ("host", "voucher", "Cupones de alimentos")}
 
 
+@pytest.mark.parametrize("written", [
+    "mobile_money", "Mobile Money", "mobile_money · Mobile money", "mobile_money · Dinero móvil",
+    "Dinero móvil", "MOBILE MONEY ", "dinero movil"])
+def test_a_mechanism_is_read_as_the_templates_drop_down_or_a_person_writes_it(written):
+    from reporting.sheets.values import read_delivery_mechanism
+
+    assert read_delivery_mechanism(written) == "mobile_money"
+
+
+def test_a_mechanism_under_no_name_is_refused_naming_what_was_written():
+    from reporting.sheets.values import ValueProblem, read_delivery_mechanism
+
+    with pytest.raises(ValueProblem) as problem:
+        read_delivery_mechanism("paypal · PayPal")
+    assert problem.value.message == msg.NOT_A_MECHANISM % {"value": "paypal · PayPal"}
+
+
 def test_an_upload_names_the_column_of_a_missing_or_wrong_mechanism(alice, report):
     data = csv_of(row(modality="cash", cash_usd="10", delivery_mechanism=None),
                   row(modality="cash", cash_usd="10", delivery_mechanism="paypal",

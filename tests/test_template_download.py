@@ -48,6 +48,18 @@ def listed(workbook, name: str) -> list[str]:
     return [row[0].value for row in cells if row[0].value is not None]
 
 
+def codes(workbook, name: str) -> list[str]:
+    """Return the codes of a named list whose entries read "code · name"."""
+    return [columns.code_part(entry) for entry in listed(workbook, name)]
+
+
+def dependent(prefix: str, cell: str, fallback: str) -> str:
+    """The drop-down of a column whose list depends on `cell`: the list named after the code
+    part of the parent's "code · name" (the text before " · ", or all of it)."""
+    code = f'LEFT({cell},FIND(" · ",{cell}&" · ")-1)'
+    return f'IF(ISREF(INDIRECT("{prefix}"&{code})),INDIRECT("{prefix}"&{code}),{fallback})'
+
+
 def validations(sheet) -> dict[str, object]:
     """Return column letter -> the data validation of that column's data rows."""
     by_letter = {}
@@ -115,12 +127,17 @@ class TestTheWorkbook:
 
         assert listed(workbook, "MONTH_LIST") == ["2023-09"]
         assert listed(workbook, "ORGANISATION_LIST") == ["HIAS"]
-        assert listed(workbook, "SECTOR_LIST") == list(
+        assert codes(workbook, "SECTOR_LIST") == list(
             Sector.objects.top_level().filter(active=True).values_list("code", flat=True)
         )
-        assert "PRO-CP" not in listed(workbook, "SECTOR_LIST")  # sub-sectors report in PRO
+        assert "PRO-CP" not in codes(workbook, "SECTOR_LIST")  # sub-sectors report in PRO
+        assert "HEA · Health" in listed(workbook, "SECTOR_LIST")  # each code with its name
         assert len(listed(workbook, "DEPARTMENT_LIST")) == 25
-        assert "01" in listed(workbook, "DEPARTMENT_LIST")  # as text, with its leading zero
+        assert "01 · Amazonas" in listed(workbook, "DEPARTMENT_LIST")  # text: its leading zero
+        assert codes(workbook, "MECHANISM_LIST") == [
+            "bank_account", "mobile_money", "prepaid_card", "otc", "cash_in_hand", "cardless_atm",
+            "voucher", "other"]
+        assert "mobile_money · Mobile money" in listed(workbook, "MECHANISM_LIST")
         assert {code.split(" · ")[0] for code in listed(workbook, "POPULATION_TYPE_LIST")} == {
             "destination", "transit", "host", "pendular", "returnee"}
         assert [code.split(" · ")[0] for code in listed(workbook, "MODALITY_LIST")] == [
@@ -131,19 +148,31 @@ class TestTheWorkbook:
     def test_dependent_lists_narrow_indicators_and_places(self, org_a):
         workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
 
-        protection = listed(workbook, "IND_PRO")
+        protection = codes(workbook, "IND_PRO")
         assert protection == sorted(
             Indicator.objects.filter(active=True, sector__code__startswith="PRO")
             .values_list("code", flat=True)
         )
         assert "PRO-CP-01" in protection  # a sub-sector's indicators are its parent's
-        lima = listed(workbook, "PROV_15")
+        lima = codes(workbook, "PROV_15")
         assert lima == list(
             Location.objects.filter(parent__code="15").order_by("code").values_list("code", flat=True)
         )
         assert "1501" in lima
-        assert all(code.startswith("1501") for code in listed(workbook, "DIST_1501"))
-        assert "150122" in listed(workbook, "DIST_1501")
+        assert all(code.startswith("1501") for code in codes(workbook, "DIST_1501"))
+        assert "150122 · Miraflores" in listed(workbook, "DIST_1501")
+
+    def test_every_parent_entry_names_its_dependent_list(self, org_a):
+        """The indicator, province and district drop-downs find their parent's list from the
+        code part of the parent's "code · name" entry: every entry's code names a list."""
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
+
+        for parent, prefix in (("SECTOR_LIST", "IND_"), ("DEPARTMENT_LIST", "PROV_"),
+                               ("PROVINCE_LIST", "DIST_")):
+            for entry in listed(workbook, parent):
+                code, separator, name = entry.partition(columns.CODE_NAME_SEPARATOR)
+                assert separator and name, entry
+                assert prefix + code in workbook.defined_names, entry
 
     def test_a_new_indicator_is_offered_and_a_retired_one_is_not(self, org_a, health):
         Indicator.objects.create(code="HEA-99", sector=health, name_es="Nuevo", name_en="New",
@@ -152,9 +181,9 @@ class TestTheWorkbook:
 
         workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER))
 
-        assert "HEA-99" in listed(workbook, "INDICATOR_LIST")
-        assert "HEA-99" in listed(workbook, "IND_HEA")
-        assert "HEA-01" not in listed(workbook, "INDICATOR_LIST")
+        assert "HEA-99 · New" in listed(workbook, "INDICATOR_LIST")
+        assert "HEA-99" in codes(workbook, "IND_HEA")
+        assert "HEA-01" not in codes(workbook, "INDICATOR_LIST")
 
     def test_drop_downs_and_number_checks_cover_the_right_columns(self, org_a):
         sheet = open_workbook(build_template(organisation=org_a, month=SEPTEMBER, rows=40))[
@@ -166,15 +195,14 @@ class TestTheWorkbook:
             "organisation": "ORGANISATION_LIST",
             "implementing_partner": "PARTNER_LIST",
             "sector": "SECTOR_LIST",
-            "indicator": 'IF(ISREF(INDIRECT("IND_"&$D3)),INDIRECT("IND_"&$D3),INDICATOR_LIST)',
+            "indicator": dependent("IND_", "$D3", "INDICATOR_LIST"),
             "department": "DEPARTMENT_LIST",
-            "province": 'IF(ISREF(INDIRECT("PROV_"&$F3)),INDIRECT("PROV_"&$F3),PROVINCE_LIST)',
-            "district": 'IF(ISREF(INDIRECT("DIST_"&$G3)),INDIRECT("DIST_"&$G3),DISTRICT_LIST)',
+            "province": dependent("PROV_", "$F3", "PROVINCE_LIST"),
+            "district": dependent("DIST_", "$G3", "DISTRICT_LIST"),
             "population_type": "POPULATION_TYPE_LIST",
             "modality": "MODALITY_LIST",
             "rmrp_activity": '"yes,no"',
-            "delivery_mechanism": '"bank_account,mobile_money,prepaid_card,otc,cash_in_hand,'
-                                  'cardless_atm,voucher,other"',
+            "delivery_mechanism": "MECHANISM_LIST",
         }
         assert {field for field, rule in rules.items() if rule.type == "whole"} == {
             "girls", "boys", "women", "men", "other_under_18", "other_adults",
@@ -251,11 +279,12 @@ class TestPrefill:
         first, second = august_lines
         assert protection_row["Month"] == health_row["Month"] == "2023-09"
         assert protection_row["Organisation"] == "HIAS"
-        assert protection_row["Sector"] == "PRO"
-        assert protection_row["Indicator"] == first.indicator.code
-        assert protection_row["Department"] == "15"
-        assert protection_row["Province"] == "1501"
-        assert protection_row["District"] == "150122"
+        # Each as its drop-down offers it: the code with its name.
+        assert protection_row["Sector"] == "PRO · Protection"
+        assert protection_row["Indicator"] == f"{first.indicator.code} · {first.indicator.name_en}"
+        assert protection_row["Department"] == "15 · Lima"
+        assert protection_row["Province"] == "1501 · Lima"
+        assert protection_row["District"] == "150122 · Miraflores"
         assert protection_row["Girls"] == 10
         assert protection_row["Total monthly beneficiaries"] == first.total_monthly
         assert protection_row["Quantity"] is None
@@ -263,11 +292,41 @@ class TestPrefill:
         assert protection_row["Description"] == "'=1+1 talleres"
         description = columns.TEMPLATE_HEADERS.index("Description") + 1
         assert sheet.cell(row=4, column=description).data_type == "s"
-        assert health_row["Sector"] == "HEA"
-        assert health_row["Modality"] == "cash · Cash"  # as its drop-down offers it
+        assert health_row["Sector"] == "HEA · Health"
+        assert health_row["Modality"] == "cash · Cash"
+        assert health_row["Delivery mechanism"] == "prepaid_card · Prepaid card"
         assert health_row["Cash USD"] == pytest.approx(120.5)
         assert health_row["Province"] is None
         assert sheet.cell(row=3, column=1).number_format == "@"
+
+    @pytest.mark.parametrize("language", ["en", "es"])
+    def test_every_copied_value_is_an_entry_of_its_drop_down(self, org_a, august_lines,
+                                                             language):
+        workbook = open_workbook(build_template(organisation=org_a, month=SEPTEMBER,
+                                                prefill_from=AUGUST, language=language))
+        sheet = workbook.worksheets[0]
+        headers = [columns.header_in(column, language) for column in columns.TEMPLATE_COLUMNS]
+        rows = [dict(zip((column.field for column in columns.TEMPLATE_COLUMNS),
+                         (cell.value for cell in row), strict=True))
+                for row in sheet.iter_rows(min_row=3, max_col=len(headers))]
+        assert len(rows) == 2
+        for row in rows:
+            code = {field: columns.code_part(row[field] or "") for field in row
+                    if isinstance(row[field], str)}
+            assert row["sector"] in listed(workbook, "SECTOR_LIST")
+            assert row["indicator"] in listed(workbook, "IND_" + code["sector"])
+            assert row["department"] in listed(workbook, "DEPARTMENT_LIST")
+            if row["province"]:
+                assert row["province"] in listed(workbook, "PROV_" + code["department"])
+            if row["district"]:
+                assert row["district"] in listed(workbook, "DIST_" + code["province"])
+            assert row["population_type"] in listed(workbook, "POPULATION_TYPE_LIST")
+            assert row["modality"] in listed(workbook, "MODALITY_LIST")
+            if row["delivery_mechanism"]:
+                assert row["delivery_mechanism"] in listed(workbook, "MECHANISM_LIST")
+        assert {row["delivery_mechanism"] for row in rows} == {
+            None, "prepaid_card · " + ("Tarjeta prepagada" if language == "es" else
+                                       "Prepaid card")}
 
     def test_it_reads_back_as_the_same_rows(self, org_a, august_lines):
         content = build_template(organisation=org_a, month=SEPTEMBER, prefill_from=AUGUST)
@@ -280,8 +339,8 @@ class TestPrefill:
         protection = table.rows[1].values
         assert protection["month"] == "2023-09"
         assert protection["organisation"] == "HIAS"
-        assert protection["indicator"] == august_lines[0].indicator.code
-        assert protection["district"] == "150122"
+        assert columns.code_part(protection["indicator"]) == august_lines[0].indicator.code
+        assert protection["district"] == "150122 · Miraflores"
         assert protection["girls"] == 10
         assert protection["description"] == "'=1+1 talleres"
 
@@ -584,3 +643,105 @@ class TestTheTemplateInTheUsersLanguage:
         assert index.population_type("destination · En destino") == "destination"
         assert index.population_type("In destination") == "destination"
         assert index.modality("service · Service") == "service"
+
+
+@pytest.mark.django_db
+class TestASpanishSpeakerFillsTheTemplateOnTheWeb:
+    """The whole round trip through the pages, in Spanish: download the template, fill rows
+    with the drop-downs' own entries ("code · name"), upload, read the preview, confirm."""
+
+    @pytest.fixture
+    def spanish(self, client, alice, period):
+        client.force_login(alice)
+        client.cookies["django_language"] = "es"
+        return client
+
+    @staticmethod
+    def entry(workbook, name: str, code: str) -> str:
+        """The drop-down entry of `code` in list `name`, as a person picks it."""
+        found = [entry for entry in listed(workbook, name) if columns.code_part(entry) == code]
+        assert len(found) == 1, (name, code, listed(workbook, name)[:5])
+        return found[0]
+
+    def filled(self, spanish, rows: list[dict]) -> bytes:
+        response = spanish.get(URL, {"period": "2023-09"})
+        assert response.status_code == 200
+        workbook = open_workbook(response.content)
+        sheet = workbook["Actividades"]
+        headers = [cell.value for cell in sheet[1]]
+        for number, values in enumerate(rows, start=3):
+            for header, value in values.items():
+                sheet.cell(row=number, column=headers.index(header) + 1, value=value)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    def rows(self, spanish) -> tuple[list[dict], Indicator]:
+        workbook = open_workbook(spanish.get(URL, {"period": "2023-09"}).content)
+        cash = next(indicator for indicator in Indicator.objects.in_force(SEPTEMBER)
+                    .filter(active=True, unit="people", sector__code="HEA")
+                    .order_by("code") if Modality.CASH in indicator.modalities)
+        common = {"Mes": "2023-09", "Organización": "HIAS",
+                  "Departamento": self.entry(workbook, "DEPARTMENT_LIST", "15"),
+                  "Tipo de población": self.entry(workbook, "POPULATION_TYPE_LIST",
+                                                  "destination")}
+        protection = {
+            **common,
+            "Sector": self.entry(workbook, "SECTOR_LIST", "PRO"),
+            "Indicador": self.entry(workbook, "IND_PRO", "PRO-01"),
+            "Provincia": self.entry(workbook, "PROV_15", "1501"),
+            "Distrito": self.entry(workbook, "DIST_1501", "150122"),
+            "Modalidad": self.entry(workbook, "MODALITY_LIST", "service"),
+            "Niñas": 4, "Mujeres": 6, "Nuevos beneficiarios": 10,
+            "Total de beneficiarios mensuales": 12,
+        }
+        health = {
+            **common,
+            "Sector": self.entry(workbook, "SECTOR_LIST", "HEA"),
+            "Indicador": self.entry(workbook, "IND_HEA", cash.code),
+            "Modalidad": self.entry(workbook, "MODALITY_LIST", "cash"),
+            "Mecanismo de entrega": self.entry(workbook, "MECHANISM_LIST", "mobile_money"),
+            "Hombres": 3, "Nuevos beneficiarios": 3, "Total de beneficiarios mensuales": 3,
+            "Efectivo USD": 150,
+        }
+        assert protection["Sector"] == "PRO · Protección"  # names in the user's language
+        assert health["Mecanismo de entrega"] == "mobile_money · Dinero móvil"
+        return [protection, health], cash
+
+    def test_the_filled_template_uploads_and_saves_its_lines(self, spanish, org_a):
+        rows, cash = self.rows(spanish)
+
+        response = spanish.post("/imports/", {
+            "file": SimpleUploadedFile("plantilla.xlsx", self.filled(spanish, rows))})
+        assert response.status_code == 302, response.content[:1000]
+        preview = spanish.get(response.url)
+        page = preview.content.decode()
+        assert '<html lang="es">' in page
+        assert "Protección" in page and "Salud" in page
+        assert preview.context["batch"].summary["errors"] == 0, page
+        assert spanish.post(response.url.rstrip("/") + "/confirm/").status_code == 302
+
+        saved = sorted(ActivityLine.objects.filter(report__organisation=org_a).values_list(
+            "indicator__code", "department__code", "location__code", "population_type",
+            "modality", "delivery_mechanism", "girls", "women", "men", "new_beneficiaries",
+            "cash_usd"))
+        assert saved == sorted([
+            ("PRO-01", "15", "150122", "destination", "service", "", 4, 6, 0, 10, None),
+            (cash.code, "15", "15", "destination", "cash", "mobile_money", 0, 0, 3, 3,
+             Decimal("150.00")),
+        ])
+
+    def test_a_wrong_cell_is_named_by_its_spanish_column_in_spanish(self, spanish, org_a):
+        rows, _cash = self.rows(spanish)
+        rows[0]["Niñas"] = "muchas"
+
+        response = spanish.post("/imports/", {
+            "file": SimpleUploadedFile("plantilla.xlsx", self.filled(spanish, rows))})
+        preview = spanish.get(response.url)
+        page = preview.content.decode()
+
+        assert [(error["row"], error["column"]) for error in preview.context["errors"]] == [
+            (3, "Niñas")]
+        with translation.override("es"):
+            assert str(texts.NOT_A_WHOLE_NUMBER % {"value": "muchas"}) in page
+        assert not ActivityLine.objects.filter(report__organisation=org_a).exists()

@@ -73,6 +73,7 @@ PROVINCE_LIST = "PROVINCE_LIST"
 DISTRICT_LIST = "DISTRICT_LIST"
 POPULATION_TYPE_LIST = "POPULATION_TYPE_LIST"
 MODALITY_LIST = "MODALITY_LIST"
+MECHANISM_LIST = "MECHANISM_LIST"
 INDICATORS_OF = "IND_"
 PROVINCES_OF = "PROV_"
 DISTRICTS_OF = "DIST_"
@@ -178,7 +179,24 @@ def _lines_of(organisation: Organisation, month: dt.date) -> list[ActivityLine]:
 def _choice_value(choices, value: str, language: str) -> str:
     """Return `value` as its drop-down offers it: "code · name" in `language`."""
     with translation.override(language):
-        return f"{value}{columns.CODE_NAME_SEPARATOR}{choices(value).label}"
+        return _coded(value, str(choices(value).label))
+
+
+def _coded(code: str, name: str) -> str:
+    """Return a drop-down entry: "code · name" ("15 · Lima", "HEA · Salud"), which the import
+    reads by its code (columns.code_part); the code alone when there is no name."""
+    return f"{code}{columns.CODE_NAME_SEPARATOR}{name}" if name else code
+
+
+def _named(item, language: str) -> str:
+    """Return a sector's or an indicator's name in `language`, or in the other one if empty."""
+    first, second = (item.name_es, item.name_en) if language == "es" else (item.name_en,
+                                                                           item.name_es)
+    return first or second
+
+
+def _place_value(place: Location | None) -> str | None:
+    return _coded(place.code, place.name) if place else None
 
 
 def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.date,
@@ -188,11 +206,11 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
         "month": f"{month:%Y-%m}",
         "organisation": organisation.acronym,
         "implementing_partner": line.implementing_partner.acronym if line.implementing_partner else None,
-        "sector": line.report.sector.code,
-        "indicator": line.indicator.code,
-        "department": line.department.code,
-        "province": province.code if province else None,
-        "district": district.code if district else None,
+        "sector": _coded(line.report.sector.code, _named(line.report.sector, language)),
+        "indicator": _coded(line.indicator.code, _named(line.indicator, language)),
+        "department": _place_value(line.department),
+        "province": _place_value(province),
+        "district": _place_value(district),
         "population_type": _choice_value(PopulationType, line.population_type, language),
         "modality": _choice_value(Modality, line.modality, language),
         "girls": line.girls,
@@ -208,7 +226,8 @@ def _line_values(line: ActivityLine, *, organisation: Organisation, month: dt.da
         "cash_usd": line.cash_usd,
         "description": line.description or None,
         "rmrp_activity": "yes" if line.rmrp_activity else "no",
-        "delivery_mechanism": line.delivery_mechanism or None,
+        "delivery_mechanism": (_choice_value(DeliveryMechanism, line.delivery_mechanism, language)
+                               if line.delivery_mechanism else None),
         "activity_name": line.activity_name or None,
     }
 
@@ -303,9 +322,13 @@ def _validations(last_row: int, shown: tuple[columns.Column, ...]) -> Iterable[D
                         if f in letters)
 
     def dependent(prefix: str, parent: str, fallback: str) -> str:
-        # The parent's own list when the parent holds a known code; every code otherwise
+        # The parent's own list when the parent holds a known code (alone or as the drop-down
+        # writes it, "code · name": the part before the separator); every entry otherwise
         # (parent still empty, or written as a name, which the importer also accepts).
-        ref = f'INDIRECT("{prefix}"&${letters[parent]}{FIRST_DATA_ROW})'
+        cell = f"${letters[parent]}{FIRST_DATA_ROW}"
+        separator = columns.CODE_NAME_SEPARATOR
+        code = f'LEFT({cell},FIND("{separator}",{cell}&"{separator}")-1)'
+        ref = f'INDIRECT("{prefix}"&{code})'
         return f"IF(ISREF({ref}),{ref},{fallback})"
 
     not_listed = bilingual("Not in the list", limit=TITLE_LIMIT)
@@ -339,7 +362,7 @@ def _validations(last_row: int, shown: tuple[columns.Column, ...]) -> Iterable[D
     yield listed(POPULATION_TYPE_LIST, ("population_type",))
     yield listed(MODALITY_LIST, ("modality",))
     yield listed('"yes,no"', ("rmrp_activity",))
-    yield listed('"' + ",".join(DeliveryMechanism.values) + '"', ("delivery_mechanism",))
+    yield listed(MECHANISM_LIST, ("delivery_mechanism",))
 
     counts = tuple(column.field for column in shown if column.kind is Kind.COUNT)
     yield DataValidation(
@@ -404,29 +427,32 @@ def _blocks(*, organisation: Organisation, month: dt.date, language: str = "en")
     for place_code, place_name, level, parent_code in (
         Location.objects.order_by("code").values_list("code", "name", "level", "parent__code")
     ):
-        places[level].append((place_code, parent_code, place_name))
+        places[level].append((_coded(place_code, place_name), parent_code, place_name))
     partners = Organisation.objects.filter(active=True).order_by("acronym")
     return [
         _Block(MONTH_LIST, (bilingual("Month"),), [(f"{month:%Y-%m}",)]),
         _Block(ORGANISATION_LIST, (bilingual("Organisation"), name_es),
                [(organisation.acronym, organisation.name)]),
         _Block(SECTOR_LIST, (bilingual("Sector"), name_es, name_en),
-               [(s.code, s.name_es, s.name_en) for s in sectors]),
+               [(_coded(s.code, _named(s, language)), s.name_es, s.name_en) for s in sectors]),
         # Each indicator's allowed modalities, last: the modality drop-down offers them all.
         _Block(INDICATOR_LIST, (bilingual("Indicator"), bilingual("Sector"), bilingual("Unit"),
                                 name_es, name_en, bilingual("Allowed modalities")),
-               [(i.code, top_code[i.sector.parent_id or i.sector_id], i.unit, i.name_es, i.name_en,
-                 "; ".join(i.modalities)) for i in indicators],
+               [(_coded(i.code, _named(i, language)), top_code[i.sector.parent_id or i.sector_id],
+                 i.unit, i.name_es, i.name_en, "; ".join(i.modalities)) for i in indicators],
                INDICATORS_OF, lambda row: row[1]),
         _Block(DEPARTMENT_LIST, (bilingual("Department"), name_es),
-               [(c, n) for c, _parent, n in places[LocationLevel.DEPARTMENT]]),
+               [(entry, name) for entry, _parent, name in places[LocationLevel.DEPARTMENT]]),
         _Block(PROVINCE_LIST, (bilingual("Province"), bilingual("Department"), name_es),
                places[LocationLevel.PROVINCE], PROVINCES_OF, lambda row: row[1]),
         _Block(DISTRICT_LIST, (bilingual("District"), bilingual("Province"), name_es),
                places[LocationLevel.DISTRICT], DISTRICTS_OF, lambda row: row[1]),
         _Block(POPULATION_TYPE_LIST, (bilingual("Population type"), name_es, name_en),
                _choice_rows(PopulationType, language)),
-        _Block(MODALITY_LIST, (bilingual("Modality"), name_es, name_en), _choice_rows(Modality, language)),
+        _Block(MODALITY_LIST, (bilingual("Modality"), name_es, name_en),
+               _choice_rows(Modality, language)),
+        _Block(MECHANISM_LIST, (bilingual("Delivery mechanism"), name_es, name_en),
+               _choice_rows(DeliveryMechanism, language)),
         _Block(PARTNER_LIST, (bilingual("Implementing partner"), name_es),
                list(partners.values_list("acronym", "name"))),
     ]
@@ -532,11 +558,13 @@ def _instruction_paragraphs(organisation: Organisation, month: dt.date,
           "optional. Each column name has a note that explains it.") % {
             "month": f"{month:%Y-%m}", "acronym": organisation.acronym,
         },
-        _("Sector, indicator, department, province, district, population type and modality: "
-          "choose the code from the drop-down list. Once a sector is chosen, the indicator list "
-          "shows its indicators (sub-sectors included); once a department is chosen, the "
-          "province list shows its provinces; a province, its districts. Places are INEI "
-          "ubigeo codes, kept as text (01 is Amazonas)."),
+        _("Sector, indicator, department, province, district, population type, modality and "
+          "delivery mechanism: choose from the drop-down list, which shows each code with its "
+          "name (“15 · Lima”); the upload reads the code, so the code alone or the name alone "
+          "also do. Once a sector is chosen, the indicator list shows its indicators "
+          "(sub-sectors included); once a department is chosen, the province list shows its "
+          "provinces; a province, its districts. Places are INEI ubigeo codes, kept as text "
+          "(01 is Amazonas)."),
         _("The rules of a line: new beneficiaries are the sum of girls, boys, women, men and "
           "other (under 18 and 18+); total monthly beneficiaries are at least the new "
           "beneficiaries; cash USD is for cash and voucher modalities only, and required for "

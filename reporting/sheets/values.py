@@ -8,6 +8,8 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.utils import translation
+
 from reporting import texts as msg
 from reporting.models import MAX_PEOPLE, R4V_DELIVERY_MECHANISMS, DeliveryMechanism, parse_month
 
@@ -159,17 +161,26 @@ def read_yes_no(raw) -> bool:
     raise ValueProblem(msg.NOT_YES_OR_NO % {"value": text})
 
 
-# A delivery mechanism by its code or by R4V's name for it, folded.
-MECHANISMS = {columns.fold(code): code for code in DeliveryMechanism.values} | {
-    columns.fold(name): code for code, name in R4V_DELIVERY_MECHANISMS.items()}
+def _mechanism_names() -> dict[str, str]:
+    """Return a delivery mechanism's code by its code, R4V's name and its Spanish and English
+    labels, folded."""
+    names = {columns.fold(code): code for code in DeliveryMechanism.values}
+    names |= {columns.fold(name): code for code, name in R4V_DELIVERY_MECHANISMS.items()}
+    for language in ("es", "en"):
+        with translation.override(language):
+            names |= {columns.fold(str(label)): code for code, label in DeliveryMechanism.choices}
+    return names
+
+
 ACTIVITY_NAME_LIMIT = 100
 
 
 def read_delivery_mechanism(raw) -> str:
-    """Return the code of a delivery mechanism written as its code (mobile_money) or as R4V
-    names it (Mobile Money)."""
+    """Return the code of a delivery mechanism written as its code (mobile_money), as R4V
+    names it (Mobile Money), by its label in Spanish or English, or as the template's
+    drop-down writes it ("mobile_money · Dinero móvil")."""
     text = as_text(raw).strip()
-    code = MECHANISMS.get(columns.fold(text))
+    code = _mechanism_names().get(columns.fold(columns.code_part(text)))
     if code is None:
         raise ValueProblem(msg.NOT_A_MECHANISM % {"value": text})
     return str(code)
