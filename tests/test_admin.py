@@ -348,3 +348,33 @@ def test_the_review_page_reads_the_audit_trail_in_the_readers_language(
         assert text in page, (language, text)
     for text in absent:
         assert text not in page, (language, text)
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_figures_are_grouped_by_thousands_as_on_every_other_page(client, paula, report, alice,
+                                                                language):
+    """1,540 and USD 1,250.50 in the review page's lines, the line list and the queue, in both
+    languages (Peru writes numbers as English does: gtrm/formats/es/)."""
+    from decimal import Decimal
+
+    from reporting.models import Indicator
+
+    cash = next(indicator for indicator in Indicator.objects.filter(sector__code__startswith="PRO")
+                if "cash" in indicator.modalities and indicator.unit == "people")
+    LineFactory(report=report, girls=1200, boys=340, women=0, men=0, other_adults=0,
+                total_monthly=12345)
+    LineFactory(report=report, indicator=cash, modality="cash", cash_usd=Decimal("1250.5"),
+                delivery_mechanism="otc", population_type="transit", girls=1, boys=0, women=0,
+                men=0, other_adults=0, total_monthly=1)
+    workflow.submit_report(report=report, by=alice)
+    client.force_login(paula)
+    client.cookies["django_language"] = language
+
+    page = client.get(f"{CHANGELIST}{report.pk}/change/").content.decode()
+    assert ">1,200<" in page and ">1,540<" in page and ">12,345<" in page
+    assert ">1,250.50<" in page
+    assert ">1200<" not in page and ">12345<" not in page
+    lines = client.get("/admin/reporting/activityline/").content.decode()
+    assert ">1,540<" in lines and ">12,345<" in lines
+    queue = client.get(CHANGELIST).content.decode()
+    assert ">12,346<" in queue

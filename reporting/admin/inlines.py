@@ -19,6 +19,8 @@ from reporting.models import (
     ReviewEvent,
 )
 
+from .figures import grouped, line_figure
+
 
 def indicator_code(line) -> str:
     """The indicator's code, its name on hover: the names are a sentence long."""
@@ -48,10 +50,20 @@ class ActivityLineInline(ReadOnlyInline):
     show_change_link = False
     fields = (
         "indicator_code", "place", "population_display",
-        "girls", "boys", "women", "men", "others_display",
-        "new_beneficiaries", "total_monthly", "quantity", "cash_usd", "description_short",
+        "girls_grouped", "boys_grouped", "women_grouped", "men_grouped", "others_display",
+        "new_beneficiaries_grouped", "total_monthly_grouped", "quantity_grouped",
+        "cash_usd_grouped", "description_short",
     )
     readonly_fields = fields
+    # Figures grouped by thousands as on every other page (1,540, not 1540).
+    girls_grouped = line_figure("girls")
+    boys_grouped = line_figure("boys")
+    women_grouped = line_figure("women")
+    men_grouped = line_figure("men")
+    new_beneficiaries_grouped = line_figure("new_beneficiaries")
+    total_monthly_grouped = line_figure("total_monthly")
+    quantity_grouped = line_figure("quantity")
+    cash_usd_grouped = line_figure("cash_usd", decimals=2)
 
     @admin.display(description=_("indicator"))
     def indicator_code(self, obj):
@@ -78,7 +90,7 @@ class ActivityLineInline(ReadOnlyInline):
     def others_display(self, obj):
         fields = ("other_under_18", "other_adults", "other_unknown_age")
         return format_html_join(mark_safe("<br>"), '<span title="{}">{}</span>', (
-            (capfirst(ActivityLine._meta.get_field(name).verbose_name), getattr(obj, name))
+            (capfirst(ActivityLine._meta.get_field(name).verbose_name), grouped(getattr(obj, name)))
             for name in fields))
 
     @admin.display(description=_("description"))

@@ -32,6 +32,7 @@ from reporting.models import (
 from reporting.regional.entry import flagged_lines
 
 from .actions import ask_reason, run_transition
+from .figures import grouped, line_figure
 from .filters import (
     DepartmentFilter,
     LineDepartmentFilter,
@@ -158,11 +159,11 @@ class MonthlyReportAdmin(LineChangesInHistory, NotFoundForOthers, admin.ModelAdm
 
     @admin.display(description=_("lines"), ordering="line_count")
     def line_count(self, obj):
-        return _("nil report") if obj.is_nil else obj.line_count
+        return _("nil report") if obj.is_nil else grouped(obj.line_count)
 
     @admin.display(description=_("people (month)"), ordering="people_month")
     def people_month(self, obj):
-        return obj.people_month or 0
+        return grouped(obj.people_month or 0)
 
     @admin.display(description=_("waiting"))
     def waiting(self, obj):
@@ -411,7 +412,7 @@ class ActivityLineAdmin(LineChangesInHistory, NotFoundForOthers, ReadOnly, admin
     # leaves the outer one without a name: axe, issue 17).
     list_display_links = ("indicator_code",)
     list_display = ("report_link", "indicator_code", "department", "population_type", "modality",
-                    "new_beneficiaries", "total_monthly", "status")
+                    "new_beneficiaries_grouped", "total_monthly_grouped", "status")
     list_filter = (LinePeriodFilter, LineSectorFilter, LineDepartmentFilter, "population_type",
                    "modality", "delivery_mechanism", "rmrp_activity", UnknownAgeFilter)
     list_select_related = ("report__organisation", "report__sector", "report__period",
@@ -439,6 +440,8 @@ class ActivityLineAdmin(LineChangesInHistory, NotFoundForOthers, ReadOnly, admin
         return format_html('<a href="{}">{} · {} · {}</a>', url, report.organisation.acronym,
                            report.sector.code, report.period.code)
 
+    new_beneficiaries_grouped = line_figure("new_beneficiaries", ordering=True)
+    total_monthly_grouped = line_figure("total_monthly", ordering=True)
     indicator_code = admin.display(description=_("indicator"), ordering="indicator__code")(
         lambda self, obj: indicator_code(obj))
 
