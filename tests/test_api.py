@@ -391,6 +391,70 @@ def test_lines_as_csv_for_excel(world):
     assert response["X-Total-Count"] == "2"
 
 
+def test_csv_pages_hold_the_json_pages_values_line_for_line(world, report, alice):
+    """The CSV's cells come from rows.line_cells (no dict per line), the JSON's from
+    rows.line_row: the same values, for lines at department, province and district level,
+    cash and not, RMRP and not."""
+    from decimal import Decimal
+
+    lines = _many_lines(report, alice, 3)
+    ActivityLine.objects.filter(pk=lines[0].pk).update(
+        location=Location.objects.get(code="1501"))
+    ActivityLine.objects.filter(pk=lines[1].pk).update(
+        location=Location.objects.get(code="150122"), rmrp_activity=False,
+        description='dice "hola", y\nsigue')
+    ActivityLine.objects.filter(pk=lines[2].pk).update(cash_usd=Decimal("1250.50"),
+                                                       modality="cash",
+                                                       delivery_mechanism="otc")
+    as_json = api(world, "ivan", "/api/v1/lines/", data={"limit": 3, "offset": 1}).json()
+    as_csv = api(world, "ivan", "/api/v1/lines/", data={"limit": 3, "offset": 1,
+                                                          "format": "csv"})
+    table = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+
+    def as_text(name, value):
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if name == "cash_usd":
+            return f"{Decimal(str(value)):.2f}"
+        if name == "updated_at":
+            return str(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return str(value)
+
+    assert len(table) == len(as_json["results"]) == 3
+    for row, expected in zip(table, as_json["results"], strict=True):
+        assert row == {name: as_text(name, value) for name, value in expected.items()}
+    assert {row["district"] for row in table} >= {"150122"}
+    assert {row["province"] for row in table} >= {"1501"}
+    assert {row["rmrp_activity"] for row in table} == {"true", "false"}
+
+
+def test_paging_skips_lines_the_token_may_not_see_between_its_own(world, report, alice, org_b,
+                                                                  bob, protection, period):
+    """A page is fetched as a range of ids of the visible lines: another organisation's lines
+    between two of the page's never slip in."""
+    other = MonthlyReport.objects.get(organisation=org_b, sector=protection, period=period)
+    for population in (PopulationType.TRANSIT, PopulationType.HOST, PopulationType.PENDULAR):
+        LineFactory(report=report, population_type=population, created_by=alice)
+        LineFactory(report=other, population_type=population, created_by=bob)
+    own = list(ActivityLine.objects.filter(report=report).order_by("pk")
+               .values_list("pk", flat=True))
+    assert len(own) == 4
+    for format_ in ("json", "csv"):
+        seen, offset = [], 0
+        while offset < len(own):
+            response = api(world, "alice", "/api/v1/lines/",
+                           data={"limit": 2, "offset": offset, "format": format_})
+            if format_ == "json":
+                seen += [row["id"] for row in response.json()["results"]]
+            else:
+                seen += [int(row["id"]) for row in csv.DictReader(
+                    io.StringIO(response.content.decode("utf-8-sig")))]
+            offset += 2
+        assert seen == own, format_
+
+
 def test_an_empty_csv_still_has_its_header(world):
     response = api(world, "carl", "/api/v1/lines/", data={"format": "csv"})
     header = response.content.decode("utf-8").removeprefix("\ufeff").splitlines()
@@ -441,6 +505,17 @@ def test_the_reference_page_lays_out_every_route_of_the_schema(db, tmp_path):
     assert "<code>updated_since</code>" in page and "<code>new_beneficiaries</code>" in page
     assert "Parámetros" in page
     assert "Parameters" in Client().get("/api/docs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_every_field_of_every_answer_is_described(tmp_path):
+    """A data user reading /api/docs/ or the schema learns what each field holds."""
+    call_command("spectacular", "--format", "openapi-json", "--file", str(tmp_path / "s.json"))
+    components = json.loads((tmp_path / "s.json").read_text())["components"]["schemas"]
+    undescribed = [f"{name}.{field}" for name, schema in components.items()
+                   if not name.startswith("Paginated")
+                   for field, spec in schema.get("properties", {}).items()
+                   if not spec.get("description")]
+    assert undescribed == []
 
 
 def test_the_command_prints_a_key_once_and_revokes(alice):

@@ -60,6 +60,38 @@ def line_row(values: dict) -> dict:
     return row
 
 
+_AT = {name: index for index, name in enumerate(LINE_VALUES)}
+_LEVEL, _CODE, _NAME = _AT["location__level"], _AT["location__code"], _AT["location__name"]
+_PARENT_CODE, _PARENT_NAME = _AT["location__parent__code"], _AT["location__parent__name"]
+_MONTH, _RMRP = _AT["report__period__month"], _AT["rmrp_activity"]
+_HEAD = [_AT[name] for name in (
+    "id", "report_id", "report__status", "report__period__month",
+    "report__organisation__acronym", "report__sector__code", "indicator__code",
+    "indicator__sector__code", "indicator__name_en", "indicator__type", "department__code",
+    "department__name")]
+_MIDDLE = [_AT[name] for name in ("population_type", "modality", "implementing_partner__acronym")]
+_TAIL = [_AT[name] for name in (*FIGURES, "changed_at")]
+
+
+def line_cells(values: tuple) -> list:
+    """Return one line's CSV cells, in LINE_COLUMNS' order, from its `values_list()` tuple
+    (LINE_VALUES): the same values as `line_row`, without a dict per line, for pages of
+    10,000 lines (an empty cell for None, true/false for the RMRP flag, as CSVRenderer
+    writes them)."""
+    head = [values[index] for index in _HEAD]
+    head[3] = head[3].strftime("%Y-%m")
+    level = values[_LEVEL]
+    if level == LocationLevel.PROVINCE:
+        place = [values[_CODE], values[_NAME], None]
+    elif level == LocationLevel.DISTRICT:
+        place = [values[_PARENT_CODE], values[_PARENT_NAME], values[_CODE]]
+    else:
+        place = [None, None, None]
+    tail = [values[index] for index in _TAIL]
+    tail[FIGURES.index("rmrp_activity")] = "true" if values[_RMRP] else "false"
+    return [*head, *place, *(values[index] for index in _MIDDLE), *tail]
+
+
 def deleted_row(values: dict) -> dict:
     """Return a deletion as `line <id>`, or `report <id>` when an upload replaced its lines."""
     if values["action"] == LineChange.Action.DELETE:

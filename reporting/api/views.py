@@ -84,10 +84,18 @@ class LineList(generics.ListAPIView):
         # The page's ids first, then their rows: the database skips `offset` index entries
         # instead of joining the nine tables of a row for every line it skips.
         ids = self.paginate_queryset(queryset.values_list("pk", flat=True))
-        page = (ActivityLine.objects.filter(pk__in=ids)
-                .annotate(changed_at=Greatest("updated_at", "report__updated_at"))
-                .order_by("pk").values(*rows.LINE_VALUES)) if ids else []
-        return self.get_paginated_response([rows.line_row(values) for values in page])
+        if not ids:
+            return self.get_paginated_response([])
+        # The page is every line of the same filtered, pk-ordered queryset from its first id to
+        # its last: a range on the primary key, not ten thousand ids sent back as parameters.
+        page = queryset.filter(pk__gte=ids[0], pk__lte=ids[-1])
+        if getattr(request.accepted_renderer, "format", None) == "csv":
+            # Rows as lists in the CSV's column order (CSVRenderer writes them as they are):
+            # no dict per line, a third of a page's time at 10,000 lines.
+            cells = [rows.line_cells(values) for values in page.values_list(*rows.LINE_VALUES)]
+            return self.get_paginated_response(cells)
+        return self.get_paginated_response([rows.line_row(values)
+                                            for values in page.values(*rows.LINE_VALUES)])
 
 
 class DeletedList(generics.ListAPIView):
