@@ -63,6 +63,13 @@ def table(timings: list[Timing], runs: int) -> str:
     ])
 
 
+def progress(timing: Timing) -> str:
+    """One measure as soon as it is timed: case, label, median and load."""
+    return (f"[{timing.case}] {timing.label}: median "
+            f"{statistics.median(timing.seconds) * 1000:.1f} ms over {len(timing.seconds)} "
+            f"run(s), {timing.queries} queries (load {load_average()})")
+
+
 def time_measure(case: str, measure, runs: int, connection) -> Timing:
     """Run `measure` once to warm up, counting its queries, then time `runs` runs."""
     count = [0]

@@ -50,7 +50,19 @@ from reporting.models import (
 )
 from reporting.numbers import aggregation
 
-from ._benchmark_table import Timing, describe, load_average, ratios, table, time_measure
+from ._benchmark_table import (
+    Timing,
+    describe,
+    load_average,
+    progress,
+    ratios,
+    table,
+    time_measure,
+)
+
+# A request as the TLS-terminating proxy passes it on: production settings (DEBUG off) trust
+# X-Forwarded-Proto only, and redirect anything else to HTTPS.
+BEHIND_TLS_PROXY = {"secure": True, "headers": {"X-Forwarded-Proto": "https"}}
 
 
 class Rollback(Exception):
@@ -173,7 +185,7 @@ def sitrep_case(dataset: Dataset) -> list[Measure]:
 def _page(path: str, user) -> Callable[[], object]:
     from django.test import Client
 
-    client = Client(secure=True)
+    client = Client(**BEHIND_TLS_PROXY)
     client.force_login(user)
 
     def run() -> None:
@@ -407,7 +419,8 @@ def api_lines_case(dataset: Dataset) -> list[Measure]:
 
     override_settings(ALLOWED_HOSTS=["testserver"], API_THROTTLE_RATE="1000000/hour").enable()
     _token, key = create_api_token(user=_bench_user(Role.IM_OFFICER), name="benchmark")
-    client = Client(headers={"Authorization": f"Token {key}"})
+    client = Client(secure=True, headers={"Authorization": f"Token {key}",
+                                          **BEHIND_TLS_PROXY["headers"]})
     total = ActivityLine.objects.count()
     limit = 10_000
 
@@ -553,7 +566,11 @@ class Command(BaseCommand):
                 load = load_average()
                 for case in cases:
                     for measure in CASES[case](dataset):
-                        timings.append(time_measure(case, measure, options["runs"], connection))
+                        timing = time_measure(case, measure, options["runs"], connection)
+                        timings.append(timing)
+                        # As each is timed, on stderr: a long run stopped or failing later
+                        # keeps the figures it has.
+                        self.stderr.write(progress(timing))
                 raise Rollback
         except Rollback:
             pass
