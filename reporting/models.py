@@ -10,7 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Length
+from django.db.models.functions import Coalesce, Greatest, Length
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
@@ -760,6 +760,18 @@ PLAUSIBLE = [MaxValueValidator(MAX_PEOPLE, message=msg.IMPLAUSIBLE)]
 
 
 class ActivityLineQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ActivityLineQuerySet:
+        """Return the lines of the reports `user` may see (MonthlyReportQuerySet.visible_to):
+        every line for an IM officer, without a subquery the database would check a million
+        lines against."""
+        if user.is_authenticated and user.is_active and user.is_im_officer:
+            return self.all()
+        return self.filter(report__in=MonthlyReport.objects.visible_to(user))
+
+    def with_changed_at(self) -> ActivityLineQuerySet:
+        """Annotate `changed_at`: when the line or its report's status last changed."""
+        return self.annotate(changed_at=Greatest("updated_at", "report__updated_at"))
+
     def approved(self) -> ActivityLineQuerySet:
         return self.filter(report__status=ReportStatus.APPROVED)
 

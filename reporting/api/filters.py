@@ -44,7 +44,7 @@ class LineFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(field_name="report__status", choices=ReportStatus.choices,
                                          help_text=_("Status of the line's report."))
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="changed_at", lookup_expr="gte",
+        method="filter_updated_since",
         help_text=_("ISO 8601 date and time: lines added or changed since, or whose report "
                     "changed status since. Deleted lines are listed by lines/deleted/."),
     )
@@ -57,6 +57,9 @@ class LineFilter(django_filters.FilterSet):
         code = value.strip()
         return queryset.filter(Q(report__sector__code__iexact=code)
                                | Q(indicator__sector__code__iexact=code))
+
+    def filter_updated_since(self, queryset, name, value):
+        return queryset.with_changed_at().filter(changed_at__gte=value)
 
     def filter_department(self, queryset, name, value):
         return queryset.filter(department__code=normalise_ubigeo(value))

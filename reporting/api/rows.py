@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from operator import itemgetter
+
 from reporting.models import LineChange, LocationLevel
 
 LINE_VALUES = (
@@ -60,36 +63,48 @@ def line_row(values: dict) -> dict:
     return row
 
 
+# The CSV's cells of a line straight from its values_list() tuple: each column's source, the
+# place columns filled from the location and fixed up by its level in line_cells.
 _AT = {name: index for index, name in enumerate(LINE_VALUES)}
-_LEVEL, _CODE, _NAME = _AT["location__level"], _AT["location__code"], _AT["location__name"]
+_SOURCE = {"report": "report_id", "status": "report__status", "month": "report__period__month",
+           "organisation": "report__organisation__acronym", "sector": "report__sector__code",
+           "indicator": "indicator__code", "indicator_sector": "indicator__sector__code",
+           "indicator_name": "indicator__name_en", "indicator_type": "indicator__type",
+           "department": "department__code", "department_name": "department__name",
+           "province": "location__code", "province_name": "location__name",
+           "district": "location__code", "implementing_partner": "implementing_partner__acronym",
+           "updated_at": "changed_at"}
+_PICK = itemgetter(*(_AT[_SOURCE.get(column, column)] for column in LINE_COLUMNS))
+_POSITION = {column: index for index, column in enumerate(LINE_COLUMNS)}
+_MONTH, _RMRP = _POSITION["month"], _POSITION["rmrp_activity"]
+_PROVINCE, _PROVINCE_NAME, _DISTRICT = (_POSITION["province"], _POSITION["province_name"],
+                                        _POSITION["district"])
+_LEVEL = _AT["location__level"]
 _PARENT_CODE, _PARENT_NAME = _AT["location__parent__code"], _AT["location__parent__name"]
-_MONTH, _RMRP = _AT["report__period__month"], _AT["rmrp_activity"]
-_HEAD = [_AT[name] for name in (
-    "id", "report_id", "report__status", "report__period__month",
-    "report__organisation__acronym", "report__sector__code", "indicator__code",
-    "indicator__sector__code", "indicator__name_en", "indicator__type", "department__code",
-    "department__name")]
-_MIDDLE = [_AT[name] for name in ("population_type", "modality", "implementing_partner__acronym")]
-_TAIL = [_AT[name] for name in (*FIGURES, "changed_at")]
+_AT_PROVINCE, _AT_DISTRICT = str(LocationLevel.PROVINCE.value), str(LocationLevel.DISTRICT.value)
+
+
+@lru_cache(maxsize=512)
+def _month_text(month) -> str:
+    return month.strftime("%Y-%m")  # once per month on a page, not once per line
 
 
 def line_cells(values: tuple) -> list:
     """Return one line's CSV cells, in LINE_COLUMNS' order, from its `values_list()` tuple
     (LINE_VALUES): the same values as `line_row`, without a dict per line, for pages of
-    10,000 lines (an empty cell for None, true/false for the RMRP flag, as CSVRenderer
+    10,000 lines (None for an empty cell, true/false for the RMRP flag, as CSVRenderer
     writes them)."""
-    head = [values[index] for index in _HEAD]
-    head[3] = head[3].strftime("%Y-%m")
+    cells = list(_PICK(values))
+    cells[_MONTH] = _month_text(cells[_MONTH])
+    cells[_RMRP] = "true" if cells[_RMRP] else "false"
     level = values[_LEVEL]
-    if level == LocationLevel.PROVINCE:
-        place = [values[_CODE], values[_NAME], None]
-    elif level == LocationLevel.DISTRICT:
-        place = [values[_PARENT_CODE], values[_PARENT_NAME], values[_CODE]]
+    if level == _AT_PROVINCE:
+        cells[_DISTRICT] = None
+    elif level == _AT_DISTRICT:
+        cells[_PROVINCE], cells[_PROVINCE_NAME] = values[_PARENT_CODE], values[_PARENT_NAME]
     else:
-        place = [None, None, None]
-    tail = [values[index] for index in _TAIL]
-    tail[FIGURES.index("rmrp_activity")] = "true" if values[_RMRP] else "false"
-    return [*head, *place, *(values[index] for index in _MIDDLE), *tail]
+        cells[_PROVINCE] = cells[_PROVINCE_NAME] = cells[_DISTRICT] = None
+    return cells
 
 
 def deleted_row(values: dict) -> dict:
