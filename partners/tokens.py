@@ -22,6 +22,10 @@ def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     if not user.is_active:
         raise ValidationError(INACTIVE_ACCOUNT)
     key = secrets.token_urlsafe(32)
+    while key.startswith("-"):
+        # A key (and so its prefix) never starts with "-": `api_token --revoke PREFIX` and
+        # other command lines would read it as an option.
+        key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name[:100], key_hash=hash_api_key(key), prefix=key[:ApiToken.PREFIX_LENGTH]
     )

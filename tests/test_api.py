@@ -196,6 +196,25 @@ def test_a_revoked_token_is_refused(world):
     assert response.json()["detail"] == str(authentication.INVALID)
 
 
+def test_a_new_key_never_starts_with_a_dash(alice, monkeypatch):
+    """A key starting with "-" would be read as an option by `api_token --revoke PREFIX`
+    (CI met one: a random key did)."""
+    from partners import tokens
+
+    drawn = iter(["-LwZ4-LH" + "a" * 35, "-second" + "b" * 36, "Good" + "c" * 39])
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda size: next(drawn))
+    token, key = create_api_token(user=alice, name="R")
+    assert key.startswith("Good") and token.prefix == key[:ApiToken.PREFIX_LENGTH]
+
+
+def test_an_older_key_starting_with_a_dash_is_revoked_with_an_equals_sign(alice):
+    token, key = create_api_token(user=alice, name="R")
+    ApiToken.objects.filter(pk=token.pk).update(prefix="-LwZ4-LH")
+    call_command("api_token", "alice", "--revoke=-LwZ", stdout=io.StringIO())
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
 def test_a_deactivated_accounts_tokens_stop_at_once(world):
     assert api(world, "paula", "/api/v1/lines/").status_code == 200
     user = world["users"]["paula"]

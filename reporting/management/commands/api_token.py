@@ -21,7 +21,9 @@ class Command(BaseCommand):
                             help="What the token is for (default: 'Command line').")
         parser.add_argument("--revoke", nargs="?", const=ALL, metavar="PREFIX",
                             help="Revoke the user's token whose key starts with PREFIX; "
-                                 "without PREFIX, every token of the user.")
+                                 "without PREFIX, every token of the user. Write "
+                                 "--revoke=PREFIX for a prefix starting with '-' (keys made "
+                                 "before 5 December 2026 may).")
 
     def handle(self, *args, username: str, name: str, revoke: str | None, **options):
         user = User.objects.filter(username=username).first()
