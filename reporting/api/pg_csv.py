@@ -55,6 +55,16 @@ def _cell(expression) -> _Sql:
     )
 
 
+def _number(expression) -> _Sql:
+    """A number as csv writes it: str() of it (PostgreSQL's text of an integer or a
+    numeric(12, 2) is Python's), empty for NULL; never quoted."""
+    return _Sql("COALESCE(({0})::text, '')", expression)
+
+
+NUMBERS = ("id", "girls", "boys", "women", "men", "other_under_18", "other_adults",
+           "other_unknown_age", "new_beneficiaries", "total_monthly", "quantity", "cash_usd")
+
+
 def _place(province_level: str, district_level: str):
     """Province code or name of a line: its location's when the line is at province level,
     the location's parent's when it is at district level, nothing otherwise."""
@@ -72,8 +82,7 @@ def csv_line():
 
     place = _place(LocationLevel.PROVINCE.value, LocationLevel.DISTRICT.value)
     cells = {
-        "id": _cell(F("id")),
-        "report": _cell(F("report_id")),
+        "report": _number(F("report_id")),
         "status": _cell(F("report__status")),
         "month": _Sql("to_char({0}, 'YYYY-MM')", F("report__period__month")),
         "organisation": _cell(F("report__organisation__acronym")),
@@ -96,6 +105,7 @@ def csv_line():
             "ELSE to_char({0} AT TIME ZONE 'UTC', '.US') END || '+00:00'",
             F("changed_at")),
     }
+    cells |= {name: _number(F(name)) for name in NUMBERS}
     ordered = [cells.get(column) or _cell(F(column)) for column in LINE_COLUMNS]
     return _Sql("concat_ws(',', " + ", ".join(f"{{{i}}}" for i in range(len(ordered))) + ")",
                 *ordered)
