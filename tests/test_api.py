@@ -449,6 +449,41 @@ def test_csv_pages_hold_the_json_pages_values_line_for_line(world, report, alice
     assert {row["rmrp_activity"] for row in table} == {"true", "false"}
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="CSV written by PostgreSQL")
+def test_the_csv_postgresql_writes_is_byte_for_byte_pythons(world, report, alice):
+    """pg_csv's lines against rows.line_cells through Python's csv writer, on texts that need
+    quoting or not, NULLs and empty strings, whole and fractional seconds, every place level."""
+    from decimal import Decimal
+
+    from reporting.api import pg_csv
+
+    lines = _many_lines(report, alice, 4)
+    texts = ['dice "hola", y\nsigue', "coma, sola", "  espacios  ", "retorno\r", "ñandú ☂",
+             "", "=1+1", 'solo "comillas"']
+    for number, line in enumerate(ActivityLine.objects.filter(report=report).order_by("pk")):
+        ActivityLine.objects.filter(pk=line.pk).update(
+            description=texts[number % len(texts)], activity_name=texts[-number % len(texts)],
+            rmrp_activity=number % 2 == 0,
+            location=Location.objects.get(code=("15", "1501", "150122", "1502", "150101")[
+                number % 5]),
+            cash_usd=Decimal("1250.50") if number == 1 else None,
+            modality=Modality.CASH if number == 1 else Modality.SERVICE,
+            delivery_mechanism="otc" if number == 1 else "",
+            updated_at=dt.datetime(2023, 9, 1, 12, 30, tzinfo=dt.UTC) if number == 2
+            else timezone.now())
+    assert len(lines) == 4
+    MonthlyReport.objects.filter(pk=report.pk).update(
+        updated_at=dt.datetime(2023, 1, 1, tzinfo=dt.UTC))  # a line's time is its own
+    queryset = ActivityLine.objects.with_changed_at().order_by("pk")
+    written = list(queryset.annotate(csv_line=pg_csv.csv_line())
+                   .values_list("csv_line", flat=True))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(
+        rows.line_cells(values) for values in queryset.values_list(*rows.LINE_VALUES))
+    assert "\r\n".join(written) + "\r\n" == out.getvalue()
+    assert any(line.endswith("2023-09-01 12:30:00+00:00") for line in written)
+
+
 def test_paging_skips_lines_the_token_may_not_see_between_its_own(world, report, alice, org_b,
                                                                   bob, protection, period):
     """A page is fetched as a range of ids of the visible lines: another organisation's lines

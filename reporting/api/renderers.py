@@ -7,6 +7,8 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
+from .pg_csv import CsvLines
+
 
 class CSVRenderer(BaseRenderer):
     """Render a list of flat rows (or a page's `results`) as CSV, a header row first; an error
@@ -36,6 +38,11 @@ class CSVRenderer(BaseRenderer):
         # A page holds up to 10,000 rows of some forty cells: the cells are taken in the
         # header's order in one call, and only the few that are not text, numbers or empty
         # (None: csv writes "") are converted.
+        if isinstance(rows, CsvLines):  # already CSV text, a line each (pg_csv)
+            if rows:
+                out.write("\r\n".join(rows))
+                out.write("\r\n")
+            return out.getvalue().encode("utf-8")
         if rows and isinstance(rows[0], list):  # already cells, in the header's order
             writer.writerows(rows)
             return out.getvalue().encode("utf-8")

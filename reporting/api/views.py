@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connections
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -32,7 +33,7 @@ from reporting.numbers import sitrep
 from reporting.regional import columns as regional_columns
 from reporting.regional import export as regional
 
-from . import rows, serializers
+from . import pg_csv, rows, serializers
 from .filters import DeletedFilter, LineFilter
 from .renderers import CSVRenderer
 
@@ -91,7 +92,13 @@ class LineList(generics.ListAPIView):
         page = queryset.filter(pk__gte=ids[0], pk__lte=ids[-1])
         if "changed_at" not in page.query.annotations:
             page = page.with_changed_at()
-        if getattr(request.accepted_renderer, "format", None) == "csv":
+        as_csv = getattr(request.accepted_renderer, "format", None) == "csv"
+        if as_csv and connections[page.db].vendor == "postgresql":
+            # Each line's CSV text written by the database (pg_csv): the page's Python work
+            # is a join of 10,000 strings.
+            return self.get_paginated_response(pg_csv.CsvLines(
+                page.annotate(csv_line=pg_csv.csv_line()).values_list("csv_line", flat=True)))
+        if as_csv:
             # Rows as lists in the CSV's column order (CSVRenderer writes them as they are):
             # no dict per line, a third of a page's time at 10,000 lines.
             cells = [rows.line_cells(values) for values in page.values_list(*rows.LINE_VALUES)]
