@@ -109,7 +109,3 @@ def csv_line():
     ordered = [cells.get(column) or _cell(F(column)) for column in LINE_COLUMNS]
     return _Sql("concat_ws(',', " + ", ".join(f"{{{i}}}" for i in range(len(ordered))) + ")",
                 *ordered)
-
-
-class CsvLines(list):
-    """A page's lines already written as CSV text (CSVRenderer joins them)."""

@@ -7,13 +7,15 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
-from .pg_csv import CsvLines
+
+class CsvLines(list):
+    """A page's rows already written as CSV text, one string a line (api/pg_csv.py)."""
 
 
 class CSVRenderer(BaseRenderer):
     """Render a list of flat rows (or a page's `results`) as CSV, a header row first; an error
-    (a dict with no rows) is rendered as one `detail` column. Rows are dicts, or lists of cells
-    already in the view's `csv_header` order (the lines' pages: rows.line_cells)."""
+    (a dict with no rows) is rendered as one `detail` column. Rows are dicts, lists of cells
+    already in the view's `csv_header` order (rows.line_cells), or CsvLines."""
 
     media_type = "text/csv"
     format = "csv"
@@ -35,9 +37,6 @@ class CSVRenderer(BaseRenderer):
         out.write("\ufeff")
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(header)
-        # A page holds up to 10,000 rows of some forty cells: the cells are taken in the
-        # header's order in one call, and only the few that are not text, numbers or empty
-        # (None: csv writes "") are converted.
         if isinstance(rows, CsvLines):  # already CSV text, a line each (pg_csv)
             if rows:
                 out.write("\r\n".join(rows))
@@ -46,6 +45,8 @@ class CSVRenderer(BaseRenderer):
         if rows and isinstance(rows[0], list):  # already cells, in the header's order
             writer.writerows(rows)
             return out.getvalue().encode("utf-8")
+        # Dict rows: the cells taken in the header's order, and only the few that are not
+        # text, numbers or empty (None: csv writes "") converted.
         cells_of = _getter(header)
         writer.writerows(
             [_cell(value) if value.__class__ in _CONVERTED else value for value in cells_of(row)]

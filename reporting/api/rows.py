@@ -28,43 +28,8 @@ LINE_COLUMNS = [
 ]
 
 
-def line_row(values: dict) -> dict:
-    """Return one line's row from its `values()` dict (LINE_VALUES), without a query."""
-    level = values["location__level"]
-    if level == LocationLevel.PROVINCE:
-        province, province_name = values["location__code"], values["location__name"]
-    elif level == LocationLevel.DISTRICT:
-        province, province_name = values["location__parent__code"], values["location__parent__name"]
-    else:
-        province = province_name = None
-    row = {
-        "id": values["id"],
-        "report": values["report_id"],
-        "status": values["report__status"],
-        "month": values["report__period__month"].strftime("%Y-%m"),
-        "organisation": values["report__organisation__acronym"],
-        "sector": values["report__sector__code"],
-        "indicator": values["indicator__code"],
-        "indicator_sector": values["indicator__sector__code"],
-        "indicator_name": values["indicator__name_en"],
-        "indicator_type": values["indicator__type"],
-        "department": values["department__code"],
-        "department_name": values["department__name"],
-        "province": province,
-        "province_name": province_name,
-        "district": values["location__code"] if level == LocationLevel.DISTRICT else None,
-        "population_type": values["population_type"],
-        "modality": values["modality"],
-        "implementing_partner": values["implementing_partner__acronym"],
-    }
-    for name in FIGURES:
-        row[name] = values[name]
-    row["updated_at"] = values["changed_at"]
-    return row
-
-
-# The CSV's cells of a line straight from its values_list() tuple: each column's source, the
-# place columns filled from the location and fixed up by its level in line_cells.
+# A line's columns straight from its values_list() tuple: each column's source, the place
+# columns filled from the location and fixed up by its level in _cells.
 _AT = {name: index for index, name in enumerate(LINE_VALUES)}
 _SOURCE = {"report": "report_id", "status": "report__status", "month": "report__period__month",
            "organisation": "report__organisation__acronym", "sector": "report__sector__code",
@@ -89,14 +54,12 @@ def _month_text(month) -> str:
     return month.strftime("%Y-%m")  # once per month on a page, not once per line
 
 
-def line_cells(values: tuple) -> list:
-    """Return one line's CSV cells, in LINE_COLUMNS' order, from its `values_list()` tuple
-    (LINE_VALUES): the same values as `line_row`, without a dict per line, for pages of
-    10,000 lines (None for an empty cell, true/false for the RMRP flag, as CSVRenderer
-    writes them)."""
+def _cells(values: tuple) -> list:
+    """Return one line's values in LINE_COLUMNS' order from its `values_list()` tuple
+    (LINE_VALUES), without a query: the month as YYYY-MM, the province and district from the
+    location by its level."""
     cells = list(_PICK(values))
     cells[_MONTH] = _month_text(cells[_MONTH])
-    cells[_RMRP] = "true" if cells[_RMRP] else "false"
     level = values[_LEVEL]
     if level == _AT_PROVINCE:
         cells[_DISTRICT] = None
@@ -104,6 +67,20 @@ def line_cells(values: tuple) -> list:
         cells[_PROVINCE], cells[_PROVINCE_NAME] = values[_PARENT_CODE], values[_PARENT_NAME]
     else:
         cells[_PROVINCE] = cells[_PROVINCE_NAME] = cells[_DISTRICT] = None
+    return cells
+
+
+def line_row(values: tuple) -> dict:
+    """Return one line's JSON row from its `values_list()` tuple (LINE_VALUES)."""
+    return dict(zip(LINE_COLUMNS, _cells(values), strict=True))
+
+
+def line_cells(values: tuple) -> list:
+    """Return one line's CSV cells from its `values_list()` tuple: `line_row`'s values
+    without a dict per line, for pages of 10,000 lines (None for an empty cell, true/false
+    for the RMRP flag, as CSVRenderer writes them)."""
+    cells = _cells(values)
+    cells[_RMRP] = "true" if cells[_RMRP] else "false"
     return cells
 
 

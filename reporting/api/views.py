@@ -35,7 +35,7 @@ from reporting.regional import export as regional
 
 from . import pg_csv, rows, serializers
 from .filters import DeletedFilter, LineFilter
-from .renderers import CSVRenderer
+from .renderers import CsvLines, CSVRenderer
 
 NO_EDITION = _("No situation report of %(month)s has been published.")
 TABLE_RENDERERS = [JSONRenderer, CSVRenderer, BrowsableAPIRenderer]
@@ -96,7 +96,7 @@ class LineList(generics.ListAPIView):
         if as_csv and connections[page.db].vendor == "postgresql":
             # Each line's CSV text written by the database (pg_csv): the page's Python work
             # is a join of 10,000 strings.
-            return self.get_paginated_response(pg_csv.CsvLines(
+            return self.get_paginated_response(CsvLines(
                 page.annotate(csv_line=pg_csv.csv_line()).values_list("csv_line", flat=True)))
         if as_csv:
             # Rows as lists in the CSV's column order (CSVRenderer writes them as they are):
@@ -104,7 +104,7 @@ class LineList(generics.ListAPIView):
             cells = [rows.line_cells(values) for values in page.values_list(*rows.LINE_VALUES)]
             return self.get_paginated_response(cells)
         return self.get_paginated_response([rows.line_row(values)
-                                            for values in page.values(*rows.LINE_VALUES)])
+                                            for values in page.values_list(*rows.LINE_VALUES)])
 
 
 class DeletedList(generics.ListAPIView):
